@@ -1,0 +1,54 @@
+# Trygg: `make demo` runs the demo municipality, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCALE_DIR := src/trygg/locale
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE_DIR)/*/LC_MESSAGES/django.po))
+
+.PHONY: install demo test lint format messages makemessages bench vendor clean
+
+install: $(STAMP) $(MO_FILES)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Compiled catalogues are build output, not source.
+$(LOCALE_DIR)/%/LC_MESSAGES/django.mo: $(LOCALE_DIR)/%/LC_MESSAGES/django.po $(STAMP)
+	$(BIN)/pybabel --quiet compile --domain=django --input-file=$< --output-file=$@
+
+messages: $(MO_FILES)
+
+demo: install
+	DJANGO_SETTINGS_MODULE=trygg.settings.demo $(BIN)/trygg demo
+
+test: install
+	bash scripts/run-tests
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+format: install
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
+
+# Refresh the Swedish catalogue after changing interface text.
+makemessages: install
+	cd src/trygg && ../../$(BIN)/django-admin makemessages -l sv -l en --no-obsolete \
+		--settings=trygg.settings.base --ignore='locale/*'
+
+bench: install
+	$(BIN)/python -m bench
+
+# Leaflet comes from the npm registry and is committed, so installs need no network.
+vendor:
+	cd /tmp && npm pack leaflet@1.9.4 && rm -rf package && tar xzf leaflet-1.9.4.tgz
+	cp /tmp/package/dist/leaflet.js /tmp/package/dist/leaflet.css src/trygg/core/static/vendor/leaflet/
+	cp /tmp/package/dist/images/*.png src/trygg/core/static/vendor/leaflet/images/
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

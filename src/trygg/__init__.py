@@ -1,0 +1,1 @@
+"""Trygg: the open platform for municipal and police crime-prevention work."""

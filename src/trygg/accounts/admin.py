@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "key"]
+    list_filter = ["kind", "municipalities"]
+    search_fields = ["name", "key"]
+    filter_horizontal = ["municipalities"]
+
+
+@admin.register(User)
+class TryggUserAdmin(UserAdmin):
+    list_display = ["username", "first_name", "last_name", "organisation", "role", "is_active"]
+    list_filter = ["role", "organisation", "is_active"]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Trygg"), {"fields": ("organisation", "role")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (_("Trygg"), {"fields": ("organisation", "role")}),
+    )
+
+
+class MembershipInline(admin.TabularInline):
+    model = SafetyGroupMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(SafetyGroup)
+class SafetyGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "municipality", "lead_organisation"]
+    list_filter = ["municipality"]
+    search_fields = ["name"]
+    filter_horizontal = ["areas"]
+    inlines = [MembershipInline]

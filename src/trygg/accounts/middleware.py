@@ -1,0 +1,82 @@
+"""Session lifetime and two-factor enforcement for signed-in users."""
+
+from __future__ import annotations
+
+import time
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .signals import SESSION_LOGIN_AT
+
+SESSION_LAST_SEEN = "trygg_last_seen"
+# Writing the session on every request costs a database write; once a minute is enough
+# to measure idleness in minutes.
+_LAST_SEEN_RESOLUTION = 60
+
+
+class SessionTimeoutMiddleware:
+    """End a session after a period without activity, and after a fixed time in any case."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            login_at = session.setdefault(SESSION_LOGIN_AT, now)
+            last_seen = session.get(SESSION_LAST_SEEN, now)
+            idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if now - last_seen > idle or now - login_at > absolute:
+                logout(request)
+                messages.info(request, _("You were signed out after a period of inactivity."))
+                return redirect(f"{reverse('account_login')}?next={request.path}")
+            if SESSION_LAST_SEEN not in session or now - last_seen > _LAST_SEEN_RESOLUTION:
+                session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Send users whose role needs two-factor login to set it up before anything else."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            settings.TRYGG_REQUIRE_TWO_FACTOR
+            and user is not None
+            and user.is_authenticated
+            and user.needs_two_factor
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and not is_mfa_enabled(user)
+        ):
+            messages.warning(
+                request,
+                _("Your role gives access to individual data: set up two-factor login first."),
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def lockout_username(request, credentials) -> str | None:
+    """The user name that django-axes counts failures for.
+
+    allauth's form field is ``login`` but it authenticates with ``username``; both must
+    count as the same user name, case-insensitively as at log-in.
+    """
+    name = (credentials or {}).get("username")
+    if not name and request is not None:
+        name = request.POST.get("login")
+    return name.strip().lower() if name else None

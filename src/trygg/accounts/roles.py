@@ -1,0 +1,62 @@
+"""Roles and what each may do: the one table every rights check reads.
+
+A user has one role. Capabilities are coarse; object-level rules (which municipality,
+which safety group, which case) live in each app's selectors.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    SAFETY_COORDINATOR = "safety_coordinator", _("Safety coordinator")
+    ANALYST = "analyst", _("Analyst")
+    GROUP_MEMBER = "group_member", _("Safety-group member")
+    CASE_WORKER = "case_worker", _("Case worker")
+    SSPF_COORDINATOR = "sspf_coordinator", _("SSPF coordinator")
+    MANAGEMENT = "management", _("Management")
+    READ_ONLY = "read_only", _("Read-only")
+
+
+class Capability(models.TextChoices):
+    VIEW_AREAS = "view_areas", _("See areas, maps and population")
+    IMPORT_AREAS = "import_areas", _("Import areas and population")
+    MANAGE_GROUPS = "manage_groups", _("Manage safety groups")
+    VIEW_AUDIT = "view_audit", _("Read the audit log")
+    ADMINISTER = "administer", _("Administer users and settings")
+    INDIVIDUAL_CASES = "individual_cases", _("Work with individual cases")
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {
+            Capability.VIEW_AREAS,
+            Capability.IMPORT_AREAS,
+            Capability.MANAGE_GROUPS,
+            Capability.VIEW_AUDIT,
+            Capability.ADMINISTER,
+        }
+    ),
+    Role.SAFETY_COORDINATOR: frozenset(
+        {Capability.VIEW_AREAS, Capability.IMPORT_AREAS, Capability.MANAGE_GROUPS}
+    ),
+    Role.ANALYST: frozenset({Capability.VIEW_AREAS, Capability.IMPORT_AREAS}),
+    Role.GROUP_MEMBER: frozenset({Capability.VIEW_AREAS}),
+    Role.CASE_WORKER: frozenset({Capability.VIEW_AREAS, Capability.INDIVIDUAL_CASES}),
+    Role.SSPF_COORDINATOR: frozenset({Capability.VIEW_AREAS, Capability.INDIVIDUAL_CASES}),
+    Role.MANAGEMENT: frozenset({Capability.VIEW_AREAS}),
+    Role.READ_ONLY: frozenset({Capability.VIEW_AREAS}),
+}
+
+# Roles that can reach individual data, and administrators who can grant it, must log in
+# with two factors wherever settings.TRYGG_REQUIRE_TWO_FACTOR is on.
+TWO_FACTOR_ROLES: frozenset[str] = frozenset(
+    {Role.CASE_WORKER, Role.SSPF_COORDINATOR, Role.ADMINISTRATOR}
+)
+
+
+def role_has(role: str, capability: str) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())

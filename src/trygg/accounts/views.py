@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from .selectors import safety_group_get_for_user, safety_group_members, safety_groups_for_user
+
+
+@login_required
+def group_list(request):
+    groups = safety_groups_for_user(request.user)
+    mine = set(groups.filter(memberships__user=request.user).values_list("id", flat=True))
+    return render(request, "accounts/group_list.html", {"groups": groups, "mine": mine})
+
+
+@login_required
+def group_detail(request, group_id: int):
+    group = safety_group_get_for_user(request.user, group_id=group_id)
+    return render(
+        request,
+        "accounts/group_detail.html",
+        {"group": group, "memberships": safety_group_members(group=group)},
+    )

@@ -1,0 +1,11 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("municipalities", views.MunicipalityViewSet, basename="municipality")
+router.register("areas", views.AreaViewSet, basename="area")
+router.register("safety-groups", views.SafetyGroupViewSet, basename="safety-group")
+
+urlpatterns = [path("me/", views.MeView.as_view(), name="api-me"), *router.urls]

@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportKind:
+    AREAS = "areas"
+    POPULATION = "population"
+    CHOICES = [(AREAS, _("Areas (GeoJSON)")), (POPULATION, _("Population (CSV)"))]
+
+
+class AreaImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.CHOICES)
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("GeoJSON in WGS84 for areas; CSV with area_code, year, sex, age_group, count "
+                    "for population."),
+    )
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        if municipalities.count() == 1:
+            self.fields["municipality"].initial = municipalities.first()

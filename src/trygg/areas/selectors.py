@@ -1,0 +1,136 @@
+"""Reads for areas. Every query that a page, the API or an export uses starts here, so
+that all three agree on what a user may see: the areas of the municipalities that the
+user's organisation works in."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from django.db.models import Count, Max, QuerySet, Sum
+from django.http import Http404
+
+from trygg.accounts.roles import Capability
+
+from .models import Area, AreaLevel, Municipality, PopulationCount
+
+
+def municipalities_for_user(user) -> QuerySet[Municipality]:
+    if not (user.is_authenticated and user.can(Capability.VIEW_AREAS)):
+        return Municipality.objects.none()
+    return Municipality.objects.filter(organisations__users=user).distinct()
+
+
+def areas_for_user(user, *, municipality: Municipality | None = None) -> QuerySet[Area]:
+    areas = Area.objects.filter(municipality__in=municipalities_for_user(user))
+    if municipality is not None:
+        areas = areas.filter(municipality=municipality)
+    return areas.select_related("municipality", "parent")
+
+
+def area_get_for_user(user, *, area_id: int) -> Area:
+    """One area, or 404 for a missing area and a forbidden one alike."""
+    try:
+        return areas_for_user(user).get(pk=area_id)
+    except (Area.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def municipality_get_for_user(user, *, code: str) -> Municipality:
+    try:
+        return municipalities_for_user(user).get(code=code)
+    except Municipality.DoesNotExist:
+        raise Http404 from None
+
+
+def area_feature_collection(areas: QuerySet[Area]) -> dict:
+    """Areas as a GeoJSON FeatureCollection for the map and the API."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": area.id,
+                "geometry": area.geometry,
+                "properties": {
+                    "id": area.id,
+                    "code": area.code,
+                    "name": area.name,
+                    "level": area.level,
+                    "parent_code": area.parent.code if area.parent_id else None,
+                    "population": area.population,
+                    "municipality": area.municipality.code,
+                },
+            }
+            for area in areas
+        ],
+    }
+
+
+def population_summary(*, area: Area) -> dict:
+    """Latest year's population of an area by sex and age group, with totals."""
+    counts = PopulationCount.objects.filter(area__in=_self_or_children(area))
+    latest = counts.aggregate(year=Max("year"))["year"]
+    if latest is None:
+        return {"year": None, "rows": [], "total": area.population}
+    rows = list(
+        counts.filter(year=latest)
+        .values("age_group", "sex")
+        .annotate(count=Sum("count"))
+        .order_by("age_group", "sex")
+    )
+    table: dict[str, dict[str, int]] = {}
+    for row in rows:
+        table.setdefault(row["age_group"], {"F": 0, "M": 0})[row["sex"]] = row["count"]
+    ordered = sorted(table.items(), key=lambda item: int(item[0].rstrip("+").split("-")[0]))
+    return {
+        "year": latest,
+        "rows": [
+            {"age_group": age, "women": c["F"], "men": c["M"], "total": c["F"] + c["M"]}
+            for age, c in ordered
+        ],
+        "total": sum(c["F"] + c["M"] for c in table.values()),
+    }
+
+
+def _self_or_children(area: Area) -> QuerySet[Area]:
+    if area.level == AreaLevel.DISTRICT:
+        return Area.objects.filter(parent=area)
+    return Area.objects.filter(pk=area.pk)
+
+
+def municipality_overview(*, municipality: Municipality) -> dict:
+    areas = Area.objects.filter(municipality=municipality)
+    return {
+        "districts": areas.filter(level=AreaLevel.DISTRICT).count(),
+        "areas": areas.filter(level=AreaLevel.AREA).count(),
+        "population": areas.filter(level=AreaLevel.AREA).aggregate(total=Sum("population"))[
+            "total"
+        ],
+        "safety_groups": municipality.safety_groups.annotate(n=Count("areas")).count(),
+    }
+
+
+def locate_points(*, municipality: Municipality, lon, lat) -> np.ndarray:
+    """Codes of the areas (not districts) that contain each point; None outside all areas.
+
+    The spatial index is built once per municipality and rebuilt when its areas change.
+    """
+    stamp = Area.objects.filter(municipality=municipality, level=AreaLevel.AREA).aggregate(
+        changed=Max("updated_at"), n=Count("id")
+    )
+    locator = _locator(municipality.pk, str(stamp["changed"]), stamp["n"])
+    return locator.locate(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+
+
+@lru_cache(maxsize=32)
+def _locator(municipality_id: int, changed: str, count: int):
+    from shapely.geometry import shape
+
+    from trygg.analysis.geo import AreaLocator
+
+    rows = Area.objects.filter(municipality_id=municipality_id, level=AreaLevel.AREA).values_list(
+        "code", "geometry"
+    )
+    codes = [code for code, _ in rows]
+    return AreaLocator(codes=codes, geometries=[shape(geometry) for _, geometry in rows])

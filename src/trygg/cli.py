@@ -1,0 +1,260 @@
+"""The `trygg` command: friendly wrappers around the services and Django's management commands.
+
+Commands stay thin: they parse options, call a service and print what it did.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+DEFAULT_SETTINGS = "trygg.settings.base"
+
+
+def _setup(settings_module: str | None = None) -> None:
+    if settings_module:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    import django
+
+    django.setup()
+
+
+def _ensure_var_dir() -> Path:
+    from django.conf import settings
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return settings.VAR_DIR
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    _ensure_var_dir()
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+class InputFailure(click.ClickException):
+    """Print every problem of a rejected file, one per line, and exit with status 2."""
+
+    exit_code = 2
+
+    def __init__(self, error):
+        self.error = error
+        super().__init__(str(error))
+
+    def show(self, file=None):
+        out = file or sys.stderr
+        count = len(self.error.problems)
+        click.echo(f"Error: the file was not imported ({count} problem(s)):", file=out)
+        for problem in self.error.problems[:200]:
+            click.echo(f"  {problem}", file=out)
+        if count > 200:
+            click.echo(f"  … and {count - 200} more", file=out)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="trygg")
+def main() -> None:
+    """Trygg: the joint crime-prevention work of a municipality and its police.
+
+    Settings come from the environment (DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, ...);
+    see docs/configuration.md.
+    """
+
+
+@main.command()
+@click.option("--serve/--no-serve", default=True, help="Start the web server afterwards.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--seed", default=2281, show_default=True, type=int, help="Random seed.")
+@click.option("--scale", default=1.0, show_default=True, type=float, help="Population scale.")
+def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
+    """Build the synthetic demo municipality (again, without duplicates) and serve it."""
+    _setup("trygg.settings.demo")
+    from trygg.demo.services import demo_build
+
+    click.echo("Preparing the database …")
+    _migrate()
+    click.echo("Building the demo municipality …")
+    result = demo_build(work_dir=_ensure_var_dir() / "demo", seed=seed, scale=scale)
+    click.echo(
+        f"Municipality {result.municipality_code}: areas {result.areas}; "
+        f"population {result.population}; {result.organisations} organisations, "
+        f"{result.safety_groups} safety groups."
+    )
+    click.echo("")
+    click.echo("Demo logins (synthetic data only), all with the password "
+               f"'{result.password}':")
+    for username in result.users:
+        click.echo(f"  {username}")
+    click.echo("")
+    if serve:
+        _serve(host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the site (development server; see docs/operations.md for production)."""
+    _setup()
+    _migrate()
+    _serve(host, port)
+
+
+def _serve(host: str, port: int) -> None:
+    from django.core.management import call_command
+
+    click.echo(f"Trygg is at http://{host}:{port}/  (Ctrl+C stops it)")
+    call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=False)
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database tables."""
+    _setup()
+    _migrate(verbosity=1)
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Import data files (atomic: a file with any error imports nothing)."""
+
+
+def _municipality(code: str, name: str | None):
+    from trygg.areas.services import municipality_get_or_create
+
+    return municipality_get_or_create(code=code, name=name)
+
+
+@import_group.command(name="areas")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
+@click.option("--name", default=None, help="Municipality name (when it is new).")
+def import_areas(file: Path, code: str, name: str | None) -> None:
+    """Import areas from a GeoJSON FeatureCollection (WGS84)."""
+    _setup()
+    from trygg.analysis.errors import InputError
+    from trygg.areas.services import areas_import_geojson
+
+    try:
+        result = areas_import_geojson(municipality=_municipality(code, name), path=file)
+    except InputError as exc:
+        raise InputFailure(exc) from exc
+    click.echo(f"{file.name}: {result}")
+
+
+@import_group.command(name="population")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
+def import_population(file: Path, code: str) -> None:
+    """Import population by area, year, sex and age group (CSV)."""
+    _setup()
+    from trygg.analysis.errors import InputError
+    from trygg.areas.models import Municipality
+    from trygg.areas.services import population_import_csv
+
+    try:
+        municipality = Municipality.objects.get(code=code)
+    except Municipality.DoesNotExist:
+        raise click.ClickException(f"Municipality {code} has no areas yet; import areas first.")
+    try:
+        result = population_import_csv(municipality=municipality, path=file)
+    except InputError as exc:
+        raise InputFailure(exc) from exc
+    click.echo(f"{file.name}: {result}")
+
+
+@main.command()
+@click.argument("username")
+@click.option("--organisation", required=True, help="Organisation key.")
+@click.option("--role", required=True, help="One of the roles (see --help of 'trygg roles').")
+@click.option("--first-name", default="")
+@click.option("--last-name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def createuser(username, organisation, role, first_name, last_name, password_stdin) -> None:
+    """Create a user in an organisation with a role."""
+    _setup()
+    from django.core.exceptions import ValidationError
+
+    from trygg.accounts.services import user_create
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = user_create(
+            username=username,
+            organisation_key=organisation,
+            role=role,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+        )
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(exc.messages)) from exc
+    click.echo(f"Created {user.username} ({user.get_role_display()}, {user.organisation}).")
+
+
+@main.command()
+def roles() -> None:
+    """List the roles and what each may do."""
+    _setup()
+    from trygg.accounts.roles import ROLE_CAPABILITIES, Role
+
+    for role in Role:
+        caps = ", ".join(sorted(ROLE_CAPABILITIES[role])) or "-"
+        click.echo(f"{role.value:20} {caps}")
+
+
+@main.command()
+@click.argument("username")
+def token(username: str) -> None:
+    """Print (creating it if needed) the API token of a user."""
+    _setup()
+    from trygg.accounts.services import user_api_token
+
+    try:
+        click.echo(user_api_token(username=username))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command()
+def verify() -> None:
+    """Prove the audit log's hash chain intact, or name the first broken entry."""
+    _setup()
+    from trygg.audit.selectors import audit_verify_chain
+
+    report = audit_verify_chain()
+    if report.intact:
+        click.echo(f"The audit log is intact ({report.checked} entries checked).")
+        return
+    raise click.ClickException(
+        f"The audit log is broken at entry {report.first_broken_id}: {report.reason} "
+        f"({report.checked} entries before it are intact)."
+    )
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def manage(ctx: click.Context) -> None:
+    """Run any Django management command, e.g. `trygg manage check --deploy`."""
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["trygg manage", *ctx.args])
+
+
+if __name__ == "__main__":
+    main()

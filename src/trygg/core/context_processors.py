@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from trygg.accounts.roles import Capability
+
+
+def navigation_for(user) -> list[dict]:
+    """The menu a user sees: only what the user's role can open."""
+    if not user.is_authenticated:
+        return []
+    items = [{"url": reverse("home"), "label": _("Overview"), "name": "home"}]
+    if user.can(Capability.VIEW_AREAS):
+        items.append({"url": reverse("areas:list"), "label": _("Areas"), "name": "areas"})
+        items.append({"url": reverse("groups:list"), "label": _("Safety groups"), "name": "groups"})
+    if user.can(Capability.IMPORT_AREAS):
+        items.append({"url": reverse("areas:import"), "label": _("Import"), "name": "import"})
+    items.append({"url": reverse("api-docs"), "label": _("API"), "name": "api"})
+    if user.can(Capability.ADMINISTER):
+        items.append({"url": reverse("admin:index"), "label": _("Administration"), "name": "admin"})
+    return items
+
+
+def trygg(request):
+    return {
+        "navigation": navigation_for(request.user) if hasattr(request, "user") else [],
+        "demo_mode": settings.TRYGG_DEMO_MODE,
+        "require_two_factor": settings.TRYGG_REQUIRE_TWO_FACTOR,
+        "map_tile_url": settings.TRYGG_MAP_TILE_URL,
+        "map_tile_attribution": settings.TRYGG_MAP_TILE_ATTRIBUTION,
+    }

@@ -1,0 +1,1 @@
+"""A synthetic municipality (modelled on Sundsvall) for demos, tests and benchmarks."""

@@ -1,0 +1,90 @@
+"""Factories for the models every test needs. All data is synthetic."""
+
+from __future__ import annotations
+
+import factory
+from shapely.geometry import box, mapping
+
+from trygg.accounts.models import Organisation, OrganisationKind, SafetyGroup, User
+from trygg.accounts.roles import Role
+from trygg.areas.models import Area, AreaLevel, Municipality
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+
+def square(lon: float, lat: float, size: float = 0.01) -> dict:
+    geometry = mapping(box(lon, lat, lon + size, lat + size))
+    return {"type": geometry["type"], "coordinates": [[list(p) for p in ring] for ring in geometry["coordinates"]]}
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipality
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"{9000 + n:04d}")
+    name = factory.Sequence(lambda n: f"Kommun {n}")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    key = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = OrganisationKind.MUNICIPAL_ADMIN
+
+    @factory.post_generation
+    def municipalities(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.municipalities.add(*extracted)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Person {n}")
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.SAFETY_COORDINATOR
+    is_staff = factory.LazyAttribute(lambda u: u.role == Role.ADMINISTRATOR)
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    code = factory.Sequence(lambda n: f"A{n:04d}")
+    name = factory.Sequence(lambda n: f"Område {n}")
+    level = AreaLevel.AREA
+    geometry = factory.Sequence(lambda n: square(17.0 + 0.02 * n, 62.0))
+    centroid_lon = factory.LazyAttribute(lambda a: a.geometry["coordinates"][0][0][0] + 0.005)
+    centroid_lat = factory.LazyAttribute(lambda a: a.geometry["coordinates"][0][0][1] + 0.005)
+    population = 1000
+
+
+class SafetyGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SafetyGroup
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    key = factory.Sequence(lambda n: f"group-{n}")
+    name = factory.Sequence(lambda n: f"Trygghetsgrupp {n}")
+    lead_organisation = factory.SubFactory(OrganisationFactory)
+
+
+def user_in(municipality: Municipality, role: str = Role.SAFETY_COORDINATOR, **kwargs) -> User:
+    """A user whose organisation works in the given municipality."""
+    organisation = OrganisationFactory(municipalities=[municipality])
+    return UserFactory(organisation=organisation, role=role, **kwargs)

@@ -38,7 +38,7 @@ format: install
 
 # Refresh the Swedish catalogue after changing interface text.
 makemessages: install
-	cd src/trygg && ../../$(BIN)/django-admin makemessages -l sv -l en --no-obsolete \
+	cd src/trygg && ../../$(BIN)/django-admin makemessages -l sv --no-obsolete \
 		--settings=trygg.settings.base --ignore='locale/*'
 
 bench: install

@@ -9,12 +9,15 @@ from trygg.accounts.models import Organisation, OrganisationKind, SafetyGroup, U
 from trygg.accounts.roles import Role
 from trygg.areas.models import Area, AreaLevel, Municipality
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+PASSWORD = "correct-horse-battery-staple"
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> dict:
     geometry = mapping(box(lon, lat, lon + size, lat + size))
-    return {"type": geometry["type"], "coordinates": [[list(p) for p in ring] for ring in geometry["coordinates"]]}
+    return {
+        "type": geometry["type"],
+        "coordinates": [[list(p) for p in ring] for ring in geometry["coordinates"]],
+    }
 
 
 class MunicipalityFactory(factory.django.DjangoModelFactory):

@@ -87,8 +87,7 @@ def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
         f"{result.safety_groups} safety groups."
     )
     click.echo("")
-    click.echo("Demo logins (synthetic data only), all with the password "
-               f"'{result.password}':")
+    click.echo(f"Demo logins (synthetic data only), all with the password '{result.password}':")
     for username in result.users:
         click.echo(f"  {username}")
     click.echo("")
@@ -161,7 +160,9 @@ def import_population(file: Path, code: str) -> None:
     try:
         municipality = Municipality.objects.get(code=code)
     except Municipality.DoesNotExist:
-        raise click.ClickException(f"Municipality {code} has no areas yet; import areas first.")
+        raise click.ClickException(
+            f"Municipality {code} has no areas yet; import areas first."
+        ) from None
     try:
         result = population_import_csv(municipality=municipality, path=file)
     except InputError as exc:

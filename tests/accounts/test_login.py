@@ -45,7 +45,9 @@ def test_login_and_logout_are_audited(client, coordinator):
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     client.post("/accounts/logout/")
-    actions = list(AuditEvent.objects.filter(actor_username="sara").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(actor_username="sara").values_list("action", flat=True)
+    )
     assert actions == ["login", "logout"]
 
 
@@ -61,7 +63,10 @@ def test_lockout_after_repeated_failures(client, coordinator, settings):
         login(client, "sara", "wrong-password-123")
     response = login(client, "sara")  # even the right password is refused now
     assert response.status_code == 429
-    assert "Too many failed sign-in attempts" in response.content.decode() or "För många" in response.content.decode()
+    assert (
+        "Too many failed sign-in attempts" in response.content.decode()
+        or "För många" in response.content.decode()
+    )
     assert "_auth_user_id" not in client.session
 
 
@@ -114,7 +119,10 @@ def test_roles_with_individual_data_must_set_up_two_factor(client, role):
     assert "otpauth://" in page.content.decode() or "totp" in page.content.decode().lower()
 
 
-@pytest.mark.parametrize("role", [Role.SAFETY_COORDINATOR, Role.ANALYST, Role.GROUP_MEMBER, Role.MANAGEMENT, Role.READ_ONLY])
+@pytest.mark.parametrize(
+    "role",
+    [Role.SAFETY_COORDINATOR, Role.ANALYST, Role.GROUP_MEMBER, Role.MANAGEMENT, Role.READ_ONLY],
+)
 def test_other_roles_are_not_forced_into_two_factor(client, role):
     client.force_login(user_in(MunicipalityFactory(), role=role))
     assert client.get("/").status_code == 200

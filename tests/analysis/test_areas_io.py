@@ -76,7 +76,10 @@ def test_duplicate_code_names_both_features(collection):
 
 
 def test_self_intersecting_polygon_is_invalid(collection):
-    bowtie = {"type": "Polygon", "coordinates": [[[17, 62], [17.1, 62.1], [17.1, 62], [17, 62.1], [17, 62]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[17, 62], [17.1, 62.1], [17.1, 62], [17, 62.1], [17, 62]]],
+    }
     collection["features"][1]["geometry"] = bowtie
     [problem] = problems_of(collection)
     assert problem.feature == 1 and problem.column == "geometry"
@@ -197,7 +200,9 @@ def write(tmp_path, text, name="population.csv"):
 
 def test_population_reads_semicolons_and_bom(tmp_path):
     path = tmp_path / "pop.csv"
-    path.write_bytes("\ufeffarea_code;year;sex;age_group;count\nA1;2025;F;16-24;120\nA1;2025;M;75+;80\n".encode())
+    path.write_bytes(
+        "\ufeffarea_code;year;sex;age_group;count\nA1;2025;F;16-24;120\nA1;2025;M;75+;80\n".encode()
+    )
     frame = read_population(path, known_area_codes={"A1"})
     assert frame.to_dicts() == [
         {"area_code": "A1", "year": 2025, "sex": "F", "age_group": "16-24", "count": 120},
@@ -228,7 +233,9 @@ def test_population_bad_rows_name_line_and_column(tmp_path, row, column, reason)
 
 
 def test_population_duplicate_row(tmp_path):
-    path = write(tmp_path, "area_code,year,sex,age_group,count\nA1,2025,F,16-24,5\nA1,2025,F,16-24,6\n")
+    path = write(
+        tmp_path, "area_code,year,sex,age_group,count\nA1,2025,F,16-24,5\nA1,2025,F,16-24,6\n"
+    )
     with pytest.raises(InputError, match="line 2 too"):
         read_population(path, known_area_codes={"A1"})
 
@@ -243,7 +250,9 @@ def test_population_missing_column(tmp_path):
 
 def test_population_not_utf8(tmp_path):
     path = tmp_path / "pop.csv"
-    path.write_bytes("area_code,year,sex,age_group,count\nSkönsberg,2025,F,16-24,5\n".encode("latin-1"))
+    path.write_bytes(
+        "area_code,year,sex,age_group,count\nSkönsberg,2025,F,16-24,5\n".encode("latin-1")
+    )
     with pytest.raises(InputError) as caught:
         read_population(path)
     assert caught.value.first.line == 2 and "UTF-8" in caught.value.first.reason

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from django.http import Http404
 
-from tests.factories import AreaFactory, MunicipalityFactory, OrganisationFactory, UserFactory, square, user_in
+from tests.factories import (
+    AreaFactory,
+    MunicipalityFactory,
+    OrganisationFactory,
+    UserFactory,
+    square,
+    user_in,
+)
 from trygg.areas.models import AreaLevel, PopulationCount
 from trygg.areas.selectors import (
     area_get_for_user,
@@ -61,11 +68,18 @@ def test_inactive_and_anonymous_users_see_nothing(two_municipalities):
 def test_population_summary_of_a_district_adds_its_areas():
     municipality = MunicipalityFactory()
     district = AreaFactory(municipality=municipality, level=AreaLevel.DISTRICT)
-    a, b = AreaFactory(municipality=municipality, parent=district), AreaFactory(municipality=municipality, parent=district)
+    a, b = (
+        AreaFactory(municipality=municipality, parent=district),
+        AreaFactory(municipality=municipality, parent=district),
+    )
     for area, count in ((a, 10), (b, 5)):
-        PopulationCount.objects.create(area=area, year=2024, sex="F", age_group="75+", count=count + 100)
+        PopulationCount.objects.create(
+            area=area, year=2024, sex="F", age_group="75+", count=count + 100
+        )
         PopulationCount.objects.create(area=area, year=2025, sex="F", age_group="75+", count=count)
-        PopulationCount.objects.create(area=area, year=2025, sex="M", age_group="16-24", count=count)
+        PopulationCount.objects.create(
+            area=area, year=2025, sex="M", age_group="16-24", count=count
+        )
     summary = population_summary(area=district)
     assert summary["year"] == 2025
     assert summary["rows"] == [
@@ -79,7 +93,9 @@ def test_locate_points_uses_the_areas_and_follows_changes():
     municipality = MunicipalityFactory()
     west = AreaFactory(municipality=municipality, code="W", geometry=square(17.0, 62.0, 0.1))
     AreaFactory(municipality=municipality, code="E", geometry=square(17.1, 62.0, 0.1))
-    codes = locate_points(municipality=municipality, lon=[17.05, 17.15, 18.0], lat=[62.05, 62.05, 62.05])
+    codes = locate_points(
+        municipality=municipality, lon=[17.05, 17.15, 18.0], lat=[62.05, 62.05, 62.05]
+    )
     assert list(codes[:2]) == ["W", "E"]
     assert codes[2] is None or codes[2] == ""
     west.geometry = square(17.9, 62.0, 0.2)

@@ -84,7 +84,10 @@ def test_reimport_updates_what_changed(municipality, areas_file, tmp_path):
 def test_a_bad_feature_imports_nothing(municipality, tmp_path):
     bad = write_areas(
         tmp_path,
-        [feature("A1", "Centrum"), {"type": "Feature", "properties": {"name": "X"}, "geometry": None}],
+        [
+            feature("A1", "Centrum"),
+            {"type": "Feature", "properties": {"name": "X"}, "geometry": None},
+        ],
     )
     with pytest.raises(InputError) as caught:
         areas_import_geojson(municipality=municipality, path=bad)
@@ -120,7 +123,9 @@ def write_population(tmp_path, rows, name="befolkning.csv"):
 
 
 def test_population_import_and_reimport(imported, tmp_path):
-    path = write_population(tmp_path, ["A1;2025;F;16-24;120", "A1;2025;M;16-24;110", "A2;2025;F;75+;40"])
+    path = write_population(
+        tmp_path, ["A1;2025;F;16-24;120", "A1;2025;M;16-24;110", "A2;2025;F;75+;40"]
+    )
     first = population_import_csv(municipality=imported, path=path)
     assert (first.created, first.updated, first.unchanged) == (3, 0, 0)
     again = population_import_csv(municipality=imported, path=path)
@@ -129,9 +134,12 @@ def test_population_import_and_reimport(imported, tmp_path):
 
 
 def test_population_correction_replaces_the_count(imported, tmp_path):
-    population_import_csv(municipality=imported, path=write_population(tmp_path, ["A1;2025;F;16-24;120"]))
+    population_import_csv(
+        municipality=imported, path=write_population(tmp_path, ["A1;2025;F;16-24;120"])
+    )
     result = population_import_csv(
-        municipality=imported, path=write_population(tmp_path, ["A1;2025;F;16-24;125"], name="v2.csv")
+        municipality=imported,
+        path=write_population(tmp_path, ["A1;2025;F;16-24;125"], name="v2.csv"),
     )
     assert (result.created, result.updated) == (0, 1)
     assert PopulationCount.objects.get().count == 125

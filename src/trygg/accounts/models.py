@@ -133,3 +133,6 @@ class SafetyGroupMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="accounts_membership_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.group}"

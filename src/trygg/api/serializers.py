@@ -37,8 +37,15 @@ class SafetyGroupSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SafetyGroup
-        fields = ["id", "key", "name", "municipality", "lead_organisation", "area_codes",
-                  "member_count"]
+        fields = [
+            "id",
+            "key",
+            "name",
+            "municipality",
+            "lead_organisation",
+            "area_codes",
+            "member_count",
+        ]
 
     def get_area_codes(self, group) -> list[str]:
         return [area.code for area in group.areas.all()]

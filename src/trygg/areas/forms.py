@@ -13,8 +13,10 @@ class AreaImportForm(forms.Form):
     municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
     file = forms.FileField(
         label=_("File"),
-        help_text=_("GeoJSON in WGS84 for areas; CSV with area_code, year, sex, age_group, count "
-                    "for population."),
+        help_text=_(
+            "GeoJSON in WGS84 for areas; CSV with area_code, year, sex, age_group, count "
+            "for population."
+        ),
     )
 
     def __init__(self, *args, municipalities, **kwargs):

@@ -96,3 +96,6 @@ class PopulationCount(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(sex__in=["F", "M"]), name="areas_sex_valid"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.area.code} {self.year} {self.sex} {self.age_group}: {self.count}"

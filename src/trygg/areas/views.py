@@ -68,7 +68,9 @@ def area_detail(request, area_id: int):
 def area_import(request):
     _require(request.user, Capability.IMPORT_AREAS)
     municipalities = municipalities_for_user(request.user)
-    form = AreaImportForm(request.POST or None, request.FILES or None, municipalities=municipalities)
+    form = AreaImportForm(
+        request.POST or None, request.FILES or None, municipalities=municipalities
+    )
     problems = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -5,8 +5,15 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "actor_username", "actor_organisation", "action", "object_type",
-                    "object_id", "summary"]
+    list_display = [
+        "occurred_at",
+        "actor_username",
+        "actor_organisation",
+        "action",
+        "object_type",
+        "object_id",
+        "summary",
+    ]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_username", "object_id", "summary"]
     date_hierarchy = "occurred_at"

@@ -65,7 +65,9 @@ def audit_record(
             occurred_at=occurred_at or timezone.now(),
             actor=actor if authenticated else None,
             actor_username=actor.get_username() if authenticated else "",
-            actor_organisation=str(getattr(actor, "organisation", "") or "") if authenticated else "",
+            actor_organisation=str(getattr(actor, "organisation", "") or "")
+            if authenticated
+            else "",
             actor_role=getattr(actor, "role", "") if authenticated else "",
             action=str(action),
             object_type=object_type,

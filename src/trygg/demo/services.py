@@ -41,17 +41,32 @@ class DemoUser:
 
 # One user per role; group members sit in the groups whose work they do.
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("samordnare", "Sara", "Samordnare", Role.SAFETY_COORDINATOR, "municipal_admin",
-             ("*",), convener=True),
+    DemoUser(
+        "samordnare",
+        "Sara",
+        "Samordnare",
+        Role.SAFETY_COORDINATOR,
+        "municipal_admin",
+        ("*",),
+        convener=True,
+    ),
     DemoUser("analytiker", "Anders", "Analytiker", Role.ANALYST, "police"),
-    DemoUser("polis", "Petra", "Polis", Role.GROUP_MEMBER, "police", ("nacksta", "skonsberg",
-             "bredsand")),
-    DemoUser("socialsekreterare", "Sofia", "Socialsekreterare", Role.CASE_WORKER,
-             "social_services"),
+    DemoUser(
+        "polis", "Petra", "Polis", Role.GROUP_MEMBER, "police", ("nacksta", "skonsberg", "bredsand")
+    ),
+    DemoUser(
+        "socialsekreterare", "Sofia", "Socialsekreterare", Role.CASE_WORKER, "social_services"
+    ),
     DemoUser("skola", "Sven", "Skola", Role.GROUP_MEMBER, "school", ("nacksta",)),
     DemoUser("fritid", "Fatima", "Fritid", Role.GROUP_MEMBER, "leisure", ("nacksta", "bredsand")),
-    DemoUser("faltassistent", "Filip", "Fältassistent", Role.GROUP_MEMBER, "field_work",
-             ("skonsberg", "nacksta")),
+    DemoUser(
+        "faltassistent",
+        "Filip",
+        "Fältassistent",
+        Role.GROUP_MEMBER,
+        "field_work",
+        ("skonsberg", "nacksta"),
+    ),
     DemoUser("sspfkoordinator", "Klara", "Koordinator", Role.SSPF_COORDINATOR, "social_services"),
     DemoUser("ledning", "Lars", "Ledning", Role.MANAGEMENT, "municipal_admin"),
     DemoUser("admin", "Ada", "Administratör", Role.ADMINISTRATOR, "municipal_admin"),
@@ -116,9 +131,11 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
             )
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            wanted = list(groups) if "*" in spec.groups else [
-                key for key in groups if any(key.endswith(g) for g in spec.groups)
-            ]
+            wanted = (
+                list(groups)
+                if "*" in spec.groups
+                else [key for key in groups if any(key.endswith(g) for g in spec.groups)]
+            )
             for key in wanted:
                 SafetyGroupMembership.objects.update_or_create(
                     group=groups[key], user=user, defaults={"is_convener": spec.convener}

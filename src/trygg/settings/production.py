@@ -26,3 +26,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False
+
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TRYGG_MAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+        ),
+        "OPTIONS": {
+            "host": os.environ.get("TRYGG_SMTP_HOST", "localhost"),
+            "port": int(os.environ.get("TRYGG_SMTP_PORT", "587")),
+            "username": os.environ.get("TRYGG_SMTP_USER", ""),
+            "password": os.environ.get("TRYGG_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("TRYGG_SMTP_TLS", True),
+        },
+    }
+}

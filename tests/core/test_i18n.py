@@ -1,0 +1,49 @@
+"""Swedish by default, English on request, and the Swedish catalogue is complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tests.factories import MunicipalityFactory, user_in
+
+LOCALE = Path(__file__).resolve().parents[2] / "src" / "trygg" / "locale"
+pytestmark = pytest.mark.django_db
+
+
+def test_interface_is_swedish_by_default(client):
+    client.force_login(user_in(MunicipalityFactory()))
+    text = client.get("/").content.decode()
+    assert '<html lang="sv"' in text
+    assert "Översikt" in text and "Områden" in text
+
+
+def test_switching_to_english(client):
+    client.force_login(user_in(MunicipalityFactory()))
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    text = client.get("/").content.decode()
+    assert '<html lang="en"' in text
+    assert "Overview" in text and "Översikt" not in text
+
+
+def test_dates_are_swedish_style():
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override("sv"):
+        assert formats.date_format(datetime.date(2026, 11, 28), "SHORT_DATE_FORMAT") == "2026-11-28"
+
+
+def test_swedish_catalogue_has_every_string_translated():
+    with (LOCALE / "sv" / "LC_MESSAGES" / "django.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    missing = [
+        m.id
+        for m in catalogue
+        if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
+    assert missing == []

@@ -1,0 +1,104 @@
+"""Production settings pass Django's deployment check; pages carry a strict CSP."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "trygg"
+
+
+def run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "trygg.settings.production",
+        "SECRET_KEY": "k" * 20 + "-Production-Only-Secret-Value-0123456789abcdef",
+        "ALLOWED_HOSTS": "trygg.example.se",
+        "DATABASE_URL": "sqlite:///:memory:",
+        **extra_env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run_check({})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = run_check({"SECRET_KEY": "insecure-development-key-do-not-use-in-production"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_forces_two_factor_and_secure_cookies():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.TRYGG_REQUIRE_TWO_FACTOR, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "trygg.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "TRYGG_REQUIRE_TWO_FACTOR": "false",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert out == ["True", "True", "True", "False"]
+
+
+def test_passwords_are_hashed_with_argon2():
+    from trygg.settings import base
+
+    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+@pytest.mark.django_db
+def test_pages_send_a_csp_without_unsafe_inline(client):
+    response = client.get("/accounts/login/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_templates_and_static_files_load_nothing_from_other_hosts():
+    # The machines that run Trygg may have no internet: every asset is served locally.
+    offenders = []
+    pattern = re.compile(r"""(src|href)\s*=\s*["']\s*(https?:)?//""", re.IGNORECASE)
+    for path in SRC.rglob("*"):
+        if path.suffix in {".html", ".js", ".css"} and "vendor" not in path.parts:
+            text = path.read_text(encoding="utf-8")
+            if pattern.search(text) or "url(http" in text or "@import url(" in text:
+                offenders.append(str(path))
+    assert offenders == []
+
+
+def test_templates_have_no_inline_script_or_style():
+    offenders = []
+    for path in SRC.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", text):
+            offenders.append(f"{path}: {match.group(0)}")
+        if re.search(r"<style\b|\sstyle=\"", text):
+            offenders.append(f"{path}: inline style")
+    assert offenders == []

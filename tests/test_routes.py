@@ -1,0 +1,101 @@
+"""Every role against every route (tests/routes.yaml), and no route left out of the matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import AreaFactory, MunicipalityFactory, SafetyGroupFactory, user_in
+from trygg.accounts.roles import Role
+
+MATRIX = yaml.safe_load((Path(__file__).parent / "routes.yaml").read_text())
+# Routes that belong to libraries and are tested there: sign-in flows, admin internals.
+FOREIGN_NAMESPACES = ("admin",)
+FOREIGN_PREFIXES = ("accounts/", "i18n/")
+
+
+def own_route_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, prefix: str, namespace: str | None):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace or namespace
+                if ns in FOREIGN_NAMESPACES or route.startswith(FOREIGN_PREFIXES):
+                    continue
+                walk(pattern.url_patterns, route, ns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                if "format" in str(pattern.pattern):
+                    continue  # DRF's .json suffix variants of the same views
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "", None)
+    return names
+
+
+def test_every_route_is_in_the_matrix():
+    missing = own_route_names() - set(MATRIX)
+    stale = set(MATRIX) - own_route_names() - {"admin:index"}
+    assert missing == set(), f"add these routes to tests/routes.yaml: {sorted(missing)}"
+    assert stale == set(), f"these routes no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(db):
+    sundsvall, timra = MunicipalityFactory(code="2281"), MunicipalityFactory(code="2262")
+    objects = {}
+    for label, municipality in (("own", sundsvall), ("other", timra)):
+        area = AreaFactory(municipality=municipality)
+        group = SafetyGroupFactory(municipality=municipality)
+        group.areas.add(area)
+        objects[label] = {"area": area, "group": group, "municipality": municipality}
+    return sundsvall, objects
+
+
+def url_for(name: str, target: dict | None) -> str:
+    kwargs = {}
+    if name in ("areas:detail",):
+        kwargs = {"area_id": target["area"].id}
+    elif name == "groups:detail":
+        kwargs = {"group_id": target["group"].id}
+    elif name in ("area-detail",):
+        kwargs = {"pk": target["area"].id}
+    elif name == "safety-group-detail":
+        kwargs = {"pk": target["group"].id}
+    elif name == "municipality-detail":
+        kwargs = {"code": target["municipality"].code}
+    return reverse(name, kwargs=kwargs)
+
+
+def cases():
+    for name, rule in MATRIX.items():
+        for actor in ["anonymous", *Role.values]:
+            for target in ("own", "other") if ("own" in rule or "other" in rule) else (None,):
+                if actor == "anonymous":
+                    expected = rule["anonymous"]
+                elif target is not None:
+                    expected = rule.get(actor, rule[target]) if actor in rule else rule[target]
+                else:
+                    expected = rule.get(actor, rule.get("default"))
+                yield pytest.param(
+                    name, actor, target, expected, id=f"{name}-{actor}-{target or 'any'}"
+                )
+
+
+@pytest.mark.parametrize(("name", "actor", "target", "expected"), list(cases()))
+def test_route(client, world, two_factor_off, name, actor, target, expected):
+    municipality, objects = world
+    if actor != "anonymous":
+        client.force_login(user_in(municipality, role=actor))
+    url = url_for(name, objects[target] if target else objects["own"])
+    response = client.get(url, HTTP_ACCEPT="application/json" if name == "api-schema" else "*/*")
+    if expected == "login":
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    elif expected == "login-admin":
+        assert response.status_code == 302 and response.url.startswith("/admin/login/")
+    else:
+        assert response.status_code == expected

@@ -8,9 +8,6 @@ import shutil
 import pytest
 
 CHROMIUM = os.environ.get("TRYGG_CHROMIUM", "/usr/bin/chromium")
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
-# test itself (fixtures) are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +31,13 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls the test
+    # itself makes are still synchronous and safe. Only for browser tests.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

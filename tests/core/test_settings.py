@@ -14,8 +14,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "trygg"
 
 
 def run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "trygg.settings.production",
         "SECRET_KEY": "k" * 20 + "-Production-Only-Secret-Value-0123456789abcdef",
         "ALLOWED_HOSTS": "trygg.example.se",

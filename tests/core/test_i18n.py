@@ -47,3 +47,19 @@ def test_swedish_catalogue_has_every_string_translated():
         if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
     ]
     assert missing == []
+
+
+def test_an_english_browser_still_gets_swedish_until_the_user_chooses(client):
+    client.force_login(user_in(MunicipalityFactory()))
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Översikt" in response.content.decode()
+    assert response.headers["Content-Language"] == "sv"
+
+
+def test_numbers_are_grouped_the_swedish_way(client):
+    from tests.factories import AreaFactory
+
+    municipality = MunicipalityFactory()
+    AreaFactory(municipality=municipality, population=98_993)
+    client.force_login(user_in(municipality))
+    assert "98\xa0993" in client.get("/").content.decode()

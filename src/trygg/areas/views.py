@@ -50,7 +50,11 @@ def area_list(request):
 def area_detail(request, area_id: int):
     _require(request.user, Capability.VIEW_AREAS)
     area = area_get_for_user(request.user, area_id=area_id)
-    shown = areas_for_user(request.user).filter(Q(pk=area.pk) | Q(parent=area))
+    # The area with its neighbours in the same district, so the map shows where it lies.
+    neighbourhood = Q(pk=area.pk) | Q(parent=area)
+    if area.parent_id:
+        neighbourhood |= Q(parent_id=area.parent_id)
+    shown = areas_for_user(request.user).filter(neighbourhood)
     return render(
         request,
         "areas/area_detail.html",

@@ -9,6 +9,8 @@
     area: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: 0.45 },
   };
 
+  var HIGHLIGHT_STYLE = { color: "#1d3557", weight: 3, fillColor: "#e76f51", fillOpacity: 0.55 };
+
   function drawMap(element) {
     var source = document.getElementById(element.dataset.geojson);
     if (!source || typeof L === "undefined") {
@@ -27,6 +29,9 @@
     });
     var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
       style: function (feature) {
+        if (String(feature.properties.id) === element.dataset.highlight) {
+          return HIGHLIGHT_STYLE;
+        }
         return LEVEL_STYLE[feature.properties.level] || LEVEL_STYLE.area;
       },
       onEachFeature: function (feature, shape) {
@@ -45,7 +50,12 @@
         });
       },
     }).addTo(map);
-    if (layer.getLayers().length) {
+    var focus = layer.getLayers().filter(function (shape) {
+      return String(shape.feature.properties.id) === element.dataset.highlight;
+    });
+    if (focus.length) {
+      map.fitBounds(focus[0].getBounds(), { padding: [40, 40] });
+    } else if (layer.getLayers().length) {
       map.fitBounds(layer.getBounds(), { padding: [12, 12] });
     } else {
       map.setView([62.39, 17.31], 10);

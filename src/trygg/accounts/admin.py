@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from trygg.audit.admin_mixins import AuditedAdminMixin
+
 from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "key"]
     list_filter = ["kind", "municipalities"]
     search_fields = ["name", "key"]
@@ -14,7 +16,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class TryggUserAdmin(UserAdmin):
+class TryggUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "organisation", "role", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
     fieldsets = (
@@ -34,7 +36,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(SafetyGroup)
-class SafetyGroupAdmin(admin.ModelAdmin):
+class SafetyGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "municipality", "lead_organisation"]
     list_filter = ["municipality"]
     search_fields = ["name"]

@@ -83,7 +83,8 @@ def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
     result = demo_build(work_dir=_ensure_var_dir() / "demo", seed=seed, scale=scale)
     click.echo(
         f"Municipality {result.municipality_code}: areas {result.areas}; "
-        f"population {result.population}; {result.organisations} organisations, "
+        f"population {result.population}; survey answers {result.survey}; "
+        f"reported crimes {result.crimes}; {result.organisations} organisations, "
         f"{result.safety_groups} safety groups."
     )
     click.echo("")
@@ -154,20 +155,113 @@ def import_population(file: Path, code: str) -> None:
     """Import population by area, year, sex and age group (CSV)."""
     _setup()
     from trygg.analysis.errors import InputError
-    from trygg.areas.models import Municipality
     from trygg.areas.services import population_import_csv
 
-    try:
-        municipality = Municipality.objects.get(code=code)
-    except Municipality.DoesNotExist:
-        raise click.ClickException(
-            f"Municipality {code} has no areas yet; import areas first."
-        ) from None
+    municipality = _existing_municipality(code)
     try:
         result = population_import_csv(municipality=municipality, path=file)
     except InputError as exc:
         raise InputFailure(exc) from exc
     click.echo(f"{file.name}: {result}")
+
+
+def _write_rejects(source: Path, problems) -> Path | None:
+    """With --skip-bad-rows, the rows left out go to a reject file beside the input."""
+    import csv
+
+    rows = list(problems)
+    if not rows:
+        return None
+    target = source.with_name(source.name + ".rejected.csv")
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "line", "column", "reason"])
+        for problem in rows:
+            writer.writerow(
+                [
+                    problem.file,
+                    problem.line or problem.feature or "",
+                    problem.column or "",
+                    problem.reason,
+                ]
+            )
+    return target
+
+
+def _existing_municipality(code: str):
+    from trygg.areas.models import Municipality
+
+    try:
+        return Municipality.objects.get(code=code)
+    except Municipality.DoesNotExist:
+        raise click.ClickException(
+            f"Municipality {code} has no areas yet; import areas first."
+        ) from None
+
+
+@import_group.command(name="crimes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Import the good rows; write the bad ones to FILE.rejected.csv.",
+)
+def import_crimes(file: Path, code: str, skip_bad_rows: bool) -> None:
+    """Import reported crimes (CSV, Parquet or the police's events JSON)."""
+    _setup()
+    from trygg.analysis.errors import InputError
+    from trygg.crime.services import crimes_import
+
+    municipality = _existing_municipality(code)
+    try:
+        result = crimes_import(municipality=municipality, path=file, skip_bad_rows=skip_bad_rows)
+    except InputError as exc:
+        raise InputFailure(exc) from exc
+    click.echo(
+        f"{file.name}: {result}; {result.outside} outside every area, "
+        f"{result.excluded} not crimes (e.g. traffic accidents)"
+    )
+    target = _write_rejects(file, result.rejected)
+    if target:
+        click.echo(f"{len(result.rejected)} bad rows were skipped and written to {target}")
+
+
+@import_group.command(name="survey")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
+@click.option(
+    "--questionnaire",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Questionnaire YAML (default: the standard police question set).",
+)
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Import the good rows; write the bad ones to FILE.rejected.csv.",
+)
+def import_survey(file: Path, code: str, questionnaire: Path | None, skip_bad_rows: bool) -> None:
+    """Import survey responses (CSV, XLSX or SPSS .sav), one row per respondent."""
+    _setup()
+    from trygg.analysis.errors import InputError
+    from trygg.surveys.services import survey_responses_import
+
+    municipality = _existing_municipality(code)
+    yaml_text = questionnaire.read_text(encoding="utf-8") if questionnaire else None
+    try:
+        result = survey_responses_import(
+            municipality=municipality,
+            path=file,
+            questionnaire_yaml=yaml_text,
+            skip_bad_rows=skip_bad_rows,
+        )
+    except InputError as exc:
+        raise InputFailure(exc) from exc
+    years = ", ".join(str(y) for y in result.years)
+    click.echo(f"{file.name} ({years}): {result}")
+    target = _write_rejects(file, result.rejected)
+    if target:
+        click.echo(f"{len(result.rejected)} bad rows were skipped and written to {target}")
 
 
 @main.command()

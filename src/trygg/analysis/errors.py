@@ -46,3 +46,16 @@ class InputError(ValueError):
     @property
     def first(self) -> RowProblem:
         return self.problems[0]
+
+    def renamed(self, stored_name: str, shown_name: str) -> InputError:
+        """The same problems naming the file as the user knows it (an upload's own name)."""
+        if stored_name == shown_name:
+            return self
+        return InputError(
+            [
+                RowProblem(
+                    **{**p.__dict__, "file": shown_name if p.file == stored_name else p.file}
+                )
+                for p in self.problems
+            ]
+        )

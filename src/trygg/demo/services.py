@@ -21,8 +21,12 @@ from trygg.areas.services import (
     municipality_get_or_create,
     population_import_csv,
 )
+from trygg.crime.services import CrimeImportResult, crimes_import
+from trygg.surveys.services import SurveyImportResult, survey_responses_import
 
-from .synth import generate_municipality, write_demo_files
+from .synth import SyntheticMunicipality, generate_municipality, write_demo_files
+from .synthetic_crime import synthetic_crimes
+from .synthetic_survey import area_table, generate_survey, write_survey_csv
 
 # Synthetic, printed by `make demo`, and only ever set by this module.
 DEMO_PASSWORD = "Trygg-demo-2281"  # noqa: S105
@@ -78,21 +82,72 @@ class DemoResult:
     municipality_code: str
     areas: ImportResult
     population: ImportResult
+    survey: SurveyImportResult
+    crimes: CrimeImportResult
     organisations: int
     safety_groups: int
     users: tuple[str, ...]
     password: str
 
 
+# Three survey rounds and five years of reported crime give the report its trends.
+SURVEY_YEARS = (2024, 2025, 2026)
+CRIME_YEARS = (2022, 2023, 2024, 2025, 2026)
+SURVEY_ANSWERS_PER_YEAR = 1200
+# Areas that the public sources name as priorities get more crime and worse survey answers.
+HOT_AREA_NAMES = ("Nacksta", "Skönsberg", "Centrum")
+
+
+def demo_statistics_files(
+    synthetic: SyntheticMunicipality, directory: Path, *, seed: int
+) -> dict[str, Path]:
+    """Write the survey answers and reported crimes a municipality would import."""
+    from shapely.geometry import shape
+
+    features = synthetic.area_features()
+    survey = generate_survey(
+        area_table(features, synthetic.population),
+        years=SURVEY_YEARS,
+        n_answers=SURVEY_ANSWERS_PER_YEAR,
+        seed=seed,
+    )
+    latest = max(row["year"] for row in synthetic.population)
+    population = {f["properties"]["code"]: 0 for f in features}
+    for row in synthetic.population:
+        if row["year"] == latest:
+            population[row["area_code"]] += row["count"]
+    codes = [f["properties"]["code"] for f in features]
+    hot = [f["properties"]["code"] for f in features if f["properties"]["name"] in HOT_AREA_NAMES]
+    crimes = synthetic_crimes(
+        codes=codes,
+        geometries=[shape(f["geometry"]) for f in features],
+        population=[population[c] for c in codes],
+        years=CRIME_YEARS,
+        seed=seed,
+        hot_areas=hot,
+        hot_factor=2.5,
+        point_hot_spots=3,
+    ).crimes
+    crimes_path = directory / "crimes.csv"
+    crimes.write_csv(crimes_path)
+    return {
+        "survey": write_survey_csv(survey, directory / "survey.csv"),
+        "crimes": crimes_path,
+    }
+
+
 def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoResult:
     synthetic = generate_municipality(seed=seed, scale=scale)
     files = write_demo_files(synthetic, work_dir)
+    files |= demo_statistics_files(synthetic, work_dir, seed=seed)
     with transaction.atomic():
         municipality = municipality_get_or_create(code=synthetic.code, name=synthetic.name)
         area_result = areas_import_geojson(municipality=municipality, path=files["areas"])
         population_result = population_import_csv(
             municipality=municipality, path=files["population"]
         )
+        survey_result = survey_responses_import(municipality=municipality, path=files["survey"])
+        crime_result = crimes_import(municipality=municipality, path=files["crimes"])
         organisations = {}
         for spec in synthetic.organisations:
             organisation, _ = Organisation.objects.update_or_create(
@@ -144,6 +199,8 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
         municipality_code=municipality.code,
         areas=area_result,
         population=population_result,
+        survey=survey_result,
+        crimes=crime_result,
         organisations=len(organisations),
         safety_groups=len(groups),
         users=tuple(u.username for u in DEMO_USERS),

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "trygg.accounts",
     "trygg.areas",
     "trygg.audit",
+    "trygg.surveys",
+    "trygg.crime",
     "trygg.api",
     "trygg.demo",
 ]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportedCrime(models.Model):
+    """One reported crime as the police's extract or events feed gives it.
+
+    Rows are keyed by their source and the source's own id, so importing a file again
+    changes nothing. ``area`` is where the point lies (or what the file named); it is empty
+    for a point outside every area, which is kept but counted in no area's rate.
+    """
+
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, related_name="crimes"
+    )
+    source = models.CharField(_("source"), max_length=64)
+    source_id = models.CharField(_("source id"), max_length=128)
+    occurred_at = models.DateTimeField(_("occurred"))
+    occurred_to = models.DateTimeField(_("occurred until"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    category = models.CharField(_("category"), max_length=32)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="crimes"
+    )
+
+    class Meta:
+        verbose_name = _("reported crime")
+        verbose_name_plural = _("reported crimes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "source", "source_id"], name="crime_source_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lat__isnull=True) | models.Q(lat__gte=-90, lat__lte=90),
+                name="crime_lat_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "occurred_at"]),
+            models.Index(fields=["area", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id} {self.category} {self.occurred_at:%Y-%m-%d}"

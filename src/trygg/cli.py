@@ -27,6 +27,8 @@ def _ensure_var_dir() -> Path:
     from django.conf import settings
 
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # WhiteNoise expects the collected-static folder to exist, even when it is empty.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     return settings.VAR_DIR
 
 

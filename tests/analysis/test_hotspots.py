@@ -319,3 +319,26 @@ def test_area_hotspots_aligns_the_table_and_fills_missing_areas() -> None:
         hs.area_hotspots(
             table=pl.DataFrame({"area_code": ["a", "a"], "count": [1, 2]}), neighbours=neighbours
         )
+
+
+def test_permutation_count_follows_the_number_of_units() -> None:
+    assert hs.permutations_for(29) == 999
+    assert hs.permutations_for(6_000) == 23_999
+    assert hs.permutations_for(100_000) == 39_999
+    assert hs.permutations_for(10_000_000) == 39_999
+    assert hs.permutations_for(10_000_000, alpha=0.001) == hs.MAX_AUTO_PERMUTATIONS
+
+
+def test_automatic_permutations_find_a_cluster_that_999_cannot() -> None:
+    neighbours = _h3_patch(rings=40)  # about 4,900 cells
+    rng = np.random.default_rng(11)
+    y = rng.poisson(3.0, neighbours.n).astype(np.float64)
+    centre = h3.str_to_int(h3.latlng_to_cell(62.39, 17.30, 9))
+    # 19 cells: more than the ten that the automatic count is sized for.
+    cluster = [h3.str_to_int(c) for c in h3.grid_disk(h3.int_to_str(centre), 2)]
+    y[np.isin(neighbours.units, cluster)] += 15
+    fixed = hs.gi_star(values=y, neighbours=neighbours, permutations=999)
+    auto = hs.gi_star(values=y, neighbours=neighbours, permutations=None)
+    at_centre = neighbours.units == centre
+    assert fixed["class"].to_numpy()[at_centre][0] == "none"
+    assert auto["class"].to_numpy()[at_centre][0] == "hot"

@@ -263,3 +263,32 @@ def test_population_uses_the_given_file_name(tmp_path):
     with pytest.raises(InputError) as caught:
         read_population(path, file="befolkning.csv")
     assert str(caught.value).startswith("befolkning.csv, line 2, column 'sex'")
+
+
+def test_population_accepts_swedish_sex_codes_and_grouped_digits(tmp_path):
+    path = write(
+        tmp_path, "area_code;year;sex;age_group;count\nA1;2024;K;16-24;1 200\nA1;2024;män;75+;80\n"
+    )
+    frame = read_population(path, known_area_codes={"A1"})
+    assert frame["sex"].to_list() == ["F", "M"]
+    assert frame["count"].to_list() == [1200, 80]
+
+
+def test_population_from_xlsx(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["area_code", "year", "sex", "age_group", "count"])
+    sheet.append(["A1", 2024, "F", "16-24", 120])
+    sheet.append(["A1", 2024, "X", "16-24", 5])
+    path = tmp_path / "befolkning.xlsx"
+    workbook.save(path)
+    with pytest.raises(InputError) as caught:
+        read_population(path, known_area_codes={"A1"})
+    assert (caught.value.first.line, caught.value.first.column) == (3, "sex")
+
+
+def test_population_file_missing(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        read_population(tmp_path / "nope.csv")

@@ -8,7 +8,7 @@ import pytest
 
 from trygg.analysis.errors import InputError
 from trygg.analysis.survey_io import AGE_GROUPS, parse_responses
-from trygg.analysis.weighting import kish_deff, rake, read_population
+from trygg.analysis.weighting import kish_deff, rake
 from trygg.demo.synthetic_survey import generate_survey, synthetic_areas
 
 
@@ -188,30 +188,3 @@ def test_bad_inputs(survey):
         rake(responses.with_columns(pl.lit(None, dtype=pl.String).alias("sex")), population)
     with pytest.raises(ValueError, match="base weights"):
         rake(responses.with_columns(pl.lit(-1.0).alias("bw")), population, base_weight="bw")
-
-
-def test_read_population(tmp_path):
-    path = tmp_path / "pop.csv"
-    path.write_text(
-        "area_code;year;sex;age_group;count\nA;2024;K;16-24;1 200\nA;2024;M;75+;80\n",
-        encoding="utf-8",
-    )
-    frame = read_population(path, known_areas={"A"})
-    assert frame["sex"].cast(pl.String).to_list() == ["F", "M"]
-    assert frame["count"].to_list() == [1200, 80]
-
-    path.write_text(
-        "area_code;year;sex;age_group;count\n"
-        "A;2024;K;16-24;12\nA;2024;F;16-24;3\nB;20x4;Q;10-15;-1\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(InputError) as caught:
-        read_population(path, known_areas={"A"})
-    got = [(p.line, p.column) for p in caught.value.problems]
-    assert got == [(3, "count"), (4, "area_code"), (4, "year"), (4, "sex"), (4, "age_group"),
-                   (4, "count")]  # fmt: skip
-    with pytest.raises(InputError, match="required column is missing"):
-        path.write_text("area_code;year;sex;count\n", encoding="utf-8")
-        read_population(path)
-    with pytest.raises(InputError, match="does not exist"):
-        read_population(tmp_path / "nope.csv")

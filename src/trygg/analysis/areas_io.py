@@ -18,7 +18,7 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from .errors import InputError, RowProblem
-from .tables import LINE_COLUMN, read_csv_text
+from .tables import LINE_COLUMN, read_csv_text, read_xlsx_text
 
 WGS84_NAMES = {
     "urn:ogc:def:crs:OGC:1.3:CRS84",
@@ -30,6 +30,11 @@ WGS84_NAMES = {
 }
 AGE_GROUP_RE = re.compile(r"^(\d{1,3})-(\d{1,3})$|^(\d{1,3})\+$")
 POPULATION_COLUMNS = ("area_code", "year", "sex", "age_group", "count")
+# SCB's tables and Swedish spreadsheets write K/kvinnor and M/män.
+SEX_CODES = {
+    "f": "F", "k": "F", "kvinna": "F", "kvinnor": "F", "female": "F", "women": "F",
+    "m": "M", "man": "M", "män": "M", "male": "M", "men": "M",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -252,7 +257,12 @@ def read_population(
     """
     path = Path(path)
     file = file or path.name
-    frame, _ = read_csv_text(path, required=POPULATION_COLUMNS, file=file)
+    if not path.is_file():
+        raise InputError(RowProblem(file=file, reason="the file does not exist"))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = read_xlsx_text(path, required=POPULATION_COLUMNS, file=file)
+    else:
+        frame, _ = read_csv_text(path, required=POPULATION_COLUMNS, file=file)
     known = set(known_area_codes) if known_area_codes is not None else None
     problems: list[RowProblem] = []
     rows: list[tuple[str, int, str, str, int]] = []
@@ -272,8 +282,8 @@ def read_population(
         year = _int_or_none(record["year"])
         if year is None or not 1900 <= year <= 2100:
             bad("year", f"'{record['year']}' is not a year")
-        sex = record["sex"].upper()
-        if sex not in ("F", "M"):
+        sex = SEX_CODES.get(record["sex"].strip().lower())
+        if sex is None:
             bad("sex", f"'{record['sex']}' is not F or M")
         age_group = record["age_group"].replace(" ", "")
         match = AGE_GROUP_RE.match(age_group)

@@ -29,16 +29,13 @@ Choices, and why:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from .areas_io import POPULATION_COLUMNS
 from .errors import InputError, RowProblem
-from .survey_io import AGE_GROUPS, SEXES, _parse_age_group, _parse_sex
-from .tables import LINE_COLUMN, parse_decimal, read_csv_text, read_xlsx_text
-
-POPULATION_COLUMNS = ("area_code", "year", "sex", "age_group", "count")
+from .survey_io import AGE_GROUPS, SEXES
 
 
 @dataclass(frozen=True)
@@ -65,89 +62,6 @@ def kish_deff(weights: np.ndarray) -> float:
     if w.size == 0 or w.sum() <= 0:
         return float("nan")
     return float(w.size * np.square(w).sum() / w.sum() ** 2)
-
-
-def read_population(
-    path: str | Path, *, known_areas: set[str] | frozenset[str] | None = None
-) -> pl.DataFrame:
-    """Read a population table (CSV or XLSX): ``area_code, year, sex, age_group, count``.
-
-    Returns typed columns (sex and age group as in :mod:`survey_io`). Every bad row is
-    reported; a cell given twice is an error because the counts would otherwise be summed
-    silently.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(RowProblem(file=path.name, reason="the file does not exist"))
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        text = read_xlsx_text(path, required=POPULATION_COLUMNS)
-    else:
-        text, _ = read_csv_text(path, required=POPULATION_COLUMNS)
-    problems: list[RowProblem] = []
-    rows: list[tuple[str, int, str, str, int]] = []
-    seen: dict[tuple[str, int, str, str], int] = {}
-    for line, area, year_text, sex_text, age_text, count_text in text.select(
-        LINE_COLUMN, *POPULATION_COLUMNS
-    ).iter_rows():
-        ok = True
-        if not area:
-            problems.append(RowProblem(path.name, "the area code is empty", line, "area_code"))
-            ok = False
-        elif known_areas is not None and area not in known_areas:
-            problems.append(RowProblem(path.name, f"unknown area code '{area}'", line, "area_code"))
-            ok = False
-        year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
-        if year is None:
-            problems.append(RowProblem(path.name, f"'{year_text}' is not a year", line, "year"))
-            ok = False
-        sex, why = _parse_sex(sex_text)
-        if why:
-            problems.append(RowProblem(path.name, why, line, "sex"))
-            ok = False
-        age, why = _parse_age_group(age_text)
-        if why:
-            problems.append(RowProblem(path.name, why, line, "age_group"))
-            ok = False
-        try:
-            count_f = parse_decimal(count_text)
-            if count_f < 0 or not count_f.is_integer():
-                raise ValueError
-            count = int(count_f)
-        except ValueError:
-            problems.append(
-                RowProblem(path.name, f"'{count_text}' is not a count (0 or more)", line, "count")
-            )
-            ok = False
-        if ok:
-            key = (area, year, sex, age)
-            if key in seen:
-                problems.append(
-                    RowProblem(
-                        path.name,
-                        f"{area} {year} {sex} {age} is given twice (first on line {seen[key]})",
-                        line,
-                        "count",
-                    )
-                )
-                continue
-            seen[key] = line
-            rows.append((area, year, sex, age, count))
-    if problems:
-        raise InputError(problems)
-    return pl.DataFrame(
-        rows,
-        schema={
-            "area_code": pl.String,
-            "year": pl.Int32,
-            "sex": pl.String,
-            "age_group": pl.String,
-            "count": pl.Int64,
-        },
-        orient="row",
-    ).with_columns(
-        pl.col("sex").cast(pl.Enum(list(SEXES))),
-        pl.col("age_group").cast(pl.Enum(list(AGE_GROUPS))),
-    )
 
 
 def rake(

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "trygg.audit",
     "trygg.surveys",
     "trygg.crime",
+    "trygg.reports",
     "trygg.api",
     "trygg.demo",
 ]
@@ -255,5 +256,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint and fontTools narrate every layout step at INFO.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import factory
+from django.utils import timezone
 from shapely.geometry import box, mapping
 
 from trygg.accounts.models import Organisation, OrganisationKind, SafetyGroup, User
@@ -91,3 +94,75 @@ def user_in(municipality: Municipality, role: str = Role.SAFETY_COORDINATOR, **k
     """A user whose organisation works in the given municipality."""
     organisation = OrganisationFactory(municipalities=[municipality])
     return UserFactory(organisation=organisation, role=role, **kwargs)
+
+
+# --- the situational picture and operations (issue 4) ---------------------------------
+
+
+def inside(area) -> tuple[float, float]:
+    """A point (lon, lat) inside an area's boundary."""
+    from shapely.geometry import shape
+
+    point = shape(area.geometry).representative_point()
+    return point.x, point.y
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "situation.Place"
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.Sequence(lambda n: f"Torget {n}")
+    lat = 62.005
+    lon = 17.005
+
+
+class ObservationFactory(factory.django.DjangoModelFactory):
+    """An observation placed in ``area`` (at its centre); the reporter works in its
+    municipality."""
+
+    class Meta:
+        model = "situation.Observation"
+
+    area = factory.SubFactory(AreaFactory)
+    municipality = factory.LazyAttribute(lambda o: o.area.municipality)
+    reporter = factory.LazyAttribute(lambda o: user_in(o.municipality, role=Role.GROUP_MEMBER))
+    observed_at = factory.LazyFunction(timezone.now)
+    category = "disorder"
+    severity = 2
+    text = "Grupp samlas vid busshållplatsen."
+    lat = factory.LazyAttribute(lambda o: inside(o.area)[1])
+    lon = factory.LazyAttribute(lambda o: inside(o.area)[0])
+
+
+class OperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "interventions.Operation"
+        skip_postgeneration_save = True
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    title = factory.Sequence(lambda n: f"Insats {n}")
+    categories = factory.LazyFunction(lambda: ["open_drug_dealing"])
+    starts_on = datetime.date(2026, 1, 5)
+    ends_on = datetime.date(2026, 3, 29)
+    lead_organisation = factory.LazyAttribute(
+        lambda o: OrganisationFactory(municipalities=[o.municipality])
+    )
+    created_by = factory.LazyAttribute(lambda o: user_in(o.municipality))
+
+    @factory.post_generation
+    def areas(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.areas.add(*extracted)
+
+
+class CitizenPromiseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "interventions.CitizenPromise"
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    title = factory.Sequence(lambda n: f"Medborgarlöfte {n}")
+    text = "Polisen och kommunen lovar fler trygghetsvandringar i centrum."
+    starts_on = datetime.date(2026, 1, 1)
+    ends_on = datetime.date(2099, 12, 31)
+    is_public = True

@@ -45,15 +45,46 @@ def test_every_route_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(db):
+def world(db, settings, tmp_path):
+    from trygg.reports.models import AnalysisRun
+
+    settings.VAR_DIR = tmp_path
     sundsvall, timra = MunicipalityFactory(code="2281"), MunicipalityFactory(code="2262")
     objects = {}
     for label, municipality in (("own", sundsvall), ("other", timra)):
         area = AreaFactory(municipality=municipality)
         group = SafetyGroupFactory(municipality=municipality)
         group.areas.add(area)
-        objects[label] = {"area": area, "group": group, "municipality": municipality}
+        run = AnalysisRun.objects.create(municipality=municipality, year=2026)
+        run.directory.mkdir(parents=True)
+        (run.directory / "priorities.csv").write_text("area_code,rank\n", encoding="utf-8")
+        objects[label] = {"area": area, "group": group, "municipality": municipality, "run": run}
+        objects[label] |= situation_objects(municipality, area)
     return sundsvall, objects
+
+
+def situation_objects(municipality, area) -> dict:
+    """An observation, an operation and a citizen promise in the municipality (issue 4)."""
+    from tests.factories import CitizenPromiseFactory, ObservationFactory, OperationFactory
+
+    return {
+        "observation": ObservationFactory(area=area),
+        "operation": OperationFactory(municipality=municipality, areas=[area]),
+        "promise": CitizenPromiseFactory(municipality=municipality),
+    }
+
+
+SITUATION_ROUTES = {
+    "situation:observation": lambda t: {"public_id": t["observation"].public_id},
+    "observation-detail": lambda t: {"public_id": t["observation"].public_id},
+    "situation:week-group": lambda t: {"group_id": t["group"].id, "week": "2026-W10"},
+    "situation:quarter-group": lambda t: {"group_id": t["group"].id},
+    "situation:week-municipality": lambda t: {"code": t["municipality"].code, "week": "2026-W10"},
+    "situation:quarter-municipality": lambda t: {"code": t["municipality"].code},
+    "interventions:detail": lambda t: {"operation_id": t["operation"].id},
+    "interventions:edit": lambda t: {"operation_id": t["operation"].id},
+    "interventions:promise-edit": lambda t: {"promise_id": t["promise"].id},
+}
 
 
 def url_for(name: str, target: dict | None) -> str:
@@ -66,6 +97,12 @@ def url_for(name: str, target: dict | None) -> str:
         kwargs = {"pk": target["area"].id}
     elif name == "safety-group-detail":
         kwargs = {"pk": target["group"].id}
+    elif name == "reports:detail":
+        kwargs = {"public_id": target["run"].public_id}
+    elif name == "reports:file":
+        kwargs = {"public_id": target["run"].public_id, "name": "priorities.csv"}
+    elif name in SITUATION_ROUTES:
+        kwargs = SITUATION_ROUTES[name](target)
     elif name == "municipality-detail":
         kwargs = {"code": target["municipality"].code}
     return reverse(name, kwargs=kwargs)
@@ -78,7 +115,8 @@ def cases():
                 if actor == "anonymous":
                     expected = rule["anonymous"]
                 elif target is not None:
-                    expected = rule.get(actor, rule[target]) if actor in rule else rule[target]
+                    own_rule = rule.get(actor, rule[target])
+                    expected = own_rule[target] if isinstance(own_rule, dict) else own_rule
                 else:
                     expected = rule.get(actor, rule.get("default"))
                 yield pytest.param(

@@ -89,6 +89,7 @@ def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
         f"reported crimes {result.crimes}; {result.organisations} organisations, "
         f"{result.safety_groups} safety groups."
     )
+    _demo_analysis(result)
     click.echo("")
     click.echo(f"Demo logins (synthetic data only), all with the password '{result.password}':")
     for username in result.users:
@@ -96,6 +97,24 @@ def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
     click.echo("")
     if serve:
         _serve(host, port)
+
+
+def _demo_analysis(result) -> None:
+    """Run the analysis when the demo data changed or has never been analysed."""
+    from trygg.areas.models import Municipality
+    from trygg.reports.models import AnalysisRun
+    from trygg.reports.services import analysis_run_create
+
+    municipality = Municipality.objects.get(code=result.municipality_code)
+    imports = (result.areas, result.population, result.survey, result.crimes)
+    latest = AnalysisRun.objects.filter(municipality=municipality).first()
+    if latest is not None and latest.directory.exists() and not any(i.changed for i in imports):
+        click.echo(f"The analysis of {latest.year} is up to date.")
+        return
+    click.echo("Running the analysis …")
+    run = analysis_run_create(municipality=municipality, progress=_StepBars())
+    top = ", ".join(f"{a['rank']}. {a['name']}" for a in run.summary[:3])
+    click.echo(f"Analysis {run.year}: {top} (report under /reports/)")
 
 
 @main.command()

@@ -28,7 +28,31 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", _("Read the audit log")
     ADMINISTER = "administer", _("Administer users and settings")
     INDIVIDUAL_CASES = "individual_cases", _("Work with individual cases")
+    VIEW_REPORTS = "view_reports", _("Read the analysis results and the annual report")
+    RUN_ANALYSIS = "run_analysis", _("Run the analysis")
+    REPORT_OBSERVATIONS = "report_observations", _("Report observations to the situational picture")
+    VIEW_SITUATION = "view_situation", _("See the weekly picture of one's safety groups")
+    VIEW_MUNICIPAL_PICTURE = (
+        "view_municipal_picture",
+        _("See the weekly picture of every group and the whole municipality"),
+    )
+    VIEW_ALL_OBSERVATIONS = "view_all_observations", _("See every unrestricted observation")
+    ANALYSE_SITUATION = "analyse_situation", _("Assess, publish and import the situational picture")
+    MANAGE_OPERATIONS = "manage_operations", _("Plan operations and citizen promises")
 
+
+# Coordinators and analysts run the EST cycle: every observation, every group's picture,
+# the assessment, publication, imports and operations.
+SITUATION_ANALYSIS = frozenset(
+    {
+        Capability.REPORT_OBSERVATIONS,
+        Capability.VIEW_SITUATION,
+        Capability.VIEW_MUNICIPAL_PICTURE,
+        Capability.VIEW_ALL_OBSERVATIONS,
+        Capability.ANALYSE_SITUATION,
+        Capability.MANAGE_OPERATIONS,
+    }
+)
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
@@ -38,17 +62,42 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_GROUPS,
             Capability.VIEW_AUDIT,
             Capability.ADMINISTER,
+            Capability.VIEW_REPORTS,
         }
     ),
     Role.SAFETY_COORDINATOR: frozenset(
-        {Capability.VIEW_AREAS, Capability.IMPORT_AREAS, Capability.MANAGE_GROUPS}
+        {
+            Capability.VIEW_AREAS,
+            Capability.IMPORT_AREAS,
+            Capability.MANAGE_GROUPS,
+            Capability.VIEW_REPORTS,
+            Capability.RUN_ANALYSIS,
+        }
+        | SITUATION_ANALYSIS
     ),
-    Role.ANALYST: frozenset({Capability.VIEW_AREAS, Capability.IMPORT_AREAS}),
-    Role.GROUP_MEMBER: frozenset({Capability.VIEW_AREAS}),
+    Role.ANALYST: frozenset(
+        {
+            Capability.VIEW_AREAS,
+            Capability.IMPORT_AREAS,
+            Capability.VIEW_REPORTS,
+            Capability.RUN_ANALYSIS,
+        }
+        | SITUATION_ANALYSIS
+    ),
+    Role.GROUP_MEMBER: frozenset(
+        {Capability.VIEW_AREAS, Capability.REPORT_OBSERVATIONS, Capability.VIEW_SITUATION}
+    ),
     Role.CASE_WORKER: frozenset({Capability.VIEW_AREAS, Capability.INDIVIDUAL_CASES}),
     Role.SSPF_COORDINATOR: frozenset({Capability.VIEW_AREAS, Capability.INDIVIDUAL_CASES}),
-    Role.MANAGEMENT: frozenset({Capability.VIEW_AREAS}),
-    Role.READ_ONLY: frozenset({Capability.VIEW_AREAS}),
+    Role.MANAGEMENT: frozenset(
+        {
+            Capability.VIEW_AREAS,
+            Capability.VIEW_SITUATION,
+            Capability.VIEW_MUNICIPAL_PICTURE,
+            Capability.VIEW_REPORTS,
+        }
+    ),
+    Role.READ_ONLY: frozenset({Capability.VIEW_AREAS, Capability.VIEW_REPORTS}),
 }
 
 # Roles that can reach individual data, and administrators who can grant it, must log in

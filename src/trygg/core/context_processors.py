@@ -13,6 +13,18 @@ def navigation_for(user) -> list[dict]:
     if user.can(Capability.VIEW_AREAS):
         items.append({"url": reverse("areas:list"), "label": _("Areas"), "name": "areas"})
         items.append({"url": reverse("groups:list"), "label": _("Safety groups"), "name": "groups"})
+    if user.can(Capability.VIEW_REPORTS):
+        items.append({"url": reverse("reports:list"), "label": _("Analyses"), "name": "reports"})
+    if user.can(Capability.REPORT_OBSERVATIONS):
+        items.append({"url": reverse("situation:report"), "label": _("Report"), "name": "report"})
+    if user.can(Capability.VIEW_SITUATION) or user.can(Capability.REPORT_OBSERVATIONS):
+        items.append(
+            {"url": reverse("situation:index"), "label": _("Situation"), "name": "situation"}
+        )
+    if user.can(Capability.VIEW_SITUATION) or user.can(Capability.MANAGE_OPERATIONS):
+        items.append(
+            {"url": reverse("interventions:list"), "label": _("Operations"), "name": "operations"}
+        )
     if user.can(Capability.IMPORT_AREAS):
         items.append({"url": reverse("areas:import"), "label": _("Import"), "name": "import"})
     items.append({"url": reverse("api-docs"), "label": _("API"), "name": "api"})

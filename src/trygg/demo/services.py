@@ -22,6 +22,7 @@ from trygg.areas.services import (
     population_import_csv,
 )
 from trygg.crime.services import CrimeImportResult, crimes_import
+from trygg.situation.demo import demo_observations_build
 from trygg.surveys.services import SurveyImportResult, survey_responses_import
 
 from .synth import SyntheticMunicipality, generate_municipality, write_demo_files
@@ -88,6 +89,7 @@ class DemoResult:
     safety_groups: int
     users: tuple[str, ...]
     password: str
+    observations: int = 0
 
 
 # Three survey rounds and five years of reported crime give the report its trends.
@@ -195,6 +197,8 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
                 SafetyGroupMembership.objects.update_or_create(
                     group=groups[key], user=user, defaults={"is_convener": spec.convener}
                 )
+        # A year of observations for the situational picture (issue 4); once only.
+        observations = demo_observations_build(municipality=municipality, seed=seed)
     return DemoResult(
         municipality_code=municipality.code,
         areas=area_result,
@@ -205,4 +209,5 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
         safety_groups=len(groups),
         users=tuple(u.username for u in DEMO_USERS),
         password=DEMO_PASSWORD,
+        observations=observations,
     )

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import polars as pl
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 
+from trygg.accounts.roles import Capability
 from trygg.analysis.pipeline import AnalysisInputs
 from trygg.areas.models import Area, Municipality, PopulationCount
-from trygg.areas.selectors import area_feature_collection
+from trygg.areas.selectors import area_feature_collection, municipalities_for_user
 from trygg.crime.selectors import crimes_table
 from trygg.surveys.selectors import survey_questionnaire, survey_responses_table
+
+from .models import AnalysisRun
 
 
 def analysis_inputs_from_db(*, municipality: Municipality) -> AnalysisInputs:
@@ -57,3 +62,20 @@ def analysis_inputs_from_db(*, municipality: Municipality) -> AnalysisInputs:
             }
         },
     )
+
+
+def analysis_runs_for_user(user):
+    """Runs of the municipalities the user works in, for roles that read the results."""
+    if not (user.is_authenticated and user.can(Capability.VIEW_REPORTS)):
+        return AnalysisRun.objects.none()
+    return AnalysisRun.objects.filter(
+        municipality__in=municipalities_for_user(user)
+    ).select_related("municipality", "created_by")
+
+
+def analysis_run_get_for_user(user, *, public_id):
+    """One run, or 404 for a missing run and a forbidden one alike."""
+    try:
+        return analysis_runs_for_user(user).get(public_id=public_id)
+    except (AnalysisRun.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None

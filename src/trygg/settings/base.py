@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "trygg.audit",
     "trygg.surveys",
     "trygg.crime",
+    "trygg.situation",
+    "trygg.interventions",
     "trygg.reports",
     "trygg.api",
     "trygg.demo",

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from trygg.accounts.models import Organisation
+from trygg.areas.models import AreaLevel
+from trygg.areas.selectors import areas_for_user, municipalities_for_user
+from trygg.situation.categories import category_choices
+
+from .models import ActionStatus, OperationStatus
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _organisations(user):
+    return (
+        Organisation.objects.filter(municipalities__in=municipalities_for_user(user))
+        .distinct()
+        .order_by("name")
+    )
+
+
+class OperationForm(forms.Form):
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("Problem"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Areas"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    starts_on = forms.DateField(label=_("Starts"), widget=DATE)
+    ends_on = forms.DateField(label=_("Ends"), widget=DATE)
+    lead_organisation = forms.ModelChoiceField(label=_("Lead organisation"), queryset=None)
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Participating organisations"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=OperationStatus.choices)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities_for_user(user)
+        self.fields["categories"].choices = category_choices()
+        self.fields["areas"].queryset = (
+            areas_for_user(user).filter(level=AreaLevel.AREA).order_by("name")
+        )
+        self.fields["lead_organisation"].queryset = _organisations(user)
+        self.fields["organisations"].queryset = _organisations(user)
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(label=_("Action"), max_length=300)
+    owner_organisation = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    owner_name = forms.CharField(label=_("Contact"), max_length=120, required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_organisation"].queryset = _organisations(user)
+
+
+class ActionStatusForm(forms.Form):
+    action_id = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+
+
+class PromiseForm(forms.Form):
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(label=_("The promise"), widget=forms.Textarea(attrs={"rows": 4}))
+    starts_on = forms.DateField(label=_("Starts"), widget=DATE)
+    ends_on = forms.DateField(label=_("Ends"), widget=DATE)
+    operations = forms.ModelMultipleChoiceField(
+        label=_("Operations that deliver it"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    is_public = forms.BooleanField(label=_("Show on the public page"), required=False)
+
+    def __init__(self, *args, user, operations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities_for_user(user)
+        self.fields["operations"].queryset = operations

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from trygg.accounts.roles import Capability
+from trygg.situation.categories import category_label
+
+from .forms import ActionForm, ActionStatusForm, OperationForm, PromiseForm
+from .models import OperationAction
+from .selectors import (
+    operation_evaluation,
+    operation_get_for_user,
+    operations_for_user,
+    promise_get_for_user,
+    promises_for_user,
+    promises_public,
+)
+from .services import (
+    operation_action_add,
+    operation_action_set_status,
+    operation_create,
+    operation_update,
+    promise_save,
+)
+
+
+def _require(user, capability: str) -> None:
+    if not user.can(capability):
+        raise Http404
+
+
+def _errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _picture_url(picture) -> str:
+    week = f"{picture.iso_year}-W{picture.iso_week:02d}"
+    if picture.group_id:
+        return reverse("situation:week-group", args=[picture.group_id, week])
+    return reverse("situation:week-municipality", args=[picture.municipality.code, week])
+
+
+@login_required
+def operation_list(request):
+    if not (
+        request.user.can(Capability.VIEW_SITUATION)
+        or request.user.can(Capability.MANAGE_OPERATIONS)
+    ):
+        raise Http404
+    operations = operations_for_user(request.user).prefetch_related("actions")
+    return render(
+        request,
+        "interventions/operation_list.html",
+        {
+            "operations": operations,
+            "can_manage": request.user.can(Capability.MANAGE_OPERATIONS),
+        },
+    )
+
+
+@login_required
+def operation_detail(request, operation_id: int):
+    operation = operation_get_for_user(request.user, operation_id=operation_id)
+    can_manage = request.user.can(Capability.MANAGE_OPERATIONS)
+    action_form = ActionForm(
+        request.POST if request.POST.get("form") == "action" else None, user=request.user
+    )
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        if request.POST.get("form") == "action" and action_form.is_valid():
+            try:
+                operation_action_add(
+                    actor=request.user, operation=operation, **action_form.cleaned_data
+                )
+            except ValidationError as exc:
+                _errors(action_form, exc)
+            else:
+                messages.success(request, _("The action is added."))
+                return redirect("interventions:detail", operation.pk)
+        elif request.POST.get("form") == "status":
+            status_form = ActionStatusForm(request.POST)
+            if status_form.is_valid():
+                try:
+                    action = operation.actions.get(pk=status_form.cleaned_data["action_id"])
+                except OperationAction.DoesNotExist:
+                    raise Http404 from None
+                operation_action_set_status(
+                    actor=request.user, action=action, status=status_form.cleaned_data["status"]
+                )
+                return redirect("interventions:detail", operation.pk)
+    evaluations = [
+        operation_evaluation(operation, outcome="observations"),
+        operation_evaluation(operation, outcome="crimes"),
+    ]
+    return render(
+        request,
+        "interventions/operation_detail.html",
+        {
+            "operation": operation,
+            "problem": [category_label(c) for c in operation.categories],
+            "actions": operation.actions.select_related("owner_organisation"),
+            "action_form": action_form if can_manage else None,
+            "status_choices": OperationAction._meta.get_field("status").choices,
+            "evaluations": evaluations,
+            "pictures": [
+                (p, _picture_url(p))
+                for p in operation.weekly_pictures.select_related("group", "municipality")
+            ],
+            "can_manage": can_manage,
+        },
+    )
+
+
+@login_required
+def operation_create_view(request):
+    _require(request.user, Capability.MANAGE_OPERATIONS)
+    form = OperationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            operation = operation_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("The operation is created."))
+            return redirect("interventions:detail", operation.pk)
+    return render(request, "interventions/operation_form.html", {"form": form, "operation": None})
+
+
+@login_required
+def operation_edit(request, operation_id: int):
+    _require(request.user, Capability.MANAGE_OPERATIONS)
+    operation = operation_get_for_user(request.user, operation_id=operation_id)
+    initial = {
+        "municipality": operation.municipality_id,
+        "title": operation.title,
+        "description": operation.description,
+        "categories": operation.categories,
+        "areas": list(operation.areas.all()),
+        "starts_on": operation.starts_on,
+        "ends_on": operation.ends_on,
+        "lead_organisation": operation.lead_organisation_id,
+        "organisations": list(operation.organisations.all()),
+        "status": operation.status,
+    }
+    form = OperationForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if data.pop("municipality") != operation.municipality:
+            form.add_error("municipality", _("An operation stays in its municipality."))
+        else:
+            try:
+                operation_update(actor=request.user, operation=operation, **data)
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(request, _("The operation is updated."))
+                return redirect("interventions:detail", operation.pk)
+    return render(
+        request, "interventions/operation_form.html", {"form": form, "operation": operation}
+    )
+
+
+def promise_list_public(request):
+    """Open to everyone, signed in or not: the promises are public commitments."""
+    return render(request, "interventions/promise_list.html", {"promises": promises_public()})
+
+
+@login_required
+def promise_manage(request):
+    _require(request.user, Capability.MANAGE_OPERATIONS)
+    return render(
+        request,
+        "interventions/promise_manage.html",
+        {"promises": promises_for_user(request.user).prefetch_related("operations")},
+    )
+
+
+@login_required
+def promise_edit(request, promise_id: int | None = None):
+    _require(request.user, Capability.MANAGE_OPERATIONS)
+    promise = promise_get_for_user(request.user, promise_id=promise_id) if promise_id else None
+    initial = {}
+    if promise is not None:
+        initial = {
+            "municipality": promise.municipality_id,
+            "title": promise.title,
+            "text": promise.text,
+            "starts_on": promise.starts_on,
+            "ends_on": promise.ends_on,
+            "operations": list(promise.operations.all()),
+            "is_public": promise.is_public,
+        }
+    form = PromiseForm(
+        request.POST or None,
+        user=request.user,
+        operations=operations_for_user(request.user),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            promise_save(actor=request.user, promise=promise, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("The citizen promise is saved."))
+            return redirect("interventions:promise-manage")
+    return render(request, "interventions/promise_form.html", {"form": form, "promise": promise})

@@ -1,0 +1,225 @@
+"""The observations API: the same selector and services as the pages, so the rules agree."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from trygg.accounts.models import SafetyGroup
+from trygg.accounts.roles import Capability
+from trygg.analysis.situation import LOCAL
+from trygg.areas.models import Area
+from trygg.areas.selectors import areas_for_user
+
+from .categories import category_keys
+from .models import Observation, ObservationSource
+from .selectors import (
+    groups_for_reporting,
+    observation_get_for_user,
+    observations_filtered,
+    observations_for_user,
+    places_for_user,
+)
+from .services import observation_create, observation_update
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    area_code = serializers.CharField(source="area.code", read_only=True, allow_null=True)
+    group = serializers.IntegerField(source="group_id", read_only=True, allow_null=True)
+    place = serializers.CharField(source="place_name", read_only=True)
+    mine = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "observed_at",
+            "category",
+            "severity",
+            "lat",
+            "lon",
+            "area_code",
+            "place",
+            "group",
+            "people_count",
+            "restricted",
+            "text",
+            "mine",
+        ]
+
+    def get_mine(self, observation) -> bool:
+        return observation.reporter_id == self.context["request"].user.pk
+
+
+class ObservationWriteSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=[])
+    severity = serializers.IntegerField(min_value=1, max_value=3)
+    observed_at = serializers.DateTimeField(required=False)
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(required=False, allow_null=True, default=None)
+    lon = serializers.FloatField(required=False, allow_null=True, default=None)
+    place = serializers.IntegerField(required=False, allow_null=True, default=None)
+    area = serializers.CharField(
+        required=False, allow_null=True, default=None, help_text="Area code"
+    )
+    group = serializers.IntegerField(required=False, allow_null=True, default=None)
+    people_count = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0
+    )
+    restricted = serializers.BooleanField(required=False, default=False)
+    client_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text="Your own key for this report: sending it again returns the saved report.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_keys()
+
+    def resolve(self, user) -> dict:
+        data = dict(self.validated_data)
+        if data.get("place") is not None:
+            try:
+                data["place"] = places_for_user(user).get(pk=data["place"])
+            except Exception:
+                raise ValidationError({"place": "unknown place"}) from None
+        if data.get("area"):
+            try:
+                data["area"] = areas_for_user(user).get(code=data["area"])
+            except (Area.DoesNotExist, Area.MultipleObjectsReturned):
+                raise ValidationError({"area": "unknown area code"}) from None
+        if data.get("group") is not None:
+            try:
+                data["group"] = groups_for_reporting(user).get(pk=data["group"])
+            except SafetyGroup.DoesNotExist:
+                raise ValidationError({"group": "you do not report to that group"}) from None
+        return data
+
+
+def _moment(text: str | None, *, end: bool = False):
+    if not text:
+        return None
+    moment = parse_datetime(text)
+    if moment is not None:
+        return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
+    day = parse_date(text)
+    if day is None:
+        raise ValidationError({"since" if not end else "until": "use an ISO date or time"})
+    if end:
+        from datetime import timedelta
+
+        day = day + timedelta(days=1)
+    return datetime.combine(day, time.min, tzinfo=LOCAL)
+
+
+FILTERS = [
+    OpenApiParameter("group", int, description="Safety group id"),
+    OpenApiParameter("area", str, description="Area code"),
+    OpenApiParameter("category", str),
+    OpenApiParameter("since", str, description="ISO date or time (inclusive)"),
+    OpenApiParameter("until", str, description="ISO date (inclusive) or time (exclusive)"),
+]
+
+
+class ObservationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Observations of the situational picture that the caller may read."""
+
+    serializer_class = ObservationSerializer
+    lookup_field = "public_id"
+    lookup_value_regex = "[0-9a-f-]{36}"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        user = request.user
+        if not (
+            user.can(Capability.REPORT_OBSERVATIONS) or user.can(Capability.VIEW_ALL_OBSERVATIONS)
+        ):
+            raise Http404
+
+    def get_queryset(self):
+        params = self.request.query_params
+        area = None
+        if params.get("area"):
+            area = (
+                areas_for_user(self.request.user)
+                .filter(code=params["area"])
+                .values_list("id", flat=True)
+                .first()
+            ) or -1
+        group = params.get("group")
+        if group and not group.isdigit():
+            raise ValidationError({"group": "a group id"})
+        return observations_filtered(
+            observations_for_user(self.request.user),
+            group=group,
+            area=area,
+            category=params.get("category"),
+            since=_moment(params.get("since")),
+            until=_moment(params.get("until"), end=True),
+        ).order_by("-observed_at", "-id")
+
+    def get_object(self):
+        return observation_get_for_user(self.request.user, public_id=self.kwargs["public_id"])
+
+    @extend_schema(parameters=FILTERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ObservationWriteSerializer, responses={201: ObservationSerializer})
+    def create(self, request, *args, **kwargs):
+        incoming = ObservationWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.resolve(request.user)
+        key = data.pop("client_key")
+        try:
+            observation, created = observation_create(
+                actor=request.user, source=ObservationSource.API, source_id=key, **data
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
+        return Response(
+            ObservationSerializer(observation, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=ObservationWriteSerializer, responses={200: ObservationSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        observation = self.get_object()
+        if observation.reporter_id != request.user.pk:
+            raise Http404
+        incoming = ObservationWriteSerializer(data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.resolve(request.user)
+        changes = {k: data[k] for k in request.data if k in data and k != "client_key"}
+        try:
+            observation_update(actor=request.user, observation=observation, **changes)
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
+        return Response(ObservationSerializer(observation, context={"request": request}).data)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return self.partial_update(request, *args, **kwargs)

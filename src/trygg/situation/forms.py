@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trygg.analysis.situation import LOCAL
+from trygg.areas.models import AreaLevel
+from trygg.areas.selectors import areas_for_user, municipalities_for_user
+
+from .categories import category_choices
+from .models import TEXT_MAX_LENGTH
+from .selectors import groups_for_reporting, places_for_user
+
+SEVERITY_CHOICES = [
+    (1, _("1 – noticeable")),
+    (2, _("2 – serious")),
+    (3, _("3 – very serious")),
+]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ObservationForm(forms.Form):
+    category = forms.ChoiceField(label=_("What"), widget=forms.RadioSelect)
+    observed_at = forms.DateTimeField(label=_("When"), widget=LocalDateTimeInput())
+    severity = forms.TypedChoiceField(
+        label=_("How serious"),
+        coerce=int,
+        choices=SEVERITY_CHOICES,
+        initial=1,
+        widget=forms.RadioSelect,
+    )
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    place = forms.ModelChoiceField(
+        label=_("Named place"), queryset=None, required=False, empty_label=_("– none –")
+    )
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=None, required=False, empty_label=_("– from the map –")
+    )
+    group = forms.ModelChoiceField(
+        label=_("Safety group"), queryset=None, required=False, empty_label=_("– automatic –")
+    )
+    text = forms.CharField(
+        label=_("What happened"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Describe the place and the situation. No names, personal identity numbers or "
+            "descriptions of private persons: the picture is shared across organisations."
+        ),
+    )
+    people_count = forms.IntegerField(
+        label=_("Number of people involved"), required=False, min_value=0, max_value=10000
+    )
+    restricted = forms.BooleanField(
+        label=_("Police only"),
+        required=False,
+        help_text=_("Only police users and you see the report; it is still counted."),
+    )
+    client_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+    municipality = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["place"].queryset = places_for_user(user).order_by("name")
+        self.fields["area"].queryset = (
+            areas_for_user(user).filter(level=AreaLevel.AREA).order_by("name")
+        )
+        self.fields["group"].queryset = groups_for_reporting(user)
+        self.fields["municipality"].queryset = municipalities_for_user(user)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "observed_at", timezone.now().astimezone(LOCAL).replace(second=0, microsecond=0)
+            )
+            self.initial.setdefault("client_key", str(uuid.uuid4()))
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise forms.ValidationError(_("A position needs both latitude and longitude."))
+        return data
+
+
+class ObservationFilterForm(forms.Form):
+    group = forms.ModelChoiceField(
+        label=_("Safety group"), queryset=None, required=False, empty_label=_("All")
+    )
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=None, required=False, empty_label=_("All")
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from trygg.accounts.selectors import safety_groups_for_user
+
+        self.fields["group"].queryset = safety_groups_for_user(user).order_by("name")
+        self.fields["area"].queryset = (
+            areas_for_user(user).filter(level=AreaLevel.AREA).order_by("name")
+        )
+        self.fields["category"].choices = [("", _("All")), *category_choices()]
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments; dates are whole Swedish days."""
+        from datetime import datetime, time, timedelta
+
+        data = self.cleaned_data if self.is_valid() else {}
+        since, until = data.get("since"), data.get("until")
+        return {
+            "group": data["group"].pk if data.get("group") else None,
+            "area": data["area"].pk if data.get("area") else None,
+            "category": data.get("category") or None,
+            "since": datetime.combine(since, time.min, tzinfo=LOCAL) if since else None,
+            "until": datetime.combine(until + timedelta(days=1), time.min, tzinfo=LOCAL)
+            if until
+            else None,
+        }
+
+
+class PictureForm(forms.Form):
+    assessment = forms.CharField(
+        label=_("The analyst's assessment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    decided_actions = forms.CharField(
+        label=_("Actions decided in the meeting"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ObservationImportForm(forms.Form):
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    file = forms.FileField(label=_("CSV file"))
+    skip_bad_rows = forms.BooleanField(
+        label=_("Import the good rows and list the bad ones"), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities_for_user(user)

@@ -1,0 +1,530 @@
+"""Reads of the situational picture, scoped to what a user may see.
+
+Who sees which observation (the one rule, used by pages, the API and every export):
+
+* the reporter always sees their own reports;
+* a group member sees the reports of their groups: reported to the group, or placed in one
+  of the group's areas;
+* coordinators and analysts (``view_all_observations``) see every report in their
+  municipalities;
+* a report restricted to the police is seen only by police users (within the above) and by
+  its reporter. Aggregates (counts, the usual level, the grid) count every report in the
+  picture's scope, restricted or not, and never show the text.
+
+Who sees which weekly picture: members see their groups' pictures; roles with
+``view_municipal_picture`` see every group's and the whole municipality's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import polars as pl
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.http import Http404
+from django.utils import timezone
+
+from trygg.accounts.models import OrganisationKind, SafetyGroup
+from trygg.accounts.roles import Capability
+from trygg.analysis.situation import (
+    DEFAULT_BASELINE_WEEKS,
+    LOCAL,
+    IsoWeek,
+    compare_to_usual,
+    quarter_priorities,
+    rise_p_value,
+    weekday_time_grid,
+)
+from trygg.areas.models import Area, AreaLevel, Municipality
+from trygg.areas.selectors import municipalities_for_user
+from trygg.crime.models import ReportedCrime
+
+from .categories import category_label
+from .models import Observation, Place, WeeklyPicture
+
+BLOCK_HOURS = 3
+#: A picture lists at most this many reports and draws at most this many points; the
+#: counts always cover everything.
+PICTURE_ROWS = 300
+PICTURE_POINTS = 2000
+
+
+def is_police(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.organisation_id
+        and user.organisation.kind == OrganisationKind.POLICE
+    )
+
+
+def _group_ids_of(user) -> list[int]:
+    return list(user.group_memberships.values_list("group_id", flat=True))
+
+
+def _in_groups(group_ids) -> Q:
+    areas = Area.objects.filter(safety_groups__in=group_ids).values("id")
+    return Q(group_id__in=group_ids) | Q(area_id__in=areas)
+
+
+def observations_for_user(user) -> QuerySet[Observation]:
+    """Every observation the user may read, with its text."""
+    if not user.is_authenticated or not (
+        user.can(Capability.REPORT_OBSERVATIONS) or user.can(Capability.VIEW_ALL_OBSERVATIONS)
+    ):
+        return Observation.objects.none()
+    observations = Observation.objects.filter(municipality__in=municipalities_for_user(user))
+    if not user.can(Capability.VIEW_ALL_OBSERVATIONS):
+        observations = observations.filter(Q(reporter=user) | _in_groups(_group_ids_of(user)))
+    if not is_police(user):
+        observations = observations.filter(Q(restricted=False) | Q(reporter=user))
+    return observations.select_related("area", "group", "place", "reporter", "municipality")
+
+
+def observations_filtered(
+    observations: QuerySet[Observation],
+    *,
+    group: int | str | None = None,
+    area: int | str | None = None,
+    category: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Observation]:
+    """The filters of the list page, its CSV export and the API: one implementation."""
+    if group:
+        observations = observations.filter(_in_groups([int(group)]))
+    if area:
+        observations = observations.filter(area_id=int(area))
+    if category:
+        observations = observations.filter(category=category)
+    if since:
+        observations = observations.filter(observed_at__gte=since)
+    if until:
+        observations = observations.filter(observed_at__lt=until)
+    return observations
+
+
+def observation_get_for_user(user, *, public_id) -> Observation:
+    try:
+        return observations_for_user(user).get(public_id=public_id)
+    except (Observation.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def observation_get_for_edit(user, *, public_id) -> Observation:
+    """Only the reporter edits a report."""
+    observation = observation_get_for_user(user, public_id=public_id)
+    if observation.reporter_id != user.id or not user.can(Capability.REPORT_OBSERVATIONS):
+        raise Http404
+    return observation
+
+
+def groups_for_reporting(user) -> QuerySet[SafetyGroup]:
+    """The groups a user can report to: their own, or every group for coordinators."""
+    groups = SafetyGroup.objects.filter(municipality__in=municipalities_for_user(user))
+    if not user.can(Capability.VIEW_ALL_OBSERVATIONS):
+        groups = groups.filter(memberships__user=user)
+    return groups.select_related("municipality").order_by("municipality__code", "name")
+
+
+def places_for_user(user) -> QuerySet[Place]:
+    return Place.objects.filter(municipality__in=municipalities_for_user(user)).select_related(
+        "area", "municipality"
+    )
+
+
+# --------------------------------------------------------------------- picture scope
+
+
+@dataclass(frozen=True)
+class PictureScope:
+    municipality: Municipality
+    group: SafetyGroup | None
+
+    @property
+    def name(self) -> str:
+        return self.group.name if self.group else self.municipality.name
+
+    def areas(self) -> QuerySet[Area]:
+        if self.group is not None:
+            return self.group.areas.all()
+        return Area.objects.filter(municipality=self.municipality, level=AreaLevel.AREA)
+
+    def observations(self) -> QuerySet[Observation]:
+        """Every observation in the scope, restricted ones too: for counting only."""
+        observations = Observation.objects.filter(municipality=self.municipality)
+        if self.group is not None:
+            observations = observations.filter(_in_groups([self.group.pk]))
+        return observations
+
+    def crimes(self) -> QuerySet[ReportedCrime]:
+        crimes = ReportedCrime.objects.filter(municipality=self.municipality)
+        if self.group is not None:
+            crimes = crimes.filter(area__in=self.group.areas.all())
+        return crimes
+
+
+def picture_scope_for_user(
+    user, *, municipality_code: str | None = None, group_id: int | None = None
+) -> PictureScope:
+    """The scope of a weekly picture the user may see, or 404."""
+    if not (user.is_authenticated and user.can(Capability.VIEW_SITUATION)):
+        raise Http404
+    municipalities = municipalities_for_user(user)
+    if group_id is not None:
+        try:
+            group = SafetyGroup.objects.select_related("municipality").get(
+                pk=group_id, municipality__in=municipalities
+            )
+        except SafetyGroup.DoesNotExist:
+            raise Http404 from None
+        if not (
+            user.can(Capability.VIEW_MUNICIPAL_PICTURE)
+            or group.memberships.filter(user=user).exists()
+        ):
+            raise Http404
+        return PictureScope(group.municipality, group)
+    if not user.can(Capability.VIEW_MUNICIPAL_PICTURE):
+        raise Http404
+    try:
+        return PictureScope(municipalities.get(code=municipality_code), None)
+    except Municipality.DoesNotExist:
+        raise Http404 from None
+
+
+def picture_scopes_for_user(user) -> list[PictureScope]:
+    """The pictures a user can open, for the index page and the menu."""
+    if not (user.is_authenticated and user.can(Capability.VIEW_SITUATION)):
+        return []
+    municipalities = list(municipalities_for_user(user).order_by("name"))
+    groups = SafetyGroup.objects.filter(municipality__in=municipalities).select_related(
+        "municipality"
+    )
+    if user.can(Capability.VIEW_MUNICIPAL_PICTURE):
+        scopes = [PictureScope(m, None) for m in municipalities]
+    else:
+        scopes = []
+        groups = groups.filter(memberships__user=user)
+    return scopes + [PictureScope(g.municipality, g) for g in groups.order_by("name")]
+
+
+def picture_get(scope: PictureScope, week: IsoWeek) -> WeeklyPicture | None:
+    return WeeklyPicture.objects.filter(
+        municipality=scope.municipality, group=scope.group, iso_year=week.year, iso_week=week.week
+    ).first()
+
+
+def pictures_published(scope: PictureScope) -> QuerySet[WeeklyPicture]:
+    return WeeklyPicture.objects.filter(
+        municipality=scope.municipality, group=scope.group, status="published"
+    )
+
+
+# -------------------------------------------------------------------- picture figures
+
+
+def picture_compute(
+    scope: PictureScope, week: IsoWeek, *, baseline_weeks: int = DEFAULT_BASELINE_WEEKS
+) -> dict:
+    """The figures of one week's picture, independent of who looks (JSON-safe).
+
+    Counts go through the database's GROUP BY; only the week's own rows are fetched.
+    """
+    start, end = week.bounds()
+    base_start = week.shifted(-baseline_weeks).bounds()[0]
+    scoped = scope.observations()
+    in_week = scoped.filter(observed_at__gte=start, observed_at__lt=end)
+    in_base = scoped.filter(observed_at__gte=base_start, observed_at__lt=start)
+    area_names = dict(
+        Area.objects.filter(municipality=scope.municipality).values_list("id", "name")
+    )
+    area_codes = dict(
+        Area.objects.filter(municipality=scope.municipality).values_list("id", "code")
+    )
+
+    def counts(queryset) -> pl.DataFrame:
+        rows = list(
+            queryset.values("category", "area_id")
+            .annotate(n=Count("id"))
+            .values_list("category", "area_id", "n")
+        )
+        return pl.DataFrame(
+            [(c, str(a) if a else "", n) for c, a, n in rows],
+            schema={"category": pl.String, "area": pl.String, "count": pl.Int64},
+            orient="row",
+        )
+
+    now, before = counts(in_week), counts(in_base)
+    kwargs = {"baseline_weeks": baseline_weeks}
+    by_category = compare_to_usual(now, before, keys=["category"], **kwargs)
+    by_area = compare_to_usual(
+        now.filter(pl.col("area") != ""),
+        before.filter(pl.col("area") != ""),
+        keys=["area"],
+        **kwargs,
+    )
+    cells = compare_to_usual(
+        now.filter(pl.col("area") != ""),
+        before.filter(pl.col("area") != ""),
+        keys=["category", "area"],
+        **kwargs,
+    ).filter(pl.col("rise"))
+    total, base_total = int(now["count"].sum() or 0), int(before["count"].sum() or 0)
+
+    grid_rows = list(
+        in_week.annotate(
+            wd=ExtractIsoWeekDay("observed_at", tzinfo=LOCAL),
+            hr=ExtractHour("observed_at", tzinfo=LOCAL),
+        )
+        .values("wd", "hr")
+        .annotate(n=Count("id"))
+        .values_list("wd", "hr", "n")
+    )
+    weekday = [wd - 1 for wd, _, n in grid_rows for _ in range(n)]
+    hour = [hr for _, hr, n in grid_rows for _ in range(n)]
+    grid = weekday_time_grid(weekday, hour, block_hours=BLOCK_HOURS)
+
+    def area_row(row: dict) -> dict:
+        area_id = int(row["area"])
+        return {
+            "area_id": area_id,
+            "area_code": area_codes.get(area_id, ""),
+            "area_name": area_names.get(area_id, ""),
+            **_test_fields(row),
+        }
+
+    rows = list(
+        in_week.select_related("area", "group")
+        .order_by("-observed_at")
+        .values_list(
+            "id",
+            "public_id",
+            "observed_at",
+            "category",
+            "severity",
+            "area__name",
+            "place_name",
+            "text",
+            "people_count",
+            "restricted",
+            "reporter_id",
+            "lat",
+            "lon",
+        )[: max(PICTURE_ROWS, PICTURE_POINTS)]
+    )
+    return {
+        "scope": {
+            "municipality": scope.municipality.code,
+            "group_id": scope.group.pk if scope.group else None,
+            "name": scope.name,
+        },
+        "week": str(week),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "baseline_weeks": baseline_weeks,
+        "total": total,
+        "usual_total": base_total / baseline_weeks,
+        "total_rise": rise_p_value(total, base_total, baseline_weeks) <= 0.05 and total >= 3,
+        "by_category": [
+            {"category": r["category"], **_test_fields(r)}
+            for r in by_category.iter_rows(named=True)
+        ],
+        "by_area": [area_row(r) for r in by_area.iter_rows(named=True)],
+        "changes": [
+            {"category": r["category"], **area_row(r)} for r in cells.iter_rows(named=True)
+        ],
+        "grid": grid.tolist(),
+        "block_hours": BLOCK_HOURS,
+        "crimes": _crimes_beside(scope, week, baseline_weeks, area_codes, area_names),
+        "rows_total": total,
+        "rows": [
+            {
+                "id": r[0],
+                "public_id": str(r[1]),
+                "observed_at": r[2].astimezone(UTC).isoformat(),
+                "category": r[3],
+                "severity": r[4],
+                "area": r[5] or "",
+                "place": r[6],
+                "text": r[7],
+                "people_count": r[8],
+                "restricted": r[9],
+                "reporter_id": r[10],
+                "lat": r[11],
+                "lon": r[12],
+            }
+            for r in rows
+        ],
+        "computed_at": timezone.now().isoformat(),
+    }
+
+
+def _test_fields(row: dict) -> dict:
+    return {
+        "observed": int(row["observed"]),
+        "usual": round(float(row["usual"]), 2),
+        "ratio": None if row["ratio"] is None else round(float(row["ratio"]), 2),
+        "p_value": float(row["p_value"]),
+        "q_value": float(row["q_value"]),
+        "rise": bool(row["rise"]),
+    }
+
+
+def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names) -> dict | None:
+    """The police's reported crimes in the same areas and week, if crime data exist."""
+    crimes = scope.crimes()
+    if not crimes.exists():
+        return None
+    start, end = week.bounds()
+    base_start = week.shifted(-baseline_weeks).bounds()[0]
+    now = crimes.filter(occurred_at__gte=start, occurred_at__lt=end)
+    before = crimes.filter(occurred_at__gte=base_start, occurred_at__lt=start)
+    usual = dict(before.values("category").annotate(n=Count("id")).values_list("category", "n"))
+    this = dict(now.values("category").annotate(n=Count("id")).values_list("category", "n"))
+    by_area = now.exclude(area=None).values("area_id").annotate(n=Count("id")).order_by("-n")
+    return {
+        "total": sum(this.values()),
+        "usual_total": sum(usual.values()) / baseline_weeks,
+        "latest": crimes.order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)[0]
+        .astimezone(UTC)
+        .isoformat(),
+        "by_category": [
+            {
+                "category": c,
+                "observed": this.get(c, 0),
+                "usual": round(usual.get(c, 0) / baseline_weeks, 2),
+                "rise": rise_p_value(this.get(c, 0), usual.get(c, 0), baseline_weeks) <= 0.01
+                and this.get(c, 0) >= 3,
+            }
+            for c in sorted(set(this) | set(usual), key=lambda c: -this.get(c, 0))
+        ],
+        "by_area": [
+            {
+                "area_id": r["area_id"],
+                "area_code": area_codes.get(r["area_id"], ""),
+                "area_name": area_names.get(r["area_id"], ""),
+                "observed": r["n"],
+            }
+            for r in by_area
+        ],
+    }
+
+
+def picture_for_viewer(user, figures: dict) -> dict:
+    """The figures with only the reports (and points) this user may read.
+
+    A published picture's rows are a frozen copy; which of them a user may read is still
+    decided by :func:`observations_for_user` today, plus the user's own reports.
+    """
+    ids = [r["id"] for r in figures.get("rows", [])]
+    visible = set(observations_for_user(user).filter(id__in=ids).values_list("id", flat=True))
+    rows = [r for r in figures.get("rows", []) if r["id"] in visible or r["reporter_id"] == user.id]
+    for row in rows:
+        row["category_label"] = category_label(row["category"])
+        row["observed_local"] = datetime.fromisoformat(row["observed_at"]).astimezone(LOCAL)
+    return {
+        **figures,
+        "rows": rows[:PICTURE_ROWS],
+        "rows_hidden": figures.get("rows_total", 0) - len(rows[:PICTURE_ROWS]),
+        "points": [
+            {
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "category": r["category"],
+                "label": r["category_label"],
+                "severity": r["severity"],
+            }
+            for r in rows[:PICTURE_POINTS]
+            if r["lat"] is not None
+        ],
+    }
+
+
+def picture_figures(scope: PictureScope, week: IsoWeek) -> tuple[WeeklyPicture | None, dict]:
+    """The stored picture (if any) and its figures: frozen when published, live otherwise."""
+    picture = picture_get(scope, week)
+    if picture is not None and picture.is_published and picture.snapshot:
+        return picture, picture.snapshot
+    return picture, picture_compute(scope, week)
+
+
+# ------------------------------------------------------------------------- quarter
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
+    if not 1 <= quarter <= 4:
+        raise ValueError("a quarter is 1 to 4")
+    start = datetime(year, 3 * quarter - 2, 1, tzinfo=LOCAL)
+    end = datetime(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1, tzinfo=LOCAL)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def quarter_view(scope: PictureScope, *, year: int, quarter: int) -> list[dict]:
+    """Which areas of the scope need action most and where action can change most."""
+    start, end = quarter_bounds(year, quarter)
+    length = end - start
+    prev_start = start - length
+    areas = list(scope.areas().values_list("id", "code", "name", "population"))
+    ids = [a[0] for a in areas]
+    observations = Observation.objects.filter(area_id__in=ids)
+    rows = list(
+        observations.filter(observed_at__gte=start, observed_at__lt=end)
+        .annotate(
+            wd=ExtractIsoWeekDay("observed_at", tzinfo=LOCAL),
+            hr=ExtractHour("observed_at", tzinfo=LOCAL),
+        )
+        .values_list("area_id", "category", "wd", "hr", "severity")
+    )
+    previous = dict(
+        observations.filter(observed_at__gte=prev_start, observed_at__lt=start)
+        .values("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
+    )
+    crimes = dict(
+        ReportedCrime.objects.filter(area_id__in=ids, occurred_at__gte=start, occurred_at__lt=end)
+        .values("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
+    )
+    table = pl.DataFrame(
+        [(str(i), p or 0, crimes.get(i, 0), previous.get(i, 0)) for i, _c, _n, p in areas],
+        schema={
+            "area_code": pl.String,
+            "population": pl.Int64,
+            "crimes": pl.Int64,
+            "previous": pl.Int64,
+        },
+        orient="row",
+    )
+    obs = pl.DataFrame(
+        [(str(a), c, wd - 1, hr, s) for a, c, wd, hr, s in rows],
+        schema={
+            "area_code": pl.String,
+            "category": pl.String,
+            "weekday": pl.Int64,
+            "hour": pl.Int64,
+            "severity": pl.Int64,
+        },
+        orient="row",
+    )
+    names = {str(i): (code, name) for i, code, name, _ in areas}
+    result = quarter_priorities(table, obs, block_hours=BLOCK_HOURS)
+    return [
+        {
+            **row,
+            "area_id": int(row["area_code"]),
+            "code": names[row["area_code"]][0],
+            "name": names[row["area_code"]][1],
+        }
+        for row in result.iter_rows(named=True)
+    ]
+
+
+def current_week() -> IsoWeek:
+    from trygg.analysis.situation import week_of
+
+    return week_of(timezone.now())

@@ -1,0 +1,64 @@
+// The weekly picture's map: areas shaded by this week's observations (a red border where
+// the rise is real) and the points of the reports the user may read. Data come from
+// json_script tags; nothing inline, so the page keeps its strict CSP.
+(function () {
+  "use strict";
+
+  function fill(count) {
+    if (count >= 6) { return "#d9534f"; }
+    if (count >= 3) { return "#f8a972"; }
+    if (count >= 1) { return "#fde0c5"; }
+    return "#f1f4f6";
+  }
+
+  var SEVERITY_RADIUS = { 1: 5, 2: 7, 3: 9 };
+
+  function draw(element) {
+    if (typeof L === "undefined") { return; }
+    var areas = JSON.parse(document.getElementById(element.dataset.geojson).textContent);
+    var points = JSON.parse(document.getElementById(element.dataset.points).textContent);
+    var map = L.map(element, { zoomSnap: 0.25 });
+    element.trygg = { map: map };
+    var root = document.documentElement.dataset;
+    if (root.tileUrl) {
+      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
+    }
+    var label = element.dataset.countLabel || "";
+    var layer = L.geoJSON(areas, {
+      style: function (feature) {
+        var p = feature.properties;
+        return {
+          color: p.rise ? "#9b1c1c" : "#457b9d",
+          weight: p.rise ? 3 : 1,
+          fillColor: fill(p.count || 0),
+          fillOpacity: 0.7,
+        };
+      },
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name + ": " + (feature.properties.count || 0) + " " + label, { sticky: true });
+      },
+    }).addTo(map);
+    // The view must exist before circle markers are added.
+    if (layer.getLayers().length) {
+      map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+    } else {
+      map.setView([62.39, 17.31], 10);
+    }
+    points.forEach(function (p) {
+      L.circleMarker([p.lat, p.lon], {
+        radius: SEVERITY_RADIUS[p.severity] || 6,
+        color: "#1d3557",
+        weight: 1,
+        fillColor: "#1d3557",
+        fillOpacity: 0.75,
+      }).bindTooltip(p.label + " (" + p.severity + ")").addTo(map);
+    });
+    element.dataset.ready = "true";
+    element.dataset.pointCount = String(points.length);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var element = document.getElementById("picture-map");
+    if (element) { draw(element); }
+  });
+})();

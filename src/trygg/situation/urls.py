@@ -1,0 +1,37 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class IsoWeekConverter:
+    regex = r"\d{4}-W\d{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(IsoWeekConverter, "isoweek")
+
+app_name = "situation"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("report/", views.report, name="report"),
+    path("observations/", views.observation_list, name="observations"),
+    path("observations/<uuid:public_id>/", views.observation_detail, name="observation"),
+    path("import/", views.observation_import, name="import"),
+    path("groups/<int:group_id>/<isoweek:week>/", views.week_group, name="week-group"),
+    path("groups/<int:group_id>/quarter/", views.quarter_group, name="quarter-group"),
+    path(
+        "municipality/<str:code>/<isoweek:week>/",
+        views.week_municipality,
+        name="week-municipality",
+    ),
+    path(
+        "municipality/<str:code>/quarter/",
+        views.quarter_municipality,
+        name="quarter-municipality",
+    ),
+]

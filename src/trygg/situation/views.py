@@ -1,0 +1,545 @@
+"""Pages of the situational picture: thin, every rule is in the selectors and services."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trygg.accounts.roles import Capability
+from trygg.analysis.errors import InputError
+from trygg.analysis.situation import IsoWeek, week_of
+from trygg.areas.selectors import area_feature_collection
+
+from .categories import category_label, category_table, crime_label
+from .forms import ObservationFilterForm, ObservationForm, ObservationImportForm, PictureForm
+from .selectors import (
+    PictureScope,
+    current_week,
+    is_police,
+    observation_get_for_user,
+    observations_filtered,
+    observations_for_user,
+    picture_figures,
+    picture_for_viewer,
+    picture_scope_for_user,
+    picture_scopes_for_user,
+    pictures_published,
+    quarter_view,
+)
+from .services import (
+    export_record,
+    observation_create,
+    observation_update,
+    observations_csv_rows,
+    observations_import_csv,
+    weekly_picture_publish,
+    weekly_picture_save,
+    weekly_picture_send_digest,
+)
+
+LIST_PAGE_SIZE = 50
+PDF_CSS = Path(__file__).parent / "static" / "situation" / "week_pdf.css"
+CSV_LIMIT = 100_000
+
+
+def _require(user, capability: str) -> None:
+    if not user.can(capability):
+        raise Http404
+
+
+def _week_url(scope: PictureScope, week: IsoWeek) -> str:
+    if scope.group is not None:
+        return reverse("situation:week-group", args=[scope.group.pk, str(week)])
+    return reverse("situation:week-municipality", args=[scope.municipality.code, str(week)])
+
+
+@login_required
+def index(request):
+    if not (
+        request.user.can(Capability.VIEW_SITUATION)
+        or request.user.can(Capability.REPORT_OBSERVATIONS)
+    ):
+        raise Http404
+    week = current_week()
+    scopes = [
+        {
+            "scope": scope,
+            "url": _week_url(scope, week),
+            "quarter_url": (
+                reverse("situation:quarter-group", args=[scope.group.pk])
+                if scope.group
+                else reverse("situation:quarter-municipality", args=[scope.municipality.code])
+            ),
+            "published": pictures_published(scope).order_by("-iso_year", "-iso_week")[:4],
+        }
+        for scope in picture_scopes_for_user(request.user)
+    ]
+    return render(request, "situation/index.html", {"scopes": scopes, "week": week})
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Trygg-Async") == "1"
+
+
+@login_required
+def report(request):
+    """The phone form: one request saves the report; a retry with the same key is harmless."""
+    _require(request.user, Capability.REPORT_OBSERVATIONS)
+    form = ObservationForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                observation, created = observation_create(
+                    actor=request.user,
+                    category=data["category"],
+                    severity=data["severity"],
+                    observed_at=data["observed_at"],
+                    text=data["text"],
+                    lat=data["lat"],
+                    lon=data["lon"],
+                    place=data["place"],
+                    area=data["area"],
+                    group=data["group"],
+                    municipality=data["municipality"],
+                    people_count=data["people_count"],
+                    restricted=data["restricted"],
+                    source_id=data["client_key"] or "",
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                week = week_of(observation.observed_at)
+                message = _("Thank you: your report is saved (%(category)s, week %(week)s).") % {
+                    "category": category_label(observation.category),
+                    "week": week.week,
+                }
+                url = reverse("situation:observation", args=[observation.public_id])
+                if _wants_json(request):
+                    return JsonResponse(
+                        {"saved": True, "created": created, "message": message, "url": url},
+                        status=201 if created else 200,
+                    )
+                messages.success(request, message)
+                return redirect("situation:report")
+        if _wants_json(request):
+            return JsonResponse({"saved": False, "errors": form.errors.get_json_data()}, status=400)
+    areas = area_feature_collection(form.fields["area"].queryset)
+    focus = list(
+        form.fields["area"]
+        .queryset.filter(safety_groups__memberships__user=request.user)
+        .values_list("id", flat=True)
+    )
+    return render(
+        request,
+        "situation/report.html",
+        {
+            "form": form,
+            "areas_geojson": areas,
+            "places": [
+                {"id": p.pk, "name": p.name, "lat": p.lat, "lon": p.lon}
+                for p in form.fields["place"].queryset
+            ],
+            "is_police": is_police(request.user),
+            "focus": focus,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def observation_list(request):
+    observations = observations_for_user(request.user)
+    if not (
+        request.user.can(Capability.REPORT_OBSERVATIONS)
+        or request.user.can(Capability.VIEW_ALL_OBSERVATIONS)
+    ):
+        raise Http404
+    form = ObservationFilterForm(request.GET or None, user=request.user)
+    observations = observations_filtered(observations, **form.filters()).order_by("-observed_at")
+    if request.GET.get("export") == "csv":
+        rows = observations_csv_rows(observations[:CSV_LIMIT])
+        export_record(
+            actor=request.user,
+            what="observations",
+            details={
+                "rows": rows.height,
+                "filters": {k: str(v) for k, v in form.filters().items()},
+            },
+        )
+        buffer = io.BytesIO()
+        rows.write_csv(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="observations.csv"'
+        return response
+    page = Paginator(observations, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "situation/observation_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "labels": dict((c["key"], c["label"]) for c in category_table()),
+        },
+    )
+
+
+@login_required
+def observation_detail(request, public_id):
+    observation = observation_get_for_user(request.user, public_id=public_id)
+    can_edit = observation.reporter_id == request.user.pk
+    form = None
+    if can_edit:
+        initial = {
+            "category": observation.category,
+            "observed_at": observation.observed_at,
+            "severity": observation.severity,
+            "lat": observation.lat,
+            "lon": observation.lon,
+            "place": observation.place_id,
+            "area": observation.area_id,
+            "group": observation.group_id,
+            "text": observation.text,
+            "people_count": observation.people_count,
+            "restricted": observation.restricted,
+        }
+        form = ObservationForm(request.POST or None, user=request.user, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            changes = {
+                k: data[k]
+                for k in (
+                    "category",
+                    "severity",
+                    "observed_at",
+                    "text",
+                    "people_count",
+                    "restricted",
+                    "group",
+                )
+            }
+            for key in ("lat", "lon", "place", "area"):
+                if data[key] != initial[key] and not (
+                    key in ("place", "area") and data[key] and data[key].pk == initial[key]
+                ):
+                    changes[key] = data[key]
+            try:
+                observation_update(actor=request.user, observation=observation, **changes)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The report is updated."))
+                return redirect("situation:observation", observation.public_id)
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "situation/observation_detail.html",
+        {
+            "observation": observation,
+            "label": category_label(observation.category),
+            "form": form,
+            "week_of": week_of(observation.observed_at),
+        },
+    )
+
+
+@login_required
+def observation_import(request):
+    _require(request.user, Capability.ANALYSE_SITUATION)
+    form = ObservationImportForm(request.POST or None, request.FILES or None, user=request.user)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload.csv"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                result = observations_import_csv(
+                    actor=request.user,
+                    municipality=form.cleaned_data["municipality"],
+                    path=path,
+                    file_name=upload.name,
+                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+                )
+            except InputError as exc:
+                problems = exc.problems
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(file)s: %(new)d new, %(same)d already there, %(bad)d skipped.")
+                    % {
+                        "file": upload.name,
+                        "new": result.created,
+                        "same": result.unchanged,
+                        "bad": len(result.rejected),
+                    },
+                )
+                problems = list(result.rejected)
+                if not problems:
+                    return redirect("situation:import")
+    return render(request, "situation/import.html", {"form": form, "problems": problems})
+
+
+def _parse_week(text: str) -> IsoWeek:
+    try:
+        return IsoWeek.parse(text)
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+def week_group(request, group_id: int, week: str):
+    scope = picture_scope_for_user(request.user, group_id=group_id)
+    return _week(request, scope, _parse_week(week))
+
+
+@login_required
+def week_municipality(request, code: str, week: str):
+    scope = picture_scope_for_user(request.user, municipality_code=code)
+    return _week(request, scope, _parse_week(week))
+
+
+def _week(request, scope: PictureScope, week: IsoWeek):
+    user = request.user
+    can_analyse = user.can(Capability.ANALYSE_SITUATION)
+    if request.method == "POST":
+        if not can_analyse:
+            raise Http404
+        return _week_post(request, scope, week)
+    picture, figures = picture_figures(scope, week)
+    shown = picture_for_viewer(user, figures)
+    export = request.GET.get("export")
+    if export == "csv":
+        return _week_csv(request, scope, week, shown)
+    if export == "pdf":
+        return _week_pdf(request, scope, week, picture, shown)
+    areas = area_feature_collection(
+        scope.areas().select_related("municipality", "parent").order_by("code")
+    )
+    counts = {r["area_id"]: r for r in figures["by_area"]}
+    for feature in areas["features"]:
+        row = counts.get(feature["properties"]["id"], {})
+        feature["properties"]["count"] = row.get("observed", 0)
+        feature["properties"]["rise"] = row.get("rise", False)
+    form = None
+    if can_analyse and not (picture and picture.is_published):
+        form = PictureForm(
+            initial={
+                "assessment": picture.assessment if picture else "",
+                "decided_actions": picture.decided_actions if picture else "",
+            }
+        )
+    return render(
+        request,
+        "situation/week.html",
+        _week_context(scope, week, picture, shown)
+        | {
+            "form": form,
+            "can_analyse": can_analyse,
+            "areas_geojson": areas,
+            "points": shown["points"],
+            "is_current": week == current_week(),
+            "previous_url": _week_url(scope, week.shifted(-1)),
+            "next_url": _week_url(scope, week.shifted(1)) if week < current_week() else None,
+        },
+    )
+
+
+def _week_context(scope, week, picture, shown) -> dict:
+    grid_max = max((max(row) for row in shown["grid"]), default=0) or 1
+    blocks = 24 // shown["block_hours"]
+    return {
+        "scope": scope,
+        "week": week,
+        "picture": picture,
+        "figures": shown,
+        "monday": week.monday,
+        "sunday": week.shifted(1).monday - timedelta(days=1),
+        "by_category": [(category_label(r["category"]), r) for r in shown["by_category"]],
+        "changes": [(category_label(r["category"]), r) for r in shown["changes"]],
+        "crime_rows": [
+            (crime_label(r["category"]), r)
+            for r in (shown.get("crimes") or {}).get("by_category", [])
+        ],
+        "grid": [
+            (day, [(n, min(5, (5 * n + grid_max - 1) // grid_max)) for n in row])
+            for day, row in zip(_weekdays(), shown["grid"], strict=True)
+        ],
+        "grid_blocks": [
+            f"{h:02d}–{h + shown['block_hours']:02d}" for h in range(0, 24, shown["block_hours"])
+        ][:blocks],
+    }
+
+
+def _weekdays() -> list[str]:
+    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+
+
+def _week_post(request, scope, week):
+    action = request.POST.get("action")
+    url = _week_url(scope, week)
+    try:
+        if action == "save":
+            form = PictureForm(request.POST)
+            form.is_valid()
+            weekly_picture_save(
+                actor=request.user,
+                scope=scope,
+                week=week,
+                assessment=form.cleaned_data.get("assessment", ""),
+                decided_actions=form.cleaned_data.get("decided_actions", ""),
+            )
+            messages.success(request, _("The assessment is saved."))
+        elif action == "publish":
+            weekly_picture_publish(actor=request.user, scope=scope, week=week)
+            messages.success(request, _("The picture is published; its figures are now frozen."))
+        elif action == "digest":
+            from .selectors import picture_get
+
+            picture = picture_get(scope, week)
+            if picture is None:
+                raise ValidationError(_("Publish the picture before sending it."))
+            sent = weekly_picture_send_digest(
+                actor=request.user, picture=picture, link=request.build_absolute_uri(url)
+            )
+            messages.success(request, _("The digest was sent to %(n)d members.") % {"n": sent})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(url)
+
+
+def _week_csv(request, scope, week, shown) -> HttpResponse:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "section",
+            "category",
+            "area_code",
+            "area_name",
+            "observed",
+            "usual",
+            "ratio",
+            "p_value",
+            "q_value",
+            "rise",
+        ]
+    )
+    for section, rows in (
+        ("category", shown["by_category"]),
+        ("area", shown["by_area"]),
+        ("change", shown["changes"]),
+    ):
+        for r in rows:
+            writer.writerow(
+                [
+                    section,
+                    r.get("category", ""),
+                    r.get("area_code", ""),
+                    r.get("area_name", ""),
+                    r["observed"],
+                    r["usual"],
+                    "" if r["ratio"] is None else r["ratio"],
+                    f"{r['p_value']:.4g}",
+                    f"{r['q_value']:.4g}",
+                    int(r["rise"]),
+                ]
+            )
+    export_record(
+        actor=request.user,
+        what="weekly_picture_csv",
+        municipality_code=scope.municipality.code,
+        details={"scope": scope.name, "week": str(week)},
+    )
+    response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
+    name = f"lagesbild-{scope.group.key if scope.group else scope.municipality.code}-{week}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _week_pdf(request, scope, week, picture, shown) -> HttpResponse:
+    from weasyprint import CSS, HTML
+
+    html = render_to_string(
+        "situation/week_pdf.html",
+        _week_context(scope, week, picture, shown) | {"printed": timezone.now()},
+        request=request,
+    )
+    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
+    export_record(
+        actor=request.user,
+        what="weekly_picture_pdf",
+        municipality_code=scope.municipality.code,
+        details={"scope": scope.name, "week": str(week), "rows": len(shown["rows"])},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"lagesbild-{scope.group.key if scope.group else scope.municipality.code}-{week}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def quarter_group(request, group_id: int):
+    return _quarter(request, picture_scope_for_user(request.user, group_id=group_id))
+
+
+@login_required
+def quarter_municipality(request, code: str):
+    return _quarter(request, picture_scope_for_user(request.user, municipality_code=code))
+
+
+def _quarter(request, scope: PictureScope):
+    today = timezone.localdate()
+    default = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    text = request.GET.get("q", default)
+    try:
+        year, quarter = (int(x) for x in text.upper().split("-Q"))
+        rows = quarter_view(scope, year=year, quarter=quarter)
+    except ValueError:
+        raise Http404 from None
+    previous = f"{year - (quarter == 1)}-Q{4 if quarter == 1 else quarter - 1}"
+    following = f"{year + (quarter == 4)}-Q{1 if quarter == 4 else quarter + 1}"
+    return render(
+        request,
+        "situation/quarter.html",
+        {
+            "scope": scope,
+            "label": f"{year} Q{quarter}",
+            "rows": rows,
+            "by_change": sorted(rows, key=lambda r: r["change_rank"])[:5],
+            "previous": previous,
+            "following": following if following <= default else None,
+        },
+    )

@@ -1,0 +1,162 @@
+"""The weekly picture: counts against the usual level, frozen publication, exports, digest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from tests.factories import (
+    AreaFactory,
+    MunicipalityFactory,
+    ObservationFactory,
+    OrganisationFactory,
+    SafetyGroupFactory,
+    UserFactory,
+    user_in,
+)
+from trygg.accounts.models import OrganisationKind, SafetyGroupMembership
+from trygg.accounts.roles import Role
+from trygg.analysis.situation import IsoWeek
+from trygg.audit.models import AuditEvent
+from trygg.crime.models import ReportedCrime
+from trygg.situation.models import WeeklyPicture
+from trygg.situation.selectors import PictureScope, picture_compute, quarter_view
+from trygg.situation.services import weekly_picture_publish, weekly_picture_save
+
+pytestmark = pytest.mark.django_db
+
+WEEK = IsoWeek(2026, 10)
+
+
+@pytest.fixture
+def setup():
+    m = MunicipalityFactory()
+    calm, hot = AreaFactory(municipality=m), AreaFactory(municipality=m)
+    group = SafetyGroupFactory(municipality=m)
+    group.areas.add(calm, hot)
+    police = OrganisationFactory(municipalities=[m], kind=OrganisationKind.POLICE)
+    member = user_in(m, role=Role.GROUP_MEMBER, email="member@example.org")
+    cop = UserFactory(organisation=police, role=Role.GROUP_MEMBER, email="cop@example.org")
+    for user in (member, cop):
+        SafetyGroupMembership.objects.create(group=group, user=user)
+    start = WEEK.bounds()[0]
+    # Ten usual weeks: one disorder report a week in each area, Tuesday 20:00 Swedish time.
+    for k in range(1, 11):
+        for area in (calm, hot):
+            ObservationFactory(
+                area=area,
+                reporter=member,
+                group=group,
+                observed_at=start - timedelta(weeks=k, hours=-43),
+            )
+    # This week: the usual one in "calm", a planted cluster of nine on Friday evening in "hot".
+    ObservationFactory(area=calm, reporter=member, observed_at=start + timedelta(hours=43))
+    for i in range(9):
+        ObservationFactory(
+            area=hot,
+            reporter=cop,
+            observed_at=start + timedelta(days=4, hours=20, minutes=i),
+            restricted=i == 0,
+            text="Hemlig polisuppgift" if i == 0 else "Samling vid centrum",
+        )
+    ReportedCrime.objects.create(
+        municipality=m,
+        source="x",
+        source_id="1",
+        occurred_at=start + timedelta(hours=5),
+        category="public_order",
+        area=hot,
+    )
+    return {"m": m, "calm": calm, "hot": hot, "group": group, "member": member, "cop": cop}
+
+
+def test_figures_flag_the_planted_rise_only(setup):
+    figures = picture_compute(PictureScope(setup["m"], setup["group"]), WEEK)
+    assert figures["total"] == 10 and figures["usual_total"] == 2.0
+    by_area = {r["area_id"]: r for r in figures["by_area"]}
+    assert by_area[setup["hot"].id]["rise"] and not by_area[setup["calm"].id]["rise"]
+    assert [(c["category"], c["area_id"]) for c in figures["changes"]] == [
+        ("disorder", setup["hot"].id)
+    ]
+    # Friday (4) 18–21 Swedish time holds the cluster (Monday 00:00 + 4 days 20 hours).
+    assert figures["grid"][4][6] == 9 and figures["grid"][1][6] == 1
+    assert figures["crimes"]["total"] == 1
+
+
+def test_members_see_counts_but_not_restricted_text(client, setup):
+    client.force_login(setup["member"])
+    url = f"/situation/groups/{setup['group'].id}/{WEEK}/"
+    page = client.get(url).content.decode()
+    assert "Samling vid centrum" in page and "Hemlig polisuppgift" not in page
+    assert "<dd>10</dd>" in page  # the restricted report is still counted
+    client.force_login(setup["cop"])
+    assert "Hemlig polisuppgift" in client.get(url).content.decode()
+    other = SafetyGroupFactory(municipality=setup["m"])
+    client.force_login(setup["member"])
+    assert client.get(f"/situation/groups/{other.id}/{WEEK}/").status_code == 404
+    assert client.get(f"/situation/municipality/{setup['m'].code}/{WEEK}/").status_code == 404
+
+
+def test_published_picture_is_frozen(client, setup):
+    analyst = user_in(setup["m"], role=Role.ANALYST)
+    scope = PictureScope(setup["m"], setup["group"])
+    weekly_picture_save(
+        actor=analyst,
+        scope=scope,
+        week=WEEK,
+        assessment="Öppen handel vid centrum",
+        decided_actions="Polisen patrullerar fredag kväll",
+    )
+    picture = weekly_picture_publish(actor=analyst, scope=scope, week=WEEK)
+    assert picture.snapshot["total"] == 10
+    # Later edits: a new report in the week and a changed one.
+    ObservationFactory(area=setup["hot"], observed_at=WEEK.bounds()[0] + timedelta(hours=30))
+    client.force_login(analyst)
+    page = client.get(f"/situation/groups/{setup['group'].id}/{WEEK}/").content.decode()
+    assert "<dd>10</dd>" in page and "Publicerad" in page
+    with pytest.raises(ValidationError, match="publicerad"):
+        weekly_picture_save(
+            actor=analyst, scope=scope, week=WEEK, assessment="x", decided_actions=""
+        )
+    # A draft of the next week is live.
+    live = client.get(f"/situation/groups/{setup['group'].id}/{WEEK.shifted(1)}/")
+    assert live.status_code == 200 and "Utkast" in live.content.decode()
+
+
+def test_assessment_publish_and_digest_through_the_page(client, setup):
+    coordinator = user_in(setup["m"], role=Role.SAFETY_COORDINATOR)
+    client.force_login(coordinator)
+    url = f"/situation/groups/{setup['group'].id}/{WEEK}/"
+    client.post(url, {"action": "save", "assessment": "Lugnt", "decided_actions": "Inga"})
+    assert WeeklyPicture.objects.get().assessment == "Lugnt"
+    client.post(url, {"action": "publish"})
+    assert WeeklyPicture.objects.get().is_published
+    client.post(url, {"action": "digest"})
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert set(message.bcc) == {"member@example.org", "cop@example.org"}
+    assert "Lugnt" in message.body and "Hemlig" not in message.body
+    # A member cannot publish or write.
+    client.force_login(setup["member"])
+    assert client.post(url, {"action": "publish"}).status_code == 404
+
+
+def test_exports_are_logged_and_scoped(client, setup):
+    client.force_login(setup["member"])
+    url = f"/situation/groups/{setup['group'].id}/{WEEK}/"
+    csv = client.get(url + "?export=csv")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert "area," in csv.content.decode() and "Hemlig" not in csv.content.decode()
+    pdf = client.get(url + "?export=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="export").count() == 2
+
+
+def test_quarter_view_ranks_the_areas(setup):
+    rows = quarter_view(PictureScope(setup["m"], setup["group"]), year=2026, quarter=1)
+    assert {r["area_id"] for r in rows} == {setup["calm"].id, setup["hot"].id}
+    top = min(rows, key=lambda r: r["need_rank"])
+    assert top["area_id"] == setup["hot"].id

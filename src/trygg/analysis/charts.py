@@ -40,6 +40,9 @@ __all__ = [
 FONT = "font-family:'DejaVu Sans',Arial,sans-serif"
 NO_DATA = "#ececec"
 SEQUENTIAL = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
+# Maps with more areas than this draw one path per colour (see _merged_paths); smaller
+# maps (a municipality) keep one path per area with its tooltip.
+_MERGE_ABOVE = 1000
 LINE_COLOURS = ("#08519c", "#d94801", "#238b45", "#6a51a3", "#737373")
 
 
@@ -198,6 +201,8 @@ def choropleth(
     tolerance = 0.7 / s
     colour = {c.key: c.colour for c in classes}
 
+    merged = len(areas) > _MERGE_ABOVE
+
     def path(geom: BaseGeometry) -> str:
         if tolerance > 0:
             simple = shapely.simplify(geom, tolerance, preserve_topology=True)
@@ -206,6 +211,15 @@ def choropleth(
         for ring in _rings(geom):
             xs = off_x + (ring[:, 0] - minx) * kx * s
             ys = off_y + (maxy - ring[:, 1]) * s
+            if merged:
+                # Drop points that print the same (a tenth of a pixel) as the one before.
+                xy = np.round(np.column_stack([xs, ys]), 1)
+                keep = np.ones(len(xy), dtype=bool)
+                keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+                xy = xy[keep]
+                if len(xy) < 4:  # closed: at most two distinct points, nothing to fill
+                    continue
+                xs, ys = xy[:, 0], xy[:, 1]
             pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
             parts.append(f"M{pts}Z")
         return "".join(parts)
@@ -224,8 +238,10 @@ def choropleth(
             f'<text x="10" y="20" style="{FONT};font-size:15px;font-weight:bold">'
             f"{escape(title)}</text>"
         )
+    if len(areas) > _MERGE_ABOVE:
+        out.extend(_merged_paths(areas, path, colour))
     outlines = []
-    for area in areas:
+    for area in areas if len(areas) <= _MERGE_ABOVE else ():
         d = path(area.geometry)
         if area.suppressed:
             fill = "url(#hatch)"
@@ -262,6 +278,58 @@ def choropleth(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _merged_paths(areas: Sequence[MapArea], path, colour: Mapping[str, str]) -> list[str]:
+    """A national map: one ``<path>`` per fill instead of one per area.
+
+    Thousands of areas as separate elements (each with a tooltip) make a report that
+    WeasyPrint needs a quarter of a minute to parse, style and draw; the same rings
+    grouped by fill look the same (every ring is still filled and outlined), at the cost
+    of per-area tooltips. Areas with holes keep their own path, so that an area inside
+    another's hole is never cancelled by the even-odd rule of a shared path. Rings that
+    round to fewer than three distinct points (smaller than a pixel) are left out.
+    """
+    groups: dict[str, list[str]] = {}
+    own: list[str] = []
+    outlines: list[str] = []
+    for area in areas:
+        if area.suppressed:
+            fill = "url(#hatch)"
+        else:
+            fill = colour.get(area.key, NO_DATA) if area.key is not None else NO_DATA
+        d = path(area.geometry)
+        if not d:
+            continue
+        if _has_holes(area.geometry):
+            own.append(
+                f'<path d="{d}" fill="{fill}" stroke="#444" stroke-width="0.5" '
+                f'fill-rule="evenodd" data-code="{escape(area.code)}"/>'
+            )
+        else:
+            groups.setdefault(fill, []).append(d)
+        if area.small_area and not area.suppressed:
+            outlines.append(d)
+    out = [
+        f'<path d="{"".join(ds)}" fill="{fill}" stroke="#444" stroke-width="0.5" '
+        'fill-rule="evenodd"/>'
+        for fill, ds in groups.items()
+    ]
+    out += own
+    if outlines:
+        out.append(
+            f'<path d="{"".join(outlines)}" fill="none" stroke="#000" stroke-width="1.6" '
+            'stroke-dasharray="4 2"/>'
+        )
+    return out
+
+
+def _has_holes(geom: BaseGeometry) -> bool:
+    return any(
+        len(poly.interiors)
+        for poly in getattr(geom, "geoms", [geom])
+        if poly.geom_type == "Polygon"
+    )
 
 
 def _empty_svg(width: int, height: int, text: str) -> str:

@@ -475,126 +475,29 @@ def validate_crimes(
         raise InputError(header)
 
     extra = [c for c in frame.columns if c not in CRIME_COLUMNS]
-    work = frame.with_columns(
-        _as_text("id"),
-        _as_text("category"),
-        _as_text("area_code")
-        if "area_code" in present
-        else pl.lit(None, pl.String).alias("area_code"),
-        _as_text("source") if "source" in present else pl.lit(None, pl.String).alias("source"),
-        *[expr for name in ("lat", "lon") for expr in _coordinate(frame, name)],
-        *[
-            expr
-            for name in ("occurred_at", "occurred_to", "reported_at")
-            for expr in _parse_time(frame, name)
-        ],
-    )
-
-    lookup = categories.lookup()
-    mapping = pl.DataFrame(
-        {"__key": list(lookup), "__code": list(lookup.values())},
-        schema={"__key": pl.String, "__code": pl.String},
-    )
-    work = work.with_columns(
-        pl.col("category").str.to_lowercase().str.replace_all(r"\s+", " ").alias("__key")
-    ).join(mapping, on="__key", how="left", maintain_order="left")
-
-    checks: list[tuple[str, pl.Expr, pl.Expr]] = [
-        ("id", pl.col("id").is_null(), pl.lit("id is empty")),
-        ("occurred_at", pl.col("occurred_at_raw").is_null(), pl.lit("occurred_at is empty")),
-        (
-            "occurred_at",
-            pl.col("occurred_at_raw").is_not_null() & pl.col("occurred_at_utc").is_null(),
-            pl.format(
-                "'{}' is not an ISO 8601 date or time (e.g. 2024-05-17 or 2024-05-17T21:30)",
-                "occurred_at_raw",
-            ),
-        ),
-        (
-            "occurred_to",
-            pl.col("occurred_to_raw").is_not_null() & pl.col("occurred_to_utc").is_null(),
-            pl.format("'{}' is not an ISO 8601 date or time", "occurred_to_raw"),
-        ),
-        (
-            "occurred_to",
-            pl.col("occurred_to_utc") < pl.col("occurred_at_utc"),
-            pl.lit("occurred_to is before occurred_at"),
-        ),
-        (
-            "reported_at",
-            pl.col("reported_at_raw").is_not_null() & pl.col("reported_at_utc").is_null(),
-            pl.format("'{}' is not an ISO 8601 date or time", "reported_at_raw"),
-        ),
-        ("category", pl.col("category").is_null(), pl.lit("category is empty")),
-        (
-            "category",
-            pl.col("category").is_not_null() & pl.col("__code").is_null(),
-            pl.format(
-                "unknown category '{}'; use one of {} or a police event type listed in the category table",
-                "category",
-                pl.lit(", ".join(categories.codes)),
-            ),
-        ),
-    ]
-    for name in ("lat", "lon"):
-        low, high = (-90.0, 90.0) if name == "lat" else (-180.0, 180.0)
-        checks += [
-            (
-                name,
-                pl.col(f"{name}_raw").is_not_null() & pl.col(f"{name}_num").is_null(),
-                pl.format("'{}' is not a number", f"{name}_raw"),
-            ),
-            (
-                name,
-                (pl.col(f"{name}_num") < low)
-                | (pl.col(f"{name}_num") > high)
-                | pl.col(f"{name}_num").is_nan(),
-                pl.format(f"{{}} is outside {low:g}..{high:g}", f"{name}_raw"),
-            ),
-        ]
-    one_coordinate = pl.col("lat_raw").is_null() != pl.col("lon_raw").is_null()
-    checks += [
-        (
-            "lat" if "lat" in present else "lon",
-            one_coordinate,
-            pl.lit("lat and lon must both be given or both be empty"),
-        ),
-        (
-            "area_code",
-            pl.col("lat_raw").is_null()
-            & pl.col("lon_raw").is_null()
-            & pl.col("area_code").is_null(),
-            pl.lit("the row has neither lat/lon nor area_code"),
-        ),
-    ]
-    if areas is not None:
-        known = pl.Series(list({str(a) for a in areas}), dtype=pl.String)
-        checks.append(
-            (
-                "area_code",
-                pl.col("area_code").is_not_null() & ~pl.col("area_code").is_in(known.implode()),
-                pl.format("area_code '{}' is not one of the areas", "area_code"),
+    # Two passes: every row gets cheap checks (flags from parsed values, no message text);
+    # only the rows that fail any check are prepared again with their raw text and the
+    # messages. A clean 15 M-row file thus never formats a timestamp or a float as text.
+    work = _prepare(frame, categories, with_raw=False)
+    checks = _checks(categories, names, present, areas, position)
+    bad = work.select(
+        pl.any_horizontal([condition.fill_null(False) for _, condition, _ in checks]).alias("b")
+    ).get_column("b")
+    problem_frames: list[pl.DataFrame] = []
+    if bad.any():
+        sub = _prepare(frame.filter(bad), categories, with_raw=True)
+        problem_frames += [
+            sub.filter(condition.fill_null(False)).select(
+                pl.col("line"),
+                pl.lit(names.get(column, column)).alias("column"),
+                reason.alias("reason"),
+                pl.col("id"),
             )
-        )
-
-    problem_frames = [
-        work.filter(condition.fill_null(False)).select(
-            pl.col("line"),
-            pl.lit(names.get(column, column)).alias("column"),
-            reason.alias("reason"),
-            pl.col("id"),
-        )
-        for column, condition, reason in checks
-    ]
+            for column, condition, reason in checks
+        ]
     # Duplicate ids: every occurrence after the first is a problem naming the first line.
-    firsts = (
-        work.filter(pl.col("id").is_not_null())
-        .group_by("id")
-        .agg(pl.col("line").min().alias("__first"), pl.len().alias("__n"))
-        .filter(pl.col("__n") > 1)
-    )
-    if firsts.height:
-        dup = work.join(firsts, on="id", how="inner").filter(pl.col("line") != pl.col("__first"))
+    dup = _duplicate_ids(work)
+    if dup.height:
         problem_frames.append(
             dup.select(
                 pl.col("line"),
@@ -605,15 +508,23 @@ def validate_crimes(
                 pl.col("id"),
             )
         )
-    rejected = pl.concat(problem_frames).sort("line", "column", maintain_order=True)
+    if problem_frames:
+        rejected = pl.concat(problem_frames).sort("line", "column", maintain_order=True)
+    else:
+        rejected = pl.DataFrame(
+            schema={"line": pl.Int64, "column": pl.String, "reason": pl.String, "id": pl.String}
+        )
     problems = _to_problems(rejected, file, position)
     if problems and not skip_bad_rows:
         raise InputError(problems)
 
-    bad_lines = rejected.get_column("line").unique()
-    good = work.filter(~pl.col("line").is_in(bad_lines.implode()))
-    excluded = int(good.filter(pl.col("__code") == EXCLUDED).height)
-    good = good.filter(pl.col("__code") != EXCLUDED)
+    good = work
+    if rejected.height:
+        bad_lines = rejected.get_column("line").unique()
+        good = work.filter(~pl.col("line").is_in(bad_lines.implode()))
+    excluded = int((good.get_column("__code") == EXCLUDED).sum())
+    if excluded:
+        good = good.filter(pl.col("__code") != EXCLUDED)
     crimes = good.select(
         pl.col("id"),
         pl.col("occurred_at_utc").alias("occurred_at"),
@@ -633,6 +544,174 @@ def validate_crimes(
         excluded=excluded,
         file=file,
         problems=problems if skip_bad_rows else [],
+    )
+
+
+def _prepare(frame: pl.DataFrame, categories: CategoryTable, *, with_raw: bool) -> pl.DataFrame:
+    """The typed working columns of a raw crime table: ``id, category, area_code,
+    source`` as trimmed text, ``__code`` (category code, null when empty or unknown),
+    ``__category_given``, ``{lat,lon}_has/_num`` and ``{time}_has/_utc``. ``{x}_raw`` (the
+    value as text, for messages) is always there for text input and, with ``with_raw``,
+    for typed input too (formatting 15 M timestamps as text takes seconds)."""
+    present = set(frame.columns)
+    work = frame.with_columns(
+        _as_text("id"),
+        _as_text("category"),
+        _as_text("area_code")
+        if "area_code" in present
+        else pl.lit(None, pl.String).alias("area_code"),
+        _as_text("source") if "source" in present else pl.lit(None, pl.String).alias("source"),
+        *[expr for name in ("lat", "lon") for expr in _coordinate(frame, name, with_raw)],
+        *[
+            expr
+            for name in ("occurred_at", "occurred_to", "reported_at")
+            for expr in _parse_time(frame, name, with_raw)
+        ],
+    )
+    # Categories: a handful of distinct spellings in millions of rows, so each distinct
+    # text is looked up once and the codes are mapped back.
+    lookup = categories.lookup()
+    mapping = pl.DataFrame(
+        {"__key": list(lookup), "__code": list(lookup.values())},
+        schema={"__key": pl.String, "__code": pl.String},
+    )
+    distinct = (
+        work.select(pl.col("category").unique())
+        .filter(pl.col("category").is_not_null())
+        .with_columns(
+            pl.col("category").str.to_lowercase().str.replace_all(r"\s+", " ").alias("__key")
+        )
+        .join(mapping, on="__key", how="left")
+    )
+    return work.with_columns(
+        pl.col("category")
+        .replace_strict(
+            distinct["category"], distinct["__code"], default=None, return_dtype=pl.String
+        )
+        .alias("__code")
+    )
+
+
+def _checks(
+    categories: CategoryTable,
+    names: Mapping[str, str],
+    present: set[str],
+    areas: Collection[str] | None,
+    position: str,
+) -> list[tuple[str, pl.Expr, pl.Expr]]:
+    """``(column, condition, reason)`` per row check. Conditions read only the parsed
+    columns of :func:`_prepare` (so they run on every row cheaply); reasons may read the
+    ``_raw`` text columns (they run on failing rows only)."""
+    checks: list[tuple[str, pl.Expr, pl.Expr]] = [
+        ("id", pl.col("id").is_null(), pl.lit("id is empty")),
+        ("occurred_at", ~pl.col("occurred_at_has"), pl.lit("occurred_at is empty")),
+        (
+            "occurred_at",
+            pl.col("occurred_at_has") & pl.col("occurred_at_utc").is_null(),
+            pl.format(
+                "'{}' is not an ISO 8601 date or time (e.g. 2024-05-17 or 2024-05-17T21:30)",
+                "occurred_at_raw",
+            ),
+        ),
+        (
+            "occurred_to",
+            pl.col("occurred_to_has") & pl.col("occurred_to_utc").is_null(),
+            pl.format("'{}' is not an ISO 8601 date or time", "occurred_to_raw"),
+        ),
+        (
+            "occurred_to",
+            pl.col("occurred_to_utc") < pl.col("occurred_at_utc"),
+            pl.lit("occurred_to is before occurred_at"),
+        ),
+        (
+            "reported_at",
+            pl.col("reported_at_has") & pl.col("reported_at_utc").is_null(),
+            pl.format("'{}' is not an ISO 8601 date or time", "reported_at_raw"),
+        ),
+        ("category", pl.col("category").is_null(), pl.lit("category is empty")),
+        (
+            "category",
+            pl.col("category").is_not_null() & pl.col("__code").is_null(),
+            pl.format(
+                "unknown category '{}'; use one of {} or a police event type listed in the category table",
+                "category",
+                pl.lit(", ".join(categories.codes)),
+            ),
+        ),
+    ]
+    for name in ("lat", "lon"):
+        low, high = (-90.0, 90.0) if name == "lat" else (-180.0, 180.0)
+        checks += [
+            (
+                name,
+                pl.col(f"{name}_has") & pl.col(f"{name}_num").is_null(),
+                pl.format("'{}' is not a number", f"{name}_raw"),
+            ),
+            (
+                name,
+                (pl.col(f"{name}_num") < low)
+                | (pl.col(f"{name}_num") > high)
+                | pl.col(f"{name}_num").is_nan(),
+                pl.format(f"{{}} is outside {low:g}..{high:g}", f"{name}_raw"),
+            ),
+        ]
+    one_coordinate = pl.col("lat_has") != pl.col("lon_has")
+    checks += [
+        (
+            "lat" if "lat" in present else "lon",
+            one_coordinate,
+            pl.lit("lat and lon must both be given or both be empty"),
+        ),
+        (
+            "area_code",
+            ~pl.col("lat_has") & ~pl.col("lon_has") & pl.col("area_code").is_null(),
+            pl.lit("the row has neither lat/lon nor area_code"),
+        ),
+    ]
+    if areas is not None:
+        known = pl.Series(list({str(a) for a in areas}), dtype=pl.String)
+        checks.append(
+            (
+                "area_code",
+                pl.col("area_code").is_not_null() & ~pl.col("area_code").is_in(known.implode()),
+                pl.format("area_code '{}' is not one of the areas", "area_code"),
+            )
+        )
+    return checks
+
+
+def _duplicate_ids(work: pl.DataFrame) -> pl.DataFrame:
+    """``line, id, __first`` for every row whose id appeared on an earlier row.
+
+    Grouping 15 M text ids takes seconds, so first a cheap test for "all distinct":
+    ids already in sorted order (as exports usually are) are distinct when no two
+    neighbours are equal; otherwise their 64-bit hashes are sorted and compared. Only
+    rows whose hash occurs more than once are grouped by the id itself."""
+    ids = work.get_column("id")
+    given = ids.drop_nulls()
+    if given.len() < 2:
+        return pl.DataFrame(schema={"line": pl.Int64, "id": pl.String, "__first": pl.Int64})
+    if given.is_sorted() and not (given.slice(1) == given.slice(0, given.len() - 1)).any():
+        return pl.DataFrame(schema={"line": pl.Int64, "id": pl.String, "__first": pl.Int64})
+    hashes = ids.hash()
+    ordered = hashes.filter(ids.is_not_null()).sort()
+    later = ordered.slice(1)
+    repeated = later.filter(later == ordered.slice(0, ordered.len() - 1)).unique()
+    candidates = work.select("line", "id")
+    if repeated.len() == 0:
+        return candidates.clear().with_columns(pl.lit(None, pl.Int64).alias("__first"))
+    if repeated.len() < ordered.len():
+        candidates = candidates.filter(ids.is_not_null() & hashes.is_in(repeated.implode()))
+    firsts = (
+        candidates.filter(pl.col("id").is_not_null())
+        .group_by("id")
+        .agg(pl.col("line").min().alias("__first"), pl.len().alias("__n"))
+        .filter(pl.col("__n") > 1)
+    )
+    return (
+        candidates.join(firsts, on="id", how="inner")
+        .filter(pl.col("line") != pl.col("__first"))
+        .select("line", "id", "__first")
     )
 
 
@@ -666,27 +745,37 @@ def _as_text(name: str) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text).alias(name)
 
 
-def _coordinate(frame: pl.DataFrame, name: str) -> list[pl.Expr]:
+def _coordinate(frame: pl.DataFrame, name: str, with_raw: bool = True) -> list[pl.Expr]:
+    """``{name}_has`` (a value was given), ``{name}_num`` (the number or null) and, for
+    text input or with ``with_raw``, ``{name}_raw`` (the value as text)."""
     if name not in frame.columns:
         return [
             pl.lit(None, pl.String).alias(f"{name}_raw"),
+            pl.lit(False).alias(f"{name}_has"),
             pl.lit(None, pl.Float64).alias(f"{name}_num"),
         ]
     dtype = frame.schema[name]
     if dtype.is_numeric():
         value = pl.col(name).cast(pl.Float64)
-        return [value.cast(pl.String).alias(f"{name}_raw"), value.alias(f"{name}_num")]
+        raw = [value.cast(pl.String).alias(f"{name}_raw")] if with_raw else []
+        return [*raw, value.is_not_null().alias(f"{name}_has"), value.alias(f"{name}_num")]
     raw = _as_text(name)
     # Swedish decimal comma and the thin or non-breaking spaces Excel sometimes keeps.
     cleaned = raw.str.replace_all(r"[\s\u00a0\u202f]", "").str.replace(",", ".", literal=True)
-    return [raw.alias(f"{name}_raw"), cleaned.cast(pl.Float64, strict=False).alias(f"{name}_num")]
+    return [
+        raw.alias(f"{name}_raw"),
+        raw.is_not_null().alias(f"{name}_has"),
+        cleaned.cast(pl.Float64, strict=False).alias(f"{name}_num"),
+    ]
 
 
-def _parse_time(frame: pl.DataFrame, name: str) -> list[pl.Expr]:
-    """``{name}_raw`` (text or null) and ``{name}_utc`` (UTC datetime or null)."""
+def _parse_time(frame: pl.DataFrame, name: str, with_raw: bool = True) -> list[pl.Expr]:
+    """``{name}_has`` (a value was given), ``{name}_utc`` (UTC datetime or null) and, for
+    text input or with ``with_raw``, ``{name}_raw`` (the value as text)."""
     if name not in frame.columns:
         return [
             pl.lit(None, pl.String).alias(f"{name}_raw"),
+            pl.lit(False).alias(f"{name}_has"),
             pl.lit(None, pl.Datetime("us", "UTC")).alias(f"{name}_utc"),
         ]
     dtype = frame.schema[name]
@@ -697,14 +786,18 @@ def _parse_time(frame: pl.DataFrame, name: str) -> list[pl.Expr]:
             if dtype.time_zone
             else _localise(value.cast(pl.Datetime("us")))
         )
+        raw = [value.cast(pl.String).alias(f"{name}_raw")] if with_raw else []
         return [
-            value.cast(pl.String).alias(f"{name}_raw"),
+            *raw,
+            value.is_not_null().alias(f"{name}_has"),
             utc.cast(pl.Datetime("us", "UTC")).alias(f"{name}_utc"),
         ]
     if dtype == pl.Date:
         value = pl.col(name).cast(pl.Datetime("us"))
+        raw = [pl.col(name).cast(pl.String).alias(f"{name}_raw")] if with_raw else []
         return [
-            pl.col(name).cast(pl.String).alias(f"{name}_raw"),
+            *raw,
+            pl.col(name).is_not_null().alias(f"{name}_has"),
             _localise(value).alias(f"{name}_utc"),
         ]
     raw = _as_text(name)
@@ -738,7 +831,11 @@ def _parse_time(frame: pl.DataFrame, name: str) -> list[pl.Expr]:
         .then(_localise(naive))
         .otherwise(with_offset)
     )
-    return [raw.alias(f"{name}_raw"), utc.cast(pl.Datetime("us", "UTC")).alias(f"{name}_utc")]
+    return [
+        raw.alias(f"{name}_raw"),
+        raw.is_not_null().alias(f"{name}_has"),
+        utc.cast(pl.Datetime("us", "UTC")).alias(f"{name}_utc"),
+    ]
 
 
 def _localise(naive: pl.Expr) -> pl.Expr:
@@ -764,13 +861,22 @@ def place_crimes(crimes: pl.DataFrame, *, locator: AreaLocator) -> pl.DataFrame:
     in any area's rate)."""
     if "area_code" not in crimes.columns:
         crimes = crimes.with_columns(pl.lit(None, pl.String).alias("area_code"))
-    need = crimes.get_column("area_code").is_null().to_numpy()
-    codes = np.full(crimes.height, None, dtype=object)
+    need = crimes.get_column("area_code").is_null()
     if need.any():
-        lon = crimes.get_column("lon").to_numpy()[need]
-        lat = crimes.get_column("lat").to_numpy()[need]
-        codes[need] = locator.locate(lon, lat)
-    located = pl.Series("__located", codes, dtype=pl.String)
+        # Integer area indices, turned into codes by one gather: no Python string objects.
+        index = np.full(crimes.height, -1, dtype=np.int64)
+        where = need.to_numpy()
+        lon = crimes.get_column("lon").to_numpy()
+        lat = crimes.get_column("lat").to_numpy()
+        if where.all():
+            index = locator.locate_index(lon, lat)
+        else:
+            index[where] = locator.locate_index(lon[where], lat[where])
+        positions = pl.Series("__index", index)
+        positions = positions.set(positions < 0, None)
+        located = pl.Series("__located", locator.codes.tolist(), dtype=pl.String).gather(positions)
+    else:
+        located = pl.repeat(None, crimes.height, dtype=pl.String, eager=True).alias("__located")
     return crimes.with_columns(
         pl.coalesce(pl.col("area_code"), located).alias("area_code"),
         pl.when(pl.col("area_code").is_not_null())

@@ -15,19 +15,22 @@ table that :mod:`trygg.analysis.hotspots` consumes directly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import shapely
 from h3._cy import grid_disk as _h3_grid_disk
 from h3._cy import latlng_to_cell as _h3_latlng_to_cell
-from scipy import sparse
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from .errors import InputError, RowProblem
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = [
     "AreaLocator",
@@ -42,6 +45,12 @@ __all__ = [
 # Points are located in chunks so that the temporary shapely Point objects (about 100 bytes
 # each) never take more than a few hundred megabytes, even for 15 million crimes.
 _LOCATE_CHUNK = 500_000
+# From this many points on, AreaLocator builds its cell cache (about 1 s at 15 M points).
+_GRID_MIN_POINTS = 200_000
+_GRID_MAX_CELLS = 1 << 24
+# Marked cells with at least this many points are split into _FINE × _FINE cells.
+_FINE = 8
+_FINE_MIN_POINTS = 16
 
 
 # --------------------------------------------------------------------------------------
@@ -104,6 +113,8 @@ class Neighbours:
         }
 
     def to_sparse(self) -> sparse.csr_array:
+        from scipy import sparse
+
         return sparse.csr_array((self.weights, self.indices, self.indptr), shape=(self.n, self.n))
 
     def row_standardised(self) -> Neighbours:
@@ -176,6 +187,7 @@ class AreaLocator:
         self._by_rank = np.argsort(self._rank)
         shapely.prepare(geoms)
         self._tree = shapely.STRtree(geoms)
+        self._cache: _CellCache | None = None
 
     @classmethod
     def from_geojson(
@@ -254,11 +266,27 @@ class AreaLocator:
         return len(self.codes)
 
     def locate_index(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Row index into :attr:`codes` for every point, ``-1`` where outside all areas."""
+        """Row index into :attr:`codes` for every point, ``-1`` where outside all areas.
+
+        From :data:`_GRID_MIN_POINTS` points on, a cell cache answers the points in cells
+        that no area border crosses (:class:`_CellCache`; same answers, about 10× faster
+        at 15 M points); the rest go through the STRtree.
+        """
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         if lon.shape != lat.shape or lon.ndim != 1:
             raise ValueError("lon and lat must be one-dimensional arrays of the same length")
+        if len(lon) >= _GRID_MIN_POINTS and len(self.codes):
+            if self._cache is None:
+                self._cache = _CellCache(self, lon, lat)
+            out = self._cache.lookup(lon, lat)
+            todo = np.flatnonzero(out == _UNKNOWN)
+            if len(todo):
+                out[todo] = self._locate_exact(lon[todo], lat[todo])
+            return out
+        return self._locate_exact(lon, lat)
+
+    def _locate_exact(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         out = np.full(len(lon), -1, dtype=np.int64)
         for start in range(0, len(lon), _LOCATE_CHUNK):
             stop = min(start + _LOCATE_CHUNK, len(lon))
@@ -296,7 +324,15 @@ class AreaLocator:
         """For each query point, the matching area whose code sorts first (or -1)."""
         chosen = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
         if hits.shape[1]:
-            np.minimum.at(chosen, hits[0], self._rank[hits[1]])
+            many = np.bincount(hits[0], minlength=n) > 1
+            if many.any():
+                # Borders and overlaps: the lowest rank among several hits (ufunc.at is
+                # slow, so only for the few points that need it).
+                several = many[hits[0]]
+                chosen[hits[0][~several]] = self._rank[hits[1][~several]]
+                np.minimum.at(chosen, hits[0][several], self._rank[hits[1][several]])
+            else:
+                chosen[hits[0]] = self._rank[hits[1]]
         found = chosen != np.iinfo(np.int64).max
         out = np.full(n, -1, dtype=np.int64)
         out[found] = self._by_rank[chosen[found]]
@@ -305,6 +341,152 @@ class AreaLocator:
     def contiguity(self, *, kind: Literal["queen", "rook"] = "queen") -> Neighbours:
         """Queen or rook neighbours of the areas, labelled by code."""
         return contiguity_weights(codes=self.codes, geometries=self.geometries, kind=kind)
+
+
+_UNKNOWN = -2
+
+
+class _CellCache:
+    """A two-level grid over the areas that answers most points without a polygon test.
+
+    The idea of an H3 cell cache, on a plain lon/lat grid because cell numbers then come
+    from two array operations (the h3 library locates one point per call, 0.7 µs, which
+    alone would cost 10 s for 15 M points). A cell is *marked* when an area border may
+    touch it: every border is sampled at a quarter of the cell size and each sample marks
+    the cells under the corners of a square of half a cell around it, so any cell within
+    a fraction of a cell of a border is marked, whatever the rounding. An unmarked cell
+    lies wholly inside or wholly outside each area, and so do connected runs of unmarked
+    cells: one exact lookup of one cell centre per run answers all its cells. Marked
+    cells with many points are split ``_FINE × _FINE`` the same way; points left in
+    marked cells (and outside the grid) are looked up exactly by the caller.
+    """
+
+    def __init__(self, locator: AreaLocator, lon: np.ndarray, lat: np.ndarray):
+        from scipy import ndimage
+
+        geoms = locator.geometries
+        x0, y0, x1, y1 = shapely.total_bounds(geoms)
+        cos = max(math.cos(math.radians((y0 + y1) / 2)), 0.05)
+        cells = min(_GRID_MAX_CELLS, max(len(lon), 1 << 16))
+        # Cells about square on the ground.
+        cy = max(math.sqrt(max((x1 - x0) * (y1 - y0), 1e-12) * cos / cells), 1e-9)
+        cx = cy / cos
+        self.x0, self.y0, self.cx, self.cy = x0, y0, cx, cy
+        self.nx = int((x1 - x0) / cx) + 1
+        self.ny = int((y1 - y0) / cy) + 1
+        step = min(cx, cy) / 4
+        samples = shapely.get_coordinates(shapely.segmentize(shapely.boundary(geoms), step))
+        marked = np.zeros(self.nx * self.ny, dtype=bool)
+        near = np.zeros(len(samples), dtype=bool)
+        corner_cells = [self._cells(samples, dx, dy, step) for dx in (-1, 1) for dy in (-1, 1)]
+        for cell in corner_cells:
+            marked[cell] = True
+        labels, count = ndimage.label(~marked.reshape(self.ny, self.nx))
+        self.table = self._resolve(locator, labels.ravel(), count, self._centres)
+        # Second level: marked cells holding many of these points.
+        # (Counted on an evenly spaced sample of at most a million points.)
+        stride = max(1, len(lon) // 1_000_000)
+        coarse = self._cell_of(lon[::stride], lat[::stride])
+        inside = coarse >= 0
+        in_marked = coarse[inside][marked[coarse[inside]]]
+        counts = np.bincount(in_marked, minlength=marked.size)
+        heavy = np.flatnonzero(counts * stride >= _FINE_MIN_POINTS)
+        self.slot = np.full(marked.size, -1, dtype=np.int64)
+        self.slot[heavy] = np.arange(len(heavy))
+        self.fine_table = np.zeros(0, dtype=np.int32)
+        if len(heavy):
+            for cell in corner_cells:
+                near |= self.slot[cell] >= 0
+            # Border stretches next to heavy cells, re-sampled at a quarter of a fine cell:
+            # the coarse samples are at most ``step`` apart, so refining the segments
+            # between neighbouring samples (and, harmlessly, a few from one ring to the
+            # next) covers every border point near a heavy cell.
+            keep = near[:-1] | near[1:]
+            a, b = samples[:-1][keep], samples[1:][keep]
+            t = (np.arange(_FINE) / _FINE)[None, :, None]
+            fine = (a[:, None, :] + (b - a)[:, None, :] * t).reshape(-1, 2)
+            fine = np.concatenate([fine, samples[-1:]])
+            fine_step = step / _FINE
+            fmarked = np.zeros(len(heavy) * _FINE * _FINE, dtype=bool)
+            for dx in (-1, 1):
+                for dy in (-1, 1):
+                    sub = self._fine_cells(fine[:, 0] + dx * fine_step, fine[:, 1] + dy * fine_step)
+                    fmarked[sub[sub >= 0]] = True
+            structure = np.zeros((3, 3, 3), dtype=bool)
+            structure[1] = ndimage.generate_binary_structure(2, 1)
+            flabels, fcount = ndimage.label(
+                ~fmarked.reshape(len(heavy), _FINE, _FINE), structure=structure
+            )
+            self.fine_table = self._resolve(
+                locator, flabels.ravel(), fcount, lambda idx: self._fine_centres(heavy, idx)
+            )
+
+    def _cells(self, xy: np.ndarray, dx: int, dy: int, step: float) -> np.ndarray:
+        ix = np.floor((xy[:, 0] + dx * step - self.x0) / self.cx).astype(np.int64)
+        iy = np.floor((xy[:, 1] + dy * step - self.y0) / self.cy).astype(np.int64)
+        return np.clip(iy, 0, self.ny - 1) * self.nx + np.clip(ix, 0, self.nx - 1)
+
+    def _cell_of(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Coarse cell of each point, -1 outside the grid or for a missing coordinate."""
+        with np.errstate(invalid="ignore"):
+            fx = np.floor((lon - self.x0) / self.cx)
+            fy = np.floor((lat - self.y0) / self.cy)
+            ok = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
+        out = np.full(len(lon), -1, dtype=np.int64)
+        out[ok] = fy[ok].astype(np.int64) * self.nx + fx[ok].astype(np.int64)
+        return out
+
+    def _fine_cells(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index into the fine table of each point, -1 where its coarse cell is not split."""
+        coarse = self._cell_of(lon, lat)
+        slot = np.where(coarse >= 0, self.slot[np.maximum(coarse, 0)], -1)
+        fx = np.floor((lon - self.x0) / self.cx * _FINE).astype(np.int64)
+        fy = np.floor((lat - self.y0) / self.cy * _FINE).astype(np.int64)
+        sub = np.clip(fy - (coarse // self.nx) * _FINE, 0, _FINE - 1) * _FINE + np.clip(
+            fx - (coarse % self.nx) * _FINE, 0, _FINE - 1
+        )
+        return np.where(slot >= 0, slot * _FINE * _FINE + sub, -1)
+
+    def _centres(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        iy, ix = np.divmod(idx, self.nx)
+        return self.x0 + (ix + 0.5) * self.cx, self.y0 + (iy + 0.5) * self.cy
+
+    def _fine_centres(self, heavy: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        slot, sub = np.divmod(idx, _FINE * _FINE)
+        iy, ix = np.divmod(heavy[slot], self.nx)
+        sy, sx = np.divmod(sub, _FINE)
+        return (
+            self.x0 + (ix + (sx + 0.5) / _FINE) * self.cx,
+            self.y0 + (iy + (sy + 0.5) / _FINE) * self.cy,
+        )
+
+    @staticmethod
+    def _resolve(locator: AreaLocator, labels: np.ndarray, count: int, centres) -> np.ndarray:
+        """Answer per cell: the exact answer at one cell centre of its run, or unknown."""
+        cells = np.flatnonzero(labels)
+        first = np.full(count + 1, -1, dtype=np.int64)
+        first[labels[cells[::-1]]] = cells[::-1]
+        lon, lat = centres(first[1:])
+        answer = np.concatenate([[_UNKNOWN], locator._locate_exact(lon, lat)]).astype(np.int32)
+        return answer[labels]
+
+    def lookup(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Area index per point from the grid, :data:`_UNKNOWN` where it cannot tell."""
+        out = np.full(len(lon), _UNKNOWN, dtype=np.int64)
+        for start in range(0, len(lon), _LOCATE_CHUNK):
+            stop = min(start + _LOCATE_CHUNK, len(lon))
+            x, y = lon[start:stop], lat[start:stop]
+            coarse = self._cell_of(x, y)
+            known = coarse >= 0
+            answer = np.full(len(x), _UNKNOWN, dtype=np.int64)
+            answer[known] = self.table[coarse[known]]
+            split = np.flatnonzero(known & (answer == _UNKNOWN))
+            if len(split) and len(self.fine_table):
+                fine = self._fine_cells(x[split], y[split])
+                has = fine >= 0
+                answer[split[has]] = self.fine_table[fine[has]]
+            out[start:stop] = answer
+        return out
 
 
 def _polygonal_part(geom: BaseGeometry) -> BaseGeometry:

@@ -41,8 +41,11 @@ makemessages: install
 	cd src/trygg && ../../$(BIN)/django-admin makemessages -l sv --no-obsolete \
 		--settings=trygg.settings.base --ignore='locale/*'
 
+# Benchmarks print figures and ratios against a baseline from the same run (bench/README.md).
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/bench_analyze.py --scale 1.0
+	$(BIN)/python bench/bench_situation.py
 
 # Leaflet comes from the npm registry and is committed, so installs need no network.
 vendor:

@@ -173,14 +173,16 @@ def test_a_retry_with_the_same_key_saves_once(world):
     )
     assert created and not created_again and first == again
     assert Observation.objects.count() == 1
-    with pytest.raises(ValidationError):  # someone else's key is not theirs to fetch
-        observation_create(
-            actor=world["school_b"],
-            category="other",
-            severity=1,
-            area=world["area_b"],
-            source_id="key-1",
-        )
+    # A key is the reporter's own: the same key from someone else is their own new report,
+    # never a way to fetch another reporter's.
+    theirs, created_theirs = observation_create(
+        actor=world["school_b"],
+        category="other",
+        severity=1,
+        area=world["area_b"],
+        source_id="key-1",
+    )
+    assert created_theirs and theirs != first and theirs.reporter == world["school_b"]
 
 
 def test_validation_rules(world):

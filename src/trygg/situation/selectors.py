@@ -48,7 +48,8 @@ from .models import Observation, Place, WeeklyPicture
 BLOCK_HOURS = 3
 #: A picture lists at most this many reports and draws at most this many points; the
 #: counts always cover everything.
-PICTURE_ROWS = 300
+# The meeting reads the latest reports; the full list is one click away (observation list).
+PICTURE_ROWS = 50
 PICTURE_POINTS = 2000
 
 
@@ -65,7 +66,13 @@ def _group_ids_of(user) -> list[int]:
 
 
 def _in_groups(group_ids) -> Q:
-    areas = Area.objects.filter(safety_groups__in=group_ids).values("id")
+    # The area ids are fetched first (a handful) rather than as a subquery: with literal
+    # lists PostgreSQL combines the (group, observed_at) and (area, observed_at) indexes;
+    # with a subquery it scans every observation of the municipality.
+    group_ids = list(group_ids)
+    areas = list(
+        Area.objects.filter(safety_groups__in=group_ids).values_list("id", flat=True).distinct()
+    )
     return Q(group_id__in=group_ids) | Q(area_id__in=areas)
 
 

@@ -187,12 +187,16 @@ def observation_create(
         actor, municipality=municipality, group=group, lat=lat, lon=lon, place=place, area=area
     )
     if source_id:
-        existing = Observation.objects.filter(
-            municipality=where.municipality, source=source, source_id=source_id
-        ).first()
+        # A key is the reporter's own (the unique index is per reporter), so a resent
+        # report is found through that index.
+        existing = (
+            Observation.objects.filter(
+                municipality=where.municipality, reporter=actor, source=source, source_id=source_id
+            )
+            .exclude(source_id="")
+            .first()
+        )
         if existing is not None:
-            if existing.reporter_id != actor.pk:
-                raise ValidationError(_("That report key is already used."))
             return existing, False
     group = _default_group(actor, where, group)
     try:

@@ -17,6 +17,7 @@ greyscale print as well (sequential palettes from light to dark).
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -181,9 +182,21 @@ def choropleth(
     width: int = 640,
     height: int = 520,
     legend_width: int = 210,
+    pattern_id: str | None = None,
 ) -> str:
-    """A map of ``areas`` coloured by class, with a legend, as an SVG string."""
+    """A map of ``areas`` coloured by class, with a legend, as an SVG string.
+
+    Suppressed areas are filled with a hatch ``<pattern>`` whose id is ``pattern_id``, or
+    by default ``hatch-`` and a digest of the title and the area codes. An HTML page with
+    several maps must give each its own id (ids are global in a document, and WeasyPrint
+    warns about, and uses only one of, an id defined twice); the pattern is only defined
+    when an area is suppressed.
+    """
     t = _TEXT[lang]
+    if pattern_id is None:
+        digest = zlib.crc32("\x1f".join([title, *(a.code for a in areas)]).encode("utf-8"))
+        pattern_id = f"hatch-{digest:08x}"
+    hatch = f"url(#{pattern_id})"
     geoms = [a.geometry for a in areas]
     if not geoms:
         return _empty_svg(width, height, t["no_data"])
@@ -227,24 +240,27 @@ def choropleth(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" class="chart map">',
-        "<defs>"
-        '<pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#555" stroke-width="1.6"/></pattern>'
-        "</defs>",
     ]
+    if any(a.suppressed for a in areas):
+        out.append(
+            "<defs>"
+            f'<pattern id="{escape(pattern_id)}" patternUnits="userSpaceOnUse" width="6" '
+            'height="6" patternTransform="rotate(45)"><rect width="6" height="6" '
+            'fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#555" '
+            'stroke-width="1.6"/></pattern></defs>'
+        )
     if title:
         out.append(
             f'<text x="10" y="20" style="{FONT};font-size:15px;font-weight:bold">'
             f"{escape(title)}</text>"
         )
     if len(areas) > _MERGE_ABOVE:
-        out.extend(_merged_paths(areas, path, colour))
+        out.extend(_merged_paths(areas, path, colour, hatch))
     outlines = []
     for area in areas if len(areas) <= _MERGE_ABOVE else ():
         d = path(area.geometry)
         if area.suppressed:
-            fill = "url(#hatch)"
+            fill = hatch
         else:
             fill = colour.get(area.key, NO_DATA) if area.key is not None else NO_DATA
         tip = f"<title>{escape(area.title or area.code)}</title>" if area.title or area.code else ""
@@ -265,7 +281,7 @@ def choropleth(
     if any(a.key is None and not a.suppressed for a in areas):
         entries.append((NO_DATA, t["no_data"], None))
     if any(a.suppressed for a in areas):
-        entries.append(("url(#hatch)", t["suppressed"], None))
+        entries.append((hatch, t["suppressed"], None))
     if any(a.small_area and not a.suppressed for a in areas):
         entries.append(("none", t["small_area"], "4 2"))
     for k, (fill, label, dash) in enumerate(entries):
@@ -280,7 +296,9 @@ def choropleth(
     return "".join(out)
 
 
-def _merged_paths(areas: Sequence[MapArea], path, colour: Mapping[str, str]) -> list[str]:
+def _merged_paths(
+    areas: Sequence[MapArea], path, colour: Mapping[str, str], hatch: str
+) -> list[str]:
     """A national map: one ``<path>`` per fill instead of one per area.
 
     Thousands of areas as separate elements (each with a tooltip) make a report that
@@ -295,7 +313,7 @@ def _merged_paths(areas: Sequence[MapArea], path, colour: Mapping[str, str]) -> 
     outlines: list[str] = []
     for area in areas:
         if area.suppressed:
-            fill = "url(#hatch)"
+            fill = hatch
         else:
             fill = colour.get(area.key, NO_DATA) if area.key is not None else NO_DATA
         d = path(area.geometry)

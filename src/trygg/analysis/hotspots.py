@@ -36,7 +36,7 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy import stats
+from scipy import special
 from shapely.geometry.base import BaseGeometry
 
 from .geo import Neighbours, h3_cell_names, h3_cells, h3_cells_covering, h3_neighbours
@@ -432,7 +432,7 @@ def morans_i(
         expected=expected,
         variance_randomisation=float(v_rand),
         z_randomisation=float(z_rand),
-        p_randomisation=float(2 * stats.norm.sf(abs(z_rand))),
+        p_randomisation=float(2 * special.ndtr(-abs(z_rand))),
         variance_normality=float(v_norm),
         z_normality=float((i_value - expected) / np.sqrt(v_norm)),
     )

@@ -409,7 +409,8 @@ def run_analysis_on_tables(
     crime_years: list[int] = []
 
     def rates_step() -> pl.DataFrame:
-        counts_years = crime_mod.crime_counts(placed)["year"].unique().sort().to_list()
+        counts = crime_mod.crime_counts(placed)
+        counts_years = counts["year"].unique().sort().to_list()
         crime_years.extend(int(y) for y in counts_years)
         years = list(range(min(counts_years), max(counts_years) + 1)) if counts_years else []
         if params.year is not None and params.year not in years:
@@ -418,6 +419,7 @@ def run_analysis_on_tables(
             placed,
             population=pop_totals.filter(pl.col("area_code").is_in(leaf_codes)),
             years=years,
+            counts=counts,
         )
 
     rates = steps.run("crime rates", rates_step)

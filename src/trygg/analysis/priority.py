@@ -273,6 +273,16 @@ def crime_components(
     return out
 
 
+#: Area × category cells with at least this expected count are drawn from the normal
+#: approximation N(λ, λ), rounded to a whole count and floored at 0, instead of Poisson(λ).
+#: Its 5th–95th percentiles match the Poisson's to the count from here on (λ = 10: 5–15 for
+#: both), it is a sixth of the cost of numpy's Poisson sampler for such means, and the rank
+#: intervals built on it are the same (tests/analysis/test_fast_paths.py).
+NORMAL_APPROXIMATION_FROM = 10.0
+# Draws per chunk; chunks are independent streams, so they can run on two threads.
+_DRAW_CHUNK_VALUES = 4_000_000
+
+
 def _poisson_rate_draws(
     rng: np.random.Generator, matrix: np.ndarray, w: np.ndarray, draws: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -282,13 +292,15 @@ def _poisson_rate_draws(
     Categories with the same harm weight are merged first (a sum of independent Poisson
     counts is Poisson with the summed mean, so this is the same distribution with fewer
     draws: 13 shipped categories have 9 weights), and cells with a zero count, which
-    always draw zero, are not drawn at all. At 6,000 areas × 1,000 draws this is about
-    a third of the draws a full ``draws × areas × categories`` array would need.
+    always draw zero, are not drawn at all. Cells from :data:`NORMAL_APPROXIMATION_FROM`
+    on are drawn from the rounded normal approximation. Draws come in chunks, each from
+    its own stream spawned from ``rng`` (so the result depends on the seed only, not on
+    the threads), two at a time.
     """
     n = matrix.shape[0]
     totals = np.zeros((draws, n))
     harm = np.zeros((draws, n))
-    if matrix.size == 0:
+    if matrix.size == 0 or draws <= 0:
         return totals, harm
     weights, group = np.unique(w, return_inverse=True)
     merged = np.zeros((n, len(weights)))
@@ -301,13 +313,37 @@ def _poisson_rate_draws(
     cell_w = weights[cols]
     # Cells come row by row, so each area's cells are one run for reduceat.
     areas, starts = np.unique(rows, return_index=True)
-    chunk = max(1, 4_000_000 // len(lam))
-    for start in range(0, draws, chunk):
-        stop = min(draws, start + chunk)
-        sample = rng.poisson(lam, size=(stop - start, len(lam))).astype(float)
+    large = lam >= NORMAL_APPROXIMATION_FROM
+    small_lam, large_lam = lam[~large], lam[large]
+    large_sd = np.sqrt(large_lam)
+    chunk = max(1, _DRAW_CHUNK_VALUES // len(lam))
+    bounds = [(start, min(draws, start + chunk)) for start in range(0, draws, chunk)]
+    streams = rng.spawn(len(bounds))
+
+    def fill(k: int) -> None:
+        start, stop = bounds[k]
+        local = streams[k]
+        size = stop - start
+        sample = np.empty((size, len(lam)))
+        if len(small_lam):
+            sample[:, ~large] = local.poisson(small_lam, size=(size, len(small_lam)))
+        if len(large_lam):
+            normal = local.standard_normal((size, len(large_lam)))
+            normal *= large_sd
+            normal += large_lam
+            np.rint(normal, out=normal)
+            sample[:, large] = np.maximum(normal, 0.0, out=normal)
         totals[start:stop, areas] = np.add.reduceat(sample, starts, axis=1)
         sample *= cell_w
         harm[start:stop, areas] = np.add.reduceat(sample, starts, axis=1)
+
+    if len(bounds) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(fill, range(len(bounds))))
+    else:
+        fill(0)
     return totals, harm
 
 
@@ -322,12 +358,12 @@ def trend_component(
     """``trend`` from :func:`trygg.analysis.crime.crime_trends` per area
     (``change_per_year, ci_low, ci_high``); draws are normal on the log scale with the SE
     the interval implies. Areas without an estimable trend are missing."""
-    from scipy import stats
+    from scipy import special
 
     change = _align(trends, areas, "change_per_year")
     low = _align(trends, areas, "ci_low")
     high = _align(trends, areas, "ci_high")
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = special.ndtri(0.5 + level / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = (np.log1p(high) - np.log1p(low)) / (2 * z)
         log_change = np.log1p(change)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import stats
+from scipy import special
 
 POOLED_GROUP = "__pooled__"
 
@@ -68,14 +68,65 @@ def fay_herriot(
     for column in (estimate, variance, *([group] if group else [])):
         if column not in frame.columns:
             raise ValueError(f"fay_herriot: the frame has no column '{column}'")
-    y_all = frame[estimate].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    psi_all = frame[variance].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    usable = np.isfinite(y_all) & np.isfinite(psi_all) & (psi_all > 0)
     labels = (
         frame[group].cast(pl.String).fill_null(POOLED_GROUP).to_numpy().astype(object)
         if group
-        else np.full(frame.height, POOLED_GROUP, dtype=object)
+        else None
     )
+    fit = fay_herriot_arrays(
+        frame[estimate].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        frame[variance].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        labels,
+        min_areas_per_group=min_areas_per_group,
+        max_iter=max_iter,
+        tol=tol,
+    )
+    out = frame.with_columns(
+        pl.Series("eblup", fit.eblup).fill_nan(None),
+        pl.Series("mse", fit.mse).fill_nan(None),
+        pl.Series("gamma", fit.gamma).fill_nan(None),
+        pl.Series("synthetic", fit.synthetic).fill_nan(None),
+        pl.Series("model_group", fit.model_group.astype(str)),
+    )
+    return FayHerriotFit(
+        out, fit.sigma2_v, fit.iterations, fit.converged, fit.n_areas, fit.n_groups
+    )
+
+
+@dataclass(frozen=True)
+class FayHerriotArrays:
+    """:func:`fay_herriot_arrays`' result: per input row (NaN where left out of the fit)."""
+
+    eblup: np.ndarray
+    mse: np.ndarray
+    gamma: np.ndarray
+    synthetic: np.ndarray
+    model_group: np.ndarray
+    sigma2_v: float
+    iterations: int
+    converged: bool
+    n_areas: int
+    n_groups: int
+
+
+def fay_herriot_arrays(
+    y_all: np.ndarray,
+    psi_all: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    min_areas_per_group: int = 2,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> FayHerriotArrays:
+    """:func:`fay_herriot` on arrays: direct estimates ``y_all``, sampling variances
+    ``psi_all`` (NaN = left out) and optional parent-district ``labels`` (object array of
+    ``str``). The survey code calls this once per index and year, without a frame."""
+    y_all = np.asarray(y_all, dtype=float)
+    psi_all = np.asarray(psi_all, dtype=float)
+    size = y_all.size
+    usable = np.isfinite(y_all) & np.isfinite(psi_all) & (psi_all > 0)
+    if labels is None:
+        labels = np.full(size, POOLED_GROUP, dtype=object)
     # Districts with too few usable areas share a pooled level.
     names, sizes = np.unique(labels[usable].astype(str), return_counts=True)
     small = set(names[sizes < min_areas_per_group])
@@ -84,16 +135,9 @@ def fay_herriot(
     y, psi = y_all[usable], psi_all[usable]
     names, gid = np.unique(model_group[usable].astype(str), return_inverse=True)
     m, p = y.size, names.size
-    empty = pl.Series([None] * frame.height, dtype=pl.Float64)
     if m < 3 or m <= p:
-        out = frame.with_columns(
-            empty.alias("eblup"),
-            empty.alias("mse"),
-            empty.alias("gamma"),
-            empty.alias("synthetic"),
-            pl.Series("model_group", model_group.astype(str)),
-        )
-        return FayHerriotFit(out, float("nan"), 0, False, int(m), int(p))
+        nan = np.full(size, np.nan)
+        return FayHerriotArrays(nan, nan, nan, nan, model_group, float("nan"), 0, False, m, p)
 
     sigma2, iterations, converged = _reml(y, psi, gid, p, max_iter, tol)
     a = sigma2 + psi
@@ -109,19 +153,15 @@ def fay_herriot(
     g3 = psi**2 / a**3 * var_sigma2
     mse = g1 + g2 + 2 * g3
 
-    def spread(values: np.ndarray) -> pl.Series:
-        full = np.full(frame.height, np.nan)
+    def spread(values: np.ndarray) -> np.ndarray:
+        full = np.full(size, np.nan)
         full[usable] = values
-        return pl.Series(full).fill_nan(None)
+        return full
 
-    out = frame.with_columns(
-        spread(eblup).alias("eblup"),
-        spread(mse).alias("mse"),
-        spread(gamma).alias("gamma"),
-        spread(synthetic).alias("synthetic"),
-        pl.Series("model_group", model_group.astype(str)),
-    )
-    return FayHerriotFit(out, float(sigma2), iterations, converged, int(m), int(p))
+    return FayHerriotArrays(
+        spread(eblup), spread(mse), spread(gamma), spread(synthetic), model_group,
+        float(sigma2), iterations, converged, int(m), int(p),
+    )  # fmt: skip
 
 
 def _reml(
@@ -165,6 +205,6 @@ def _reml(
 
 def interval(eblup: np.ndarray, mse: np.ndarray, *, confidence: float = 0.95):
     """EBLUP ± z·√MSE."""
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = special.ndtri(0.5 + confidence / 2)
     half = z * np.sqrt(mse)
     return eblup - half, eblup + half

@@ -48,11 +48,11 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy import sparse, special, stats
+from scipy import sparse, special
 
 from .errors import InputError, RowProblem
 from .questionnaire import Questionnaire, standard_questionnaire
-from .smallarea import fay_herriot
+from .smallarea import POOLED_GROUP, fay_herriot_arrays
 
 LEVEL_AREA = "area"
 LEVEL_DISTRICT = "district"
@@ -89,14 +89,17 @@ class _Domains:
     ``to_domain`` sums respondents into domains, ``to_pp`` into (domain, PSU) pairs,
     ``pp_to_sp`` those into (domain, stratum) pairs and ``sp_to_domain`` those into
     domains. They do not depend on the variable, so they are built once per set of domains
-    and applied to all indices at once (a sparse × dense product per step).
+    and applied to all indices at once (a sparse × dense product per step). When every PSU
+    is a single respondent (the default design), a (domain, PSU) pair is a respondent, so
+    ``to_pp`` is only a reordering: it is left out (``None``) and ``pp_to_sp`` sums
+    respondents straight into (domain, stratum) pairs.
     """
 
     d: np.ndarray  # (n,) domain id
     size: int
     to_domain: sparse.csr_matrix  # (D, n)
-    to_pp: sparse.csr_matrix  # (n_pp, n)
-    pp_to_sp: sparse.csr_matrix  # (n_sp, n_pp)
+    to_pp: sparse.csr_matrix | None  # (n_pp, n); None: one respondent per PSU
+    pp_to_sp: sparse.csr_matrix  # (n_sp, n_pp) or (n_sp, n)
     sp_to_domain: sparse.csr_matrix  # (D, n_sp)
     sp_n_h: np.ndarray  # (n_sp,) PSUs in the pair's stratum (in the whole sample)
 
@@ -114,17 +117,29 @@ def _design(frame: pl.DataFrame, strata: str | None, psu: str | None) -> _Design
 def _domains(d: np.ndarray, size: int, design: _Design) -> _Domains:
     n = d.size
     n_psu = design.psu_stratum.size
-    pp_keys, pp = np.unique(d * n_psu + design.psu, return_inverse=True)
-    pp_domain = pp_keys // n_psu
-    pp_stratum = design.psu_stratum[pp_keys % n_psu]
     n_strata = design.n_h.size
-    sp_keys, sp_of_pp = np.unique(pp_domain * n_strata + pp_stratum, return_inverse=True)
-    sp_domain = sp_keys // n_strata
 
     def summing(rows: np.ndarray, n_rows: int, n_cols: int) -> sparse.csr_matrix:
         ones = np.ones(n_cols)
         return sparse.csr_matrix((ones, (rows, np.arange(n_cols))), shape=(n_rows, n_cols))
 
+    if n_psu == n:
+        # One respondent per PSU: each (domain, PSU) pair is one respondent.
+        sp_keys, sp_of = np.unique(d * n_strata + design.stratum, return_inverse=True)
+        return _Domains(
+            d=d,
+            size=size,
+            to_domain=summing(d, size, n),
+            to_pp=None,
+            pp_to_sp=summing(sp_of, sp_keys.size, n),
+            sp_to_domain=summing(sp_keys // n_strata, size, sp_keys.size),
+            sp_n_h=design.n_h[sp_keys % n_strata].astype(float),
+        )
+    pp_keys, pp = np.unique(d * n_psu + design.psu, return_inverse=True)
+    pp_domain = pp_keys // n_psu
+    pp_stratum = design.psu_stratum[pp_keys % n_psu]
+    sp_keys, sp_of_pp = np.unique(pp_domain * n_strata + pp_stratum, return_inverse=True)
+    sp_domain = sp_keys // n_strata
     return _Domains(
         d=d,
         size=size,
@@ -159,7 +174,7 @@ class _Ratio:
     unit_variance: np.ndarray  # weighted variance of y among the domain's answers
 
 
-def _ratio(y: np.ndarray, w: np.ndarray, dom: _Domains, *, block: int = 8) -> _Ratio:
+def _ratio(y: np.ndarray, w: np.ndarray, dom: _Domains) -> _Ratio:
     """Weighted means of the columns of ``y`` (NaN = no answer) per domain, with Taylor
     variances.
 
@@ -167,12 +182,33 @@ def _ratio(y: np.ndarray, w: np.ndarray, dom: _Domains, *, block: int = 8) -> _R
     domain and 0 elsewhere; the variance is Σ_h n_h/(n_h − 1) Σ_j (z_hj − z̄_h)² over PSU
     totals z_hj, computed as n_h/(n_h − 1) (Σ z_hj² − (Σ z_hj)²/n_h) so that only PSUs with
     answers need to be visited. A stratum with a single PSU cannot measure its own
-    variation; its PSU is centred at 0, the conservative choice. Columns are processed in
-    blocks to bound memory.
+    variation; its PSU is centred at 0, the conservative choice.
+    """
+    return _ratio_levels(y, w, [dom])[0]
+
+
+def _ratio_levels(y: np.ndarray, w: np.ndarray, doms: list[_Domains]) -> list[_Ratio]:
+    """:func:`_ratio` for several sets of domains (area, district, municipality) at once.
+
+    Columns are processed in blocks of about two million values to bound memory; the parts
+    that do not depend on the domains (answered or not, weighted values) are computed once
+    per block for all of them.
     """
     y = y.reshape(y.shape[0], -1)
-    parts = [_ratio_block(y[:, k : k + block], w, dom) for k in range(0, y.shape[1], block)]
-    return _Ratio(*(np.hstack([getattr(p, f) for p in parts]) for f in _Ratio.__dataclass_fields__))
+    block = max(4, 2_000_000 // max(y.shape[0], 1))
+    parts: list[list[_Ratio]] = [[] for _ in doms]
+    for k in range(0, y.shape[1], block):
+        yb = y[:, k : k + block]
+        valid = np.isfinite(yb)
+        y0 = np.where(valid, yb, 0.0)
+        wv = valid * w[:, None]
+        answered = valid.astype(float)
+        wy = wv * y0
+        ww = wv * wv
+        for level, dom in enumerate(doms):
+            parts[level].append(_ratio_block(y0, wv, answered, wy, ww, dom))
+    fields = _Ratio.__dataclass_fields__
+    return [_Ratio(*(np.hstack([getattr(p, f) for p in ps]) for f in fields)) for ps in parts]
 
 
 def _column(r: _Ratio, j: int) -> _Ratio:
@@ -180,28 +216,42 @@ def _column(r: _Ratio, j: int) -> _Ratio:
     return _Ratio(*(getattr(r, f)[:, j] for f in _Ratio.__dataclass_fields__))
 
 
-def _ratio_block(y: np.ndarray, w: np.ndarray, dom: _Domains) -> _Ratio:
-    valid = np.isfinite(y)
-    y0 = np.where(valid, y, 0.0)
-    wv = valid * w[:, None]
+def _ratio_block(
+    y0: np.ndarray,
+    wv: np.ndarray,
+    answered: np.ndarray,
+    wy: np.ndarray,
+    ww: np.ndarray,
+    dom: _Domains,
+) -> _Ratio:
+    """One block of columns: ``y0`` values (0 where no answer), ``wv`` weights (0 where no
+    answer), ``answered`` 0/1, ``wy = wv·y0``, ``ww = wv²``."""
     d = dom.d
     weight_sum = dom.to_domain @ wv
-    n = dom.to_domain @ valid.astype(float)
+    n = dom.to_domain @ answered
     with np.errstate(invalid="ignore", divide="ignore"):
-        estimate = (dom.to_domain @ (wv * y0)) / weight_sum
-        resid = np.where(valid, y0 - np.nan_to_num(estimate)[d], 0.0)
-        z = wv * resid / np.where(weight_sum > 0, weight_sum, 1.0)[d]
-        z_pp = dom.to_pp @ z
-        s1 = dom.pp_to_sp @ z_pp
-        s2 = dom.pp_to_sp @ (z_pp**2)
+        estimate = (dom.to_domain @ wy) / weight_sum
+        # Rows without an answer have wv = 0, so their residual never counts.
+        resid = y0 - np.nan_to_num(estimate)[d]
+        wresid = wv * resid
+        unit_variance = (dom.to_domain @ (wresid * resid)) / weight_sum
+        z = wresid / np.where(weight_sum > 0, weight_sum, 1.0)[d]
+        if dom.to_pp is None:
+            s1 = dom.pp_to_sp @ z
+            z *= z
+            s2 = dom.pp_to_sp @ z
+            psu_answered = dom.pp_to_sp @ answered
+        else:
+            z_pp = dom.to_pp @ z
+            s1 = dom.pp_to_sp @ z_pp
+            s2 = dom.pp_to_sp @ (z_pp**2)
+            psu_answered = dom.pp_to_sp @ (dom.to_pp @ answered)
         nh = dom.sp_n_h[:, None]
         contrib = np.where(nh > 1, nh / np.maximum(nh - 1, 1) * (s2 - s1**2 / nh), s2)
         variance = dom.sp_to_domain @ np.maximum(contrib, 0.0)
-        answered = dom.pp_to_sp @ (dom.to_pp @ valid.astype(float))
-        df = dom.sp_to_domain @ np.where(answered > 0, nh - 1, 0.0)
-        w2 = dom.to_domain @ (wv * wv)
+        df = dom.sp_to_domain @ np.where(psu_answered > 0, nh - 1, 0.0)
+        w2 = dom.to_domain @ ww
         n_effective = weight_sum**2 / w2
-        unit_variance = (dom.to_domain @ (wv * resid**2)) / weight_sum
     return _Ratio(estimate, variance, n, df, weight_sum, n_effective, unit_variance)
 
 
@@ -216,7 +266,7 @@ def _t(confidence: float, df: np.ndarray) -> np.ndarray:
     out = np.full(df.shape, np.nan)
     if ok.any():
         values, inverse = np.unique(df[ok], return_inverse=True)
-        out[ok] = stats.t.ppf(0.5 + confidence / 2, values)[inverse]
+        out[ok] = special.stdtrit(values, 0.5 + confidence / 2)[inverse]
     return out
 
 
@@ -446,144 +496,199 @@ def estimate_indices(
     if total_code is not None:
         levels.append((LEVEL_TOTAL, pl.Series([total_code] * responses.height, dtype=pl.String)))
 
-    pieces = []
     stacked = np.hstack([scores, shares])
+    del scores, shares
     area_parent = dict(parents) if parents else {}
-    for level, code in levels:
+    keys_of: list[pl.DataFrame] = []
+    doms: list[_Domains] = []
+    for _, code in levels:
         keyed = pl.DataFrame({"area_code": code, "year": year})
         keys, d = _group_ids(keyed, ["area_code", "year"])
-        dom = _domains(d, keys.height, design)
-        both = _ratio(stacked, w, dom)
-        for j, name in enumerate(names):
-            r = _column(both, j)
-            b = _column(both, len(names) + j)
-            piece = _assemble(
-                keys, r, b, name, kinds[j], groups[j], level, confidence, share_method
-            )
-            if level == LEVEL_AREA and small_area:
-                piece = _small_area(piece, r, area_parent, q, confidence)
-            pieces.append(piece)
-    out = pl.concat(pieces, how="vertical_relaxed").filter(pl.col("n") > 0)
-    out = _suppress(out, q)
+        keys_of.append(keys)
+        doms.append(_domains(d, keys.height, design))
+    ratios = _ratio_levels(stacked, w, doms)
+    del stacked
+    pieces = [
+        _assemble(
+            keys,
+            both,
+            names,
+            kinds,
+            groups,
+            level,
+            q,
+            confidence,
+            share_method,
+            area_parent if (level == LEVEL_AREA and small_area) else None,
+        )
+        for (level, _), keys, both in zip(levels, keys_of, ratios, strict=True)
+    ]
+    out = pl.concat(pieces, how="vertical_relaxed")
     colours = q.colour_codes(out["estimate"].fill_null(np.nan).to_numpy())
     return out.with_columns(pl.Series("colour", colours, dtype=pl.String)).select(ESTIMATE_COLUMNS)
 
 
+#: Estimate columns blanked for suppressed rows (``n < min_n_publish``).
+_BLANKED = (
+    "estimate", "ci_low", "ci_high", "se", "share", "share_ci_low", "share_ci_high",
+    "share_se", "direct_estimate", "direct_se", "n_effective",
+)  # fmt: skip
+
+
 def _assemble(
     keys: pl.DataFrame,
-    r: _Ratio,
-    b: _Ratio,
-    name: str,
-    kind: str,
-    group: str,
+    both: _Ratio,
+    names: list[str],
+    kinds: list[str],
+    groups: list[str],
     level: str,
+    q: Questionnaire,
     confidence: float,
     share_method: ShareInterval,
+    parents: Mapping[str, str] | None,
 ) -> pl.DataFrame:
-    se = np.sqrt(r.variance)
-    half = _t(confidence, r.df) * se
-    share_low, share_high = share_interval(
-        b.estimate, b.variance, b.n, b.df, confidence=confidence, method=share_method
+    """One level's rows for every index at once: index-major (all domains of the first
+    index, then the next), rows without answers left out, small-area estimates for thin
+    areas when ``parents`` is given (``{}``: shrink towards one common mean), and cells
+    below ``min_n_publish`` suppressed."""
+    n_dom, n_idx = keys.height, len(names)
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a.T).ravel()
+
+    est, var, n, df = (
+        flat(getattr(both, f)[:, :n_idx]) for f in ("estimate", "variance", "n", "df")
     )
-    size = keys.height
-    return keys.with_columns(
-        pl.lit(name).alias("index"),
-        pl.Series("estimate", r.estimate),
-        pl.Series("ci_low", np.clip(r.estimate - half, 0.0, 6.0)),
-        pl.Series("ci_high", np.clip(r.estimate + half, 0.0, 6.0)),
-        pl.Series("n", r.n.astype(np.int64)),
-        pl.Series("method", [METHOD_DIRECT] * size, dtype=pl.String),
-        pl.Series("se", se),
-        pl.Series("share", b.estimate),
-        pl.Series("share_ci_low", share_low),
-        pl.Series("share_ci_high", share_high),
-        pl.Series("share_se", np.sqrt(b.variance)),
-        pl.lit(level).alias("level"),
-        pl.lit(kind).alias("index_kind"),
-        pl.lit(group).alias("group"),
-        pl.Series("direct_estimate", r.estimate),
-        pl.Series("direct_se", se),
-        pl.Series("df", r.df),
-        pl.Series("n_effective", r.n_effective),
-    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+    b_est, b_var, b_n, b_df = (
+        flat(getattr(both, f)[:, n_idx:]) for f in ("estimate", "variance", "n", "df")
+    )
+    n_eff = flat(both.n_effective[:, :n_idx])
+    se = np.sqrt(var)
+    half = _t(confidence, df) * se
+    estimate = est.copy()
+    ci_low = np.clip(est - half, 0.0, 6.0)
+    ci_high = np.clip(est + half, 0.0, 6.0)
+    se_out = se.copy()
+    small = np.zeros(est.size, dtype=bool)
+    if parents is not None and q.small_area_below > q.min_n_publish:
+        _small_area(
+            keys, both, n_idx, parents, q, confidence,
+            est=est, n=n, out=(estimate, ci_low, ci_high, se_out, small),
+        )  # fmt: skip
+    keep = n > 0
+    publish = keep & (n >= q.min_n_publish)
+    share_low = np.full(est.size, np.nan)
+    share_high = np.full(est.size, np.nan)
+    if publish.any():
+        share_low[publish], share_high[publish] = share_interval(
+            b_est[publish], b_var[publish], b_n[publish], b_df[publish],
+            confidence=confidence, method=share_method,
+        )  # fmt: skip
+    rows = np.flatnonzero(keep)
+    domain = rows % n_dom
+    index = rows // n_dom
+    suppressed = ~publish[rows]
+    method = np.where(small[rows], METHOD_SMALL_AREA, METHOD_DIRECT).astype(object)
+    method[suppressed] = None
+    columns = {
+        "estimate": estimate, "ci_low": ci_low, "ci_high": ci_high, "se": se_out,
+        "share": b_est, "share_ci_low": share_low, "share_ci_high": share_high,
+        "share_se": np.sqrt(b_var), "direct_estimate": est, "direct_se": se,
+        "n_effective": n_eff,
+    }  # fmt: skip
+    values = {}
+    for name, column in columns.items():
+        column = column[rows]
+        if name in _BLANKED:
+            column = np.where(suppressed, np.nan, column)
+        values[name] = pl.Series(name, column, dtype=pl.Float64, nan_to_null=True)
+    text = {
+        "index": np.asarray(names, dtype=object),
+        "index_kind": np.asarray(kinds, dtype=object),
+        "group": np.asarray(groups, dtype=object),
+    }
+    return pl.DataFrame(
+        [
+            keys["area_code"].gather(domain),
+            keys["year"].gather(domain),
+            pl.Series("index", text["index"][index], dtype=pl.String),
+            values["estimate"],
+            values["ci_low"],
+            values["ci_high"],
+            pl.Series("n", n[rows].astype(np.int64)),
+            pl.Series("method", method, dtype=pl.String),
+            pl.Series("suppressed", suppressed),
+            values["se"],
+            values["share"],
+            values["share_ci_low"],
+            values["share_ci_high"],
+            values["share_se"],
+            pl.Series("level", [level], dtype=pl.String).gather(np.zeros(rows.size, np.int64)),
+            pl.Series("index_kind", text["index_kind"][index], dtype=pl.String),
+            pl.Series("group", text["group"][index], dtype=pl.String),
+            values["direct_estimate"],
+            values["direct_se"],
+            pl.Series("df", df[rows], dtype=pl.Float64, nan_to_null=True),
+            values["n_effective"],
+        ]
+    )
 
 
 def _small_area(
-    piece: pl.DataFrame,
-    r: _Ratio,
+    keys: pl.DataFrame,
+    both: _Ratio,
+    n_idx: int,
     parents: Mapping[str, str],
     q: Questionnaire,
     confidence: float,
-) -> pl.DataFrame:
-    """Replace thin areas' direct estimates by Fay–Herriot EBLUPs, year by year."""
-    if q.small_area_below <= q.min_n_publish:
-        return piece
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    # Smoothed sampling variance s²·deff/n with s² pooled over the year's areas.
-    deff = np.where(r.n_effective > 0, r.n / r.n_effective, np.nan)
-    work = piece.with_columns(
-        pl.Series("__unit_var", r.unit_variance).fill_nan(None),
-        pl.Series("__wsum", r.weight_sum),
-        pl.Series("__deff", deff).fill_nan(None),
-        pl.col("area_code").replace_strict(dict(parents), default=None).alias("__parent"),
-    ).with_row_index("__row")
-    results = []
-    for (_,), part in work.group_by(["year"], maintain_order=True):
-        usable = part.filter((pl.col("n") >= 2) & pl.col("__unit_var").is_not_null())
-        if usable.height < 3:
-            continue
-        pooled = (usable["__unit_var"] * usable["__wsum"]).sum() / usable["__wsum"].sum()
-        usable = usable.with_columns((pooled * pl.col("__deff") / pl.col("n")).alias("__psi"))
-        fit = fay_herriot(
-            usable,
-            estimate="direct_estimate",
-            variance="__psi",
-            group="__parent" if parents else None,
-        )
-        results.append(fit.estimates.select("__row", "eblup", "mse"))
-    if not results:
-        return piece
-    fitted = pl.concat(results)
-    thin = (pl.col("n") >= q.min_n_publish) & (pl.col("n") < q.small_area_below)
-    use = thin & pl.col("eblup").is_not_null()
-    half = z * pl.col("mse").sqrt()
-    return (
-        work.join(fitted, on="__row", how="left")
-        .with_columns(
-            pl.when(use).then(pl.col("eblup")).otherwise(pl.col("estimate")).alias("estimate"),
-            pl.when(use)
-            .then((pl.col("eblup") - half).clip(0.0, 6.0))
-            .otherwise(pl.col("ci_low"))
-            .alias("ci_low"),
-            pl.when(use)
-            .then((pl.col("eblup") + half).clip(0.0, 6.0))
-            .otherwise(pl.col("ci_high"))
-            .alias("ci_high"),
-            pl.when(use).then(pl.col("mse").sqrt()).otherwise(pl.col("se")).alias("se"),
-            pl.when(use)
-            .then(pl.lit(METHOD_SMALL_AREA))
-            .otherwise(pl.col("method"))
-            .alias("method"),
-        )
-        .sort("__row")
-        .select(piece.columns)
-    )
+    *,
+    est: np.ndarray,
+    n: np.ndarray,
+    out: tuple[np.ndarray, ...],
+) -> None:
+    """Replace thin areas' direct estimates by Fay–Herriot EBLUPs, per index and year.
 
-
-def _suppress(out: pl.DataFrame, q: Questionnaire) -> pl.DataFrame:
-    """Blank every estimate of rows below ``min_n_publish`` and flag them."""
-    small = pl.col("n") < q.min_n_publish
-    blank = [
-        "estimate", "ci_low", "ci_high", "se", "share", "share_ci_low", "share_ci_high",
-        "share_se", "direct_estimate", "direct_se", "n_effective",
-    ]  # fmt: skip
-    return out.with_columns(
-        [pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in blank]
-        + [
-            pl.when(small).then(None).otherwise(pl.col("method")).alias("method"),
-            small.alias("suppressed"),
-        ]
+    ``est`` and ``n`` are the direct estimates and answer counts, index-major (see
+    :func:`_assemble`); ``out`` = (estimate, ci_low, ci_high, se, small-area flag), changed
+    in place where an area is thin and its EBLUP exists.
+    """
+    estimate, ci_low, ci_high, se, small = out
+    n_dom = keys.height
+    z = special.ndtri(0.5 + confidence / 2)
+    codes = keys["area_code"].cast(pl.String).to_numpy()
+    labels = (
+        np.array([parents.get(c, POOLED_GROUP) for c in codes], dtype=object) if parents else None
     )
+    years = keys["year"].to_numpy()
+    by_year = [np.flatnonzero(years == y) for y in np.unique(years)]
+    for j in range(n_idx):
+        base = j * n_dom
+        unit_var = both.unit_variance[:, j]
+        wsum = both.weight_sum[:, j]
+        n_j = n[base : base + n_dom]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # Smoothed sampling variance s²·deff/n with s² pooled over the year's areas.
+            deff = np.where(both.n_effective[:, j] > 0, n_j / both.n_effective[:, j], np.nan)
+        for rows in by_year:
+            usable = rows[(n_j[rows] >= 2) & np.isfinite(unit_var[rows])]
+            if usable.size < 3:
+                continue
+            pooled = np.sum(unit_var[usable] * wsum[usable]) / np.sum(wsum[usable])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                psi = pooled * deff[usable] / n_j[usable]
+            fit = fay_herriot_arrays(
+                est[base + usable], psi, None if labels is None else labels[usable]
+            )
+            n_u = n_j[usable]
+            thin = (n_u >= q.min_n_publish) & (n_u < q.small_area_below)
+            use = thin & np.isfinite(fit.eblup)
+            target = base + usable[use]
+            eblup, root = fit.eblup[use], np.sqrt(fit.mse[use])
+            estimate[target] = eblup
+            ci_low[target] = np.clip(eblup - z * root, 0.0, 6.0)
+            ci_high[target] = np.clip(eblup + z * root, 0.0, 6.0)
+            se[target] = root
+            small[target] = True
 
 
 def _empty_estimates() -> pl.DataFrame:
@@ -620,9 +725,12 @@ def year_over_year(
     base = estimates.select(
         *keys, "year", "direct_estimate", "direct_se", "df", "share", "share_se", "suppressed"
     ).sort([*keys, "year"])
+    # Each row with the next one of the same level, area and index (the rows are sorted,
+    # so a plain shift and a key comparison do what a shift over the keys would, faster).
+    same = pl.all_horizontal([(pl.col(k) == pl.col(k).shift(-1)).fill_null(False) for k in keys])
     pairs = base.with_columns(
-        [pl.col(c).shift(-1).over(keys).alias(f"{c}_to") for c in base.columns if c not in keys]
-    ).filter(pl.col("year_to").is_not_null())
+        [pl.col(c).shift(-1).alias(f"{c}_to") for c in base.columns if c not in keys]
+    ).filter(same & pl.col("year_to").is_not_null())
     diff = pairs["direct_estimate_to"] - pairs["direct_estimate"]
     se = (pairs["direct_se"] ** 2 + pairs["direct_se_to"] ** 2).sqrt()
     df = np.minimum(pairs["df"].to_numpy(), pairs["df_to"].to_numpy())
@@ -630,14 +738,14 @@ def year_over_year(
     se_np = se.fill_null(np.nan).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         t = diff_np / se_np
-        p = np.where(df > 0, 2 * stats.t.sf(np.abs(t), np.maximum(df, 1)), np.nan)
+        p = np.where(df > 0, 2 * special.stdtr(np.maximum(df, 1), -np.abs(t)), np.nan)
         half = _t(confidence, df) * se_np
         share_diff = (pairs["share_to"] - pairs["share"]).fill_null(np.nan).to_numpy()
         share_se = (
             (pairs["share_se"] ** 2 + pairs["share_se_to"] ** 2).sqrt().fill_null(np.nan)
         ).to_numpy()
         share_p = np.where(
-            df > 0, 2 * stats.t.sf(np.abs(share_diff / share_se), np.maximum(df, 1)), np.nan
+            df > 0, 2 * special.stdtr(np.maximum(df, 1), -np.abs(share_diff / share_se)), np.nan
         )
     out = pairs.select(
         *keys,

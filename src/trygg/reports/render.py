@@ -343,6 +343,7 @@ def _survey_rows(r: Any, index: str) -> pl.DataFrame:
 
 
 def _maps(r: Any, lang: str) -> str:
+    # Each map gets its own hatch pattern id: ids are global in the HTML document.
     codes = r.area_codes
     out = ['<section class="chapter" id="maps">', f"<h2>{escape(_t(lang, 'maps'))}</h2>"]
     # Problem index
@@ -363,7 +364,7 @@ def _maps(r: Any, lang: str) -> str:
             )  # fmt: skip
         svg = charts.choropleth(
             areas, charts.index_classes(q.colours, lang=lang),
-            title=_t(lang, "map_problem", year=r.survey_year), lang=lang,
+            title=_t(lang, "map_problem", year=r.survey_year), lang=lang, pattern_id="hatch",
         )  # fmt: skip
         out.append(_figure(svg, _t(lang, "map_problem_caption")))
     # Crime rate
@@ -389,7 +390,13 @@ def _maps(r: Any, lang: str) -> str:
     ]  # fmt: skip
     out.append(
         _figure(
-            charts.choropleth(areas, classes, title=_t(lang, "map_rate", year=r.year), lang=lang),
+            charts.choropleth(
+                areas,
+                classes,
+                title=_t(lang, "map_rate", year=r.year),
+                lang=lang,
+                pattern_id="hatch-rate",
+            ),
             _t(lang, "map_rate_caption"),
         )
     )
@@ -408,6 +415,7 @@ def _maps(r: Any, lang: str) -> str:
                 charts.HOTSPOT_CLASSES[lang],
                 title=_t(lang, "map_hot", year=r.year),
                 lang=lang,
+                pattern_id="hatch-hotspots",
             ),
             _t(lang, "map_hot_caption", alpha=_num(r.params.alpha, lang, 2)),
         )

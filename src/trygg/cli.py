@@ -115,6 +115,11 @@ def _demo_analysis(result) -> None:
     run = analysis_run_create(municipality=municipality, progress=_StepBars())
     top = ", ".join(f"{a['rank']}. {a['name']}" for a in run.summary[:3])
     click.echo(f"Analysis {run.year}: {top} (report under /reports/)")
+    # The demo publishes its results so the public page (/open/) has something to show.
+    from trygg.reports.services import publication_create
+
+    publication_create(run=run, actor=None)
+    click.echo("Published on the public page /open/ (synthetic data).")
 
 
 @main.command()

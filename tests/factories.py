@@ -166,3 +166,50 @@ class CitizenPromiseFactory(factory.django.DjangoModelFactory):
     starts_on = datetime.date(2026, 1, 1)
     ends_on = datetime.date(2099, 12, 31)
     is_public = True
+
+
+# --- survey and statistics in the web app (issue 6) ------------------------------------
+
+
+def statistics_world(municipality, run) -> dict:
+    """Objects of issue 6 around an analysis run: an analysis job, an uploaded CSV file, a
+    survey round, and the run published (with a report.html)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trygg.imports.models import ImportKind, JobKind
+    from trygg.imports.services import job_create, upload_create
+    from trygg.reports.services import publication_create
+    from trygg.surveys.services import survey_round_create
+
+    (run.directory / "report.html").write_text("<html><body>Rapport</body></html>", "utf-8")
+    job = job_create(kind=JobKind.ANALYSIS, municipality=municipality)
+    upload = upload_create(
+        municipality=municipality,
+        kind=ImportKind.POPULATION,
+        uploaded_file=SimpleUploadedFile(
+            "befolkning.csv", b"area_code;year;sex;age_group;count\nX;2026;F;16-24;10\n"
+        ),
+    )
+    return {
+        "job": job,
+        "upload": upload,
+        "survey_round": survey_round_create(municipality=municipality, year=2026),
+        "publication": publication_create(run=run, actor=None),
+    }
+
+
+def demo_with_run(tmp_path, settings):
+    """The demo municipality with one analysis run (no PDF), files under tmp_path."""
+    from trygg.analysis.pipeline import AnalysisParams
+    from trygg.areas.models import Municipality
+    from trygg.demo.services import demo_build
+    from trygg.reports.services import analysis_run_create
+
+    settings.VAR_DIR = tmp_path / "var"
+    demo_build(work_dir=tmp_path / "demo")
+    return analysis_run_create(
+        municipality=Municipality.objects.get(code="2281"), params=AnalysisParams(pdf=False)
+    )
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -541,6 +541,20 @@ def token(username: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@main.command()
+@click.option("--simulate", is_flag=True, help="List what would be culled; change nothing.")
+def gallra(simulate: bool) -> None:
+    """Cull (gallra) closed cases, concerns and people whose retention period has run out.
+
+    Closed cases are anonymised for statistics, the rest deleted; each removal is logged.
+    Periods come from the settings (TRYGG_RETENTION_*), see docs/sspf.md.
+    """
+    _setup()
+    from django.core.management import call_command
+
+    call_command("gallra", *(["--simulate"] if simulate else []))
+
+
 @main.group()
 def audit() -> None:
     """The audit log."""

@@ -11,6 +11,11 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "trygg"
+# Production refuses to start without the keys that protect personal identity numbers.
+CASE_KEYS = {
+    "TRYGG_FIELD_KEY": "x3RQ1jJ8yB5mG2Zc0v6QeW9tKp4LhN7sUa1DfVbIo0E=",
+    "TRYGG_LOOKUP_KEY": "lookup-key-for-tests-only-" + "k" * 20,
+}
 
 
 def run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -21,6 +26,7 @@ def run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
         "SECRET_KEY": "k" * 20 + "-Production-Only-Secret-Value-0123456789abcdef",
         "ALLOWED_HOSTS": "trygg.example.se",
         "DATABASE_URL": "sqlite:///:memory:",
+        **CASE_KEYS,
         **extra_env,
     }
     return subprocess.run(
@@ -44,6 +50,12 @@ def test_production_refuses_the_development_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_to_start_without_the_case_keys():
+    result = run_check({"TRYGG_FIELD_KEY": "", "TRYGG_LOOKUP_KEY": ""})
+    assert result.returncode != 0
+    assert "TRYGG_FIELD_KEY" in result.stderr or "TRYGG_LOOKUP_KEY" in result.stderr
+
+
 def test_production_forces_two_factor_and_secure_cookies():
     code = (
         "from django.conf import settings as s;"
@@ -54,6 +66,7 @@ def test_production_forces_two_factor_and_secure_cookies():
         "DJANGO_SETTINGS_MODULE": "trygg.settings.production",
         "SECRET_KEY": "x" * 60,
         "TRYGG_REQUIRE_TWO_FACTOR": "false",
+        **CASE_KEYS,
     }
     out = subprocess.run(
         [sys.executable, "-c", "import django; django.setup();" + code],

@@ -30,6 +30,7 @@ class Capability(models.TextChoices):
     INDIVIDUAL_CASES = "individual_cases", _("Work with individual cases")
     VIEW_REPORTS = "view_reports", _("Read the analysis results and the annual report")
     RUN_ANALYSIS = "run_analysis", _("Run the analysis")
+    PUBLISH_RESULTS = "publish_results", _("Publish the annual report and open data")
     REPORT_OBSERVATIONS = "report_observations", _("Report observations to the situational picture")
     VIEW_SITUATION = "view_situation", _("See the weekly picture of one's safety groups")
     VIEW_MUNICIPAL_PICTURE = (
@@ -39,6 +40,10 @@ class Capability(models.TextChoices):
     VIEW_ALL_OBSERVATIONS = "view_all_observations", _("See every unrestricted observation")
     ANALYSE_SITUATION = "analyse_situation", _("Assess, publish and import the situational picture")
     MANAGE_OPERATIONS = "manage_operations", _("Plan operations and citizen promises")
+    VIEW_CASE_STATISTICS = (
+        "view_case_statistics",
+        _("See aggregated statistics of individual cases, never a case"),
+    )
 
 
 # Coordinators and analysts run the EST cycle: every observation, every group's picture,
@@ -63,6 +68,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_AUDIT,
             Capability.ADMINISTER,
             Capability.VIEW_REPORTS,
+            Capability.VIEW_CASE_STATISTICS,
         }
     ),
     Role.SAFETY_COORDINATOR: frozenset(
@@ -72,6 +78,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_GROUPS,
             Capability.VIEW_REPORTS,
             Capability.RUN_ANALYSIS,
+            Capability.PUBLISH_RESULTS,
         }
         | SITUATION_ANALYSIS
     ),
@@ -81,6 +88,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.IMPORT_AREAS,
             Capability.VIEW_REPORTS,
             Capability.RUN_ANALYSIS,
+            Capability.VIEW_CASE_STATISTICS,
         }
         | SITUATION_ANALYSIS
     ),
@@ -88,13 +96,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         {Capability.VIEW_AREAS, Capability.REPORT_OBSERVATIONS, Capability.VIEW_SITUATION}
     ),
     Role.CASE_WORKER: frozenset({Capability.VIEW_AREAS, Capability.INDIVIDUAL_CASES}),
-    Role.SSPF_COORDINATOR: frozenset({Capability.VIEW_AREAS, Capability.INDIVIDUAL_CASES}),
+    Role.SSPF_COORDINATOR: frozenset(
+        {Capability.VIEW_AREAS, Capability.INDIVIDUAL_CASES, Capability.VIEW_CASE_STATISTICS}
+    ),
     Role.MANAGEMENT: frozenset(
         {
             Capability.VIEW_AREAS,
             Capability.VIEW_SITUATION,
             Capability.VIEW_MUNICIPAL_PICTURE,
             Capability.VIEW_REPORTS,
+            Capability.VIEW_CASE_STATISTICS,
         }
     ),
     Role.READ_ONLY: frozenset({Capability.VIEW_AREAS, Capability.VIEW_REPORTS}),

@@ -61,3 +61,56 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_municipalities(self, user) -> list[str]:
         return list(user.organisation.municipalities.values_list("code", flat=True))
+
+
+# --- survey and statistics (issue 6) ----------------------------------------------------
+
+
+class AnalysisRunSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    municipality = serializers.CharField(source="municipality.code")
+    year = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    parameters = serializers.JSONField()
+    summary = serializers.JSONField()
+    published = serializers.SerializerMethodField()
+
+    def get_published(self, run) -> bool:
+        publication = getattr(run, "publication", None)
+        return publication is not None and publication.withdrawn_at is None
+
+
+class PriorityRowSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    district = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    rank_low = serializers.IntegerField(allow_null=True)
+    rank_high = serializers.IntegerField(allow_null=True)
+    score = serializers.FloatField(allow_null=True)
+    problem_index = serializers.FloatField(allow_null=True)
+    problem_low = serializers.FloatField(allow_null=True)
+    problem_high = serializers.FloatField(allow_null=True)
+    crimes = serializers.IntegerField(allow_null=True)
+    crime_rate = serializers.FloatField(allow_null=True)
+    hotspot = serializers.CharField(allow_null=True)
+    components = serializers.SerializerMethodField()
+
+    def get_components(self, row) -> dict[str, float | None]:
+        return {c["code"]: c["z"] for c in row["components"]}
+
+
+class PublishedAreaSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    district = serializers.CharField(allow_blank=True)
+    rank = serializers.IntegerField(allow_null=True)
+    rank_low = serializers.IntegerField(allow_null=True)
+    rank_high = serializers.IntegerField(allow_null=True)
+    problem_index = serializers.FloatField(allow_null=True)
+    problem_index_low = serializers.FloatField(allow_null=True)
+    problem_index_high = serializers.FloatField(allow_null=True)
+    worry_index = serializers.FloatField(allow_null=True)
+    unsafety_index = serializers.FloatField(allow_null=True)
+    crimes = serializers.IntegerField(allow_null=True)
+    crime_rate_per_1000 = serializers.FloatField(allow_null=True)

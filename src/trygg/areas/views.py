@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
+from trygg.reports.selectors import area_operations_for_user, area_promises, area_statistics
 
 from .forms import AreaImportForm, ImportKind
 from .models import AreaLevel
@@ -55,6 +56,7 @@ def area_detail(request, area_id: int):
     if area.parent_id:
         neighbourhood |= Q(parent_id=area.parent_id)
     shown = areas_for_user(request.user).filter(neighbourhood)
+    operations = area_operations_for_user(request.user, area=area)
     return render(
         request,
         "areas/area_detail.html",
@@ -64,6 +66,12 @@ def area_detail(request, area_id: int):
             "population": population_summary(area=area),
             "groups": area.safety_groups.select_related("lead_organisation").order_by("name"),
             "areas_geojson": area_feature_collection(shown),
+            # Results of the analysis for roles that read them; the rest see the area only.
+            "stats": area_statistics(request.user, area=area)
+            if request.user.can(Capability.VIEW_REPORTS)
+            else None,
+            "operations": operations,
+            "promises": area_promises(request.user, area=area, operations=operations),
         },
     )
 

@@ -14,7 +14,11 @@ def navigation_for(user) -> list[dict]:
         items.append({"url": reverse("areas:list"), "label": _("Areas"), "name": "areas"})
         items.append({"url": reverse("groups:list"), "label": _("Safety groups"), "name": "groups"})
     if user.can(Capability.VIEW_REPORTS):
+        items.append(
+            {"url": reverse("reports:dashboard"), "label": _("Priorities"), "name": "dashboard"}
+        )
         items.append({"url": reverse("reports:list"), "label": _("Analyses"), "name": "reports"})
+        items.append({"url": reverse("surveys:list"), "label": _("Surveys"), "name": "surveys"})
     if user.can(Capability.REPORT_OBSERVATIONS):
         items.append({"url": reverse("situation:report"), "label": _("Report"), "name": "report"})
     if user.can(Capability.VIEW_SITUATION) or user.can(Capability.REPORT_OBSERVATIONS):
@@ -25,8 +29,17 @@ def navigation_for(user) -> list[dict]:
         items.append(
             {"url": reverse("interventions:list"), "label": _("Operations"), "name": "operations"}
         )
+    if user.can(Capability.INDIVIDUAL_CASES):
+        items.append({"url": reverse("cases:index"), "label": _("Cases"), "name": "cases"})
+    elif user.can(Capability.VIEW_CASE_STATISTICS):
+        items.append(
+            {"url": reverse("cases:statistics"), "label": _("Case statistics"), "name": "cases"}
+        )
+    items.append(
+        {"url": reverse("cases:concern-new"), "label": _("Report a concern"), "name": "concern"}
+    )
     if user.can(Capability.IMPORT_AREAS):
-        items.append({"url": reverse("areas:import"), "label": _("Import"), "name": "import"})
+        items.append({"url": reverse("imports:index"), "label": _("Import"), "name": "import"})
     items.append({"url": reverse("api-docs"), "label": _("API"), "name": "api"})
     if user.can(Capability.ADMINISTER):
         items.append({"url": reverse("admin:index"), "label": _("Administration"), "name": "admin"})

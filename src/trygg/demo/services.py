@@ -21,6 +21,7 @@ from trygg.areas.services import (
     municipality_get_or_create,
     population_import_csv,
 )
+from trygg.cases.demo import demo_cases_build
 from trygg.crime.services import CrimeImportResult, crimes_import
 from trygg.situation.demo import demo_observations_build
 from trygg.surveys.services import SurveyImportResult, survey_responses_import
@@ -73,6 +74,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         ("skonsberg", "nacksta"),
     ),
     DemoUser("sspfkoordinator", "Klara", "Koordinator", Role.SSPF_COORDINATOR, "social_services"),
+    # Case workers at the police and the school, so that case teams span the SSPF parties.
+    DemoUser("sspfpolis", "Paula", "Polisutredare", Role.CASE_WORKER, "police"),
+    DemoUser("sspfskola", "Stina", "Skolkurator", Role.CASE_WORKER, "school"),
     DemoUser("ledning", "Lars", "Ledning", Role.MANAGEMENT, "municipal_admin"),
     DemoUser("admin", "Ada", "Administratör", Role.ADMINISTRATOR, "municipal_admin"),
 )
@@ -199,6 +203,8 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
                 )
         # A year of observations for the situational picture (issue 4); once only.
         observations = demo_observations_build(municipality=municipality, seed=seed)
+        # Synthetic individual cases in every state (issue 5); once only.
+        demo_cases_build(municipality=municipality, seed=seed)
     return DemoResult(
         municipality_code=municipality.code,
         areas=area_result,

@@ -43,3 +43,33 @@ class AnalysisRun(models.Model):
     @property
     def directory(self):
         return settings.VAR_DIR / "analysis" / str(self.public_id)
+
+
+class Publication(models.Model):
+    """An analysis run published to residents: its report and its tables with small cells
+    suppressed. Only what is stored here is reachable without login."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    run = models.OneToOneField(AnalysisRun, on_delete=models.PROTECT, related_name="publication")
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, related_name="publications"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    licence = models.CharField(_("licence"), max_length=100)
+    #: One row per area: code, name, the published indices and rates, rank and interval.
+    areas = models.JSONField(default=list)
+    #: Area boundaries (GeoJSON) at the time of publication.
+    geometry = models.JSONField(default=dict)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["municipality", "-year", "-published_at"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.year}"

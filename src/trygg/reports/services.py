@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 from django.db import transaction
+from django.utils import timezone
 
 from trygg.analysis import pipeline
-from trygg.areas.models import Municipality
+from trygg.areas.models import Area, Municipality
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
-from .models import AnalysisRun
+from .models import AnalysisRun, Publication
 from .selectors import analysis_inputs_from_db
 
 # The files of a run that users may open or download, with their content types.
@@ -63,3 +64,159 @@ def analysis_run_create(
             details={"parameters": run.parameters},
         )
     return run
+
+
+# --------------------------------------------------------------------------------------
+# Runs started from the page, publishing
+# --------------------------------------------------------------------------------------
+
+
+def analysis_job_start(*, municipality: Municipality, actor, params: dict):
+    """Queue an analysis run with the user's weights and parameters as a background task."""
+    from trygg.imports.models import Job, JobKind
+    from trygg.imports.services import job_create
+
+    from .tasks import analysis_task
+
+    with transaction.atomic():
+        job = job_create(kind=JobKind.ANALYSIS, municipality=municipality, actor=actor)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="analysis_job",
+            object_id=str(job.public_id),
+            municipality_code=municipality.code,
+            summary=f"Started an analysis of {municipality.name}",
+            details={"parameters": params},
+        )
+    result = analysis_task.enqueue(job_id=job.pk, params=params)
+    Job.objects.filter(pk=job.pk).update(task_id=result.id)
+    job.refresh_from_db()
+    return job
+
+
+def _public_areas(run: AnalysisRun, min_count: int) -> list[dict]:
+    """The run's results per area as they may be published: survey cells already carry the
+    questionnaire's suppression; crime counts below ``min_count`` are withheld."""
+    import polars as pl
+
+    from .selectors import INDEX_ORDER, run_table
+
+    areas = {a.code: a for a in Area.objects.filter(municipality=run.municipality)}
+    priorities = run_table(run, "priorities")
+    survey = run_table(run, "survey_indices")
+    rates = run_table(run, "crime_rates")
+    survey_year = run.run_record.get("survey_year")
+    rows: dict[str, dict] = {}
+    for row in priorities.iter_rows(named=True) if not priorities.is_empty() else []:
+        area = areas.get(row["area_code"])
+        if area is None:
+            continue
+        rows[area.code] = {
+            "code": area.code,
+            "name": area.name,
+            "district": area.parent.name if area.parent_id else "",
+            "rank": row["rank"],
+            "rank_low": row["rank_low"],
+            "rank_high": row["rank_high"],
+        }
+    if not survey.is_empty() and survey_year:
+        sub = survey.filter((pl.col("year") == survey_year) & pl.col("index").is_in(INDEX_ORDER))
+        for r in sub.iter_rows(named=True):
+            if r["area_code"] not in rows:
+                continue
+            published = not r.get("suppressed") and r["estimate"] is not None
+            rows[r["area_code"]][r["index"]] = round(r["estimate"], 2) if published else None
+            rows[r["area_code"]][f"{r['index']}_low"] = round(r["ci_low"], 2) if published else None
+            rows[r["area_code"]][f"{r['index']}_high"] = (
+                round(r["ci_high"], 2) if published else None
+            )
+    if not rates.is_empty():
+        sub = (
+            rates.filter(pl.col("year") == run.year)
+            .group_by("area_code")
+            .agg(pl.col("count").sum(), pl.col("population").first())
+        )
+        for r in sub.iter_rows(named=True):
+            if r["area_code"] not in rows:
+                continue
+            shown = r["count"] >= min_count and r["population"]
+            rows[r["area_code"]]["crimes"] = int(r["count"]) if shown else None
+            rows[r["area_code"]]["crime_rate_per_1000"] = (
+                round(r["count"] / r["population"] * 1000, 1) if shown else None
+            )
+    return sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
+
+
+def publication_create(*, run: AnalysisRun, actor) -> Publication:
+    """Publish a run: its report and its per-area table, small cells suppressed. A later
+    publication of the same municipality and year replaces the earlier one on the public page."""
+    from django.conf import settings
+
+    from trygg.areas.selectors import area_feature_collection
+
+    existing = Publication.objects.filter(run=run).first()
+    if existing is not None:
+        if existing.withdrawn_at is not None:
+            with transaction.atomic():
+                Publication.objects.filter(
+                    municipality=run.municipality, year=run.year, withdrawn_at=None
+                ).update(withdrawn_at=timezone.now())
+                existing.withdrawn_at = None
+                existing.save(update_fields=["withdrawn_at"])
+                audit_record(
+                    actor=actor,
+                    action=AuditAction.UPDATE,
+                    object_type="publication",
+                    object_id=str(existing.public_id),
+                    municipality_code=run.municipality.code,
+                    summary=f"Published the analysis {run} again",
+                )
+        return existing
+    rows = _public_areas(run, settings.TRYGG_PUBLIC_MIN_COUNT)
+    codes = {r["code"] for r in rows}
+    features = area_feature_collection(
+        Area.objects.filter(municipality=run.municipality, code__in=codes).select_related(
+            "parent", "municipality"
+        )
+    )
+    for feature in features["features"]:
+        feature.pop("id", None)
+        feature["properties"].pop("id", None)
+    with transaction.atomic():
+        Publication.objects.filter(
+            municipality=run.municipality, year=run.year, withdrawn_at=None
+        ).update(withdrawn_at=timezone.now())
+        publication = Publication.objects.create(
+            run=run,
+            municipality=run.municipality,
+            year=run.year,
+            published_by=actor if getattr(actor, "is_authenticated", False) else None,
+            licence=settings.TRYGG_OPEN_DATA_LICENCE,
+            areas=rows,
+            geometry=features,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="publication",
+            object_id=str(publication.public_id),
+            municipality_code=run.municipality.code,
+            summary=f"Published the analysis {run} to the public page",
+            details={"run": str(run.public_id), "areas": len(rows)},
+        )
+    return publication
+
+
+def publication_withdraw(*, publication: Publication, actor) -> None:
+    with transaction.atomic():
+        publication.withdrawn_at = timezone.now()
+        publication.save(update_fields=["withdrawn_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="publication",
+            object_id=str(publication.public_id),
+            municipality_code=publication.municipality.code,
+            summary=f"Withdrew the publication {publication}",
+        )

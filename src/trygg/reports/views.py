@@ -1,14 +1,39 @@
+import io
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.csp import CSP
+from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
+from trygg.areas.models import AreaLevel
+from trygg.areas.selectors import areas_for_user, municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
+from trygg.imports.selectors import job_get_for_user
 
-from .selectors import analysis_run_get_for_user, analysis_runs_for_user
-from .services import RUN_FILES
+from .forms import AnalysisForm
+from .selectors import (
+    analysis_run_get_for_user,
+    analysis_runs_for_user,
+    area_statistics,
+    dashboard_export_table,
+    dashboard_map,
+    dashboard_rows,
+    latest_run_for_user,
+    run_years,
+    run_years_for_user,
+    runs_comparison,
+    year_comparison,
+)
+from .services import (
+    RUN_FILES,
+    analysis_job_start,
+    publication_create,
+    publication_withdraw,
+)
 
 # The stand-alone report carries its CSS inline (it must open from a file or an e-mail).
 # It runs no script at all, so it is served sandboxed with inline styles as the only
@@ -27,7 +52,11 @@ def run_list(request):
     runs = analysis_runs_for_user(request.user)
     if not request.user.can(Capability.VIEW_REPORTS):
         raise Http404
-    return render(request, "reports/run_list.html", {"runs": runs[:50]})
+    return render(
+        request,
+        "reports/run_list.html",
+        {"runs": runs[:50], "can_run": request.user.can(Capability.RUN_ANALYSIS)},
+    )
 
 
 @login_required
@@ -38,7 +67,13 @@ def run_detail(request, public_id):
     return render(
         request,
         "reports/run_detail.html",
-        {"run": run, "files": files, "weights": weights},
+        {
+            "run": run,
+            "files": files,
+            "weights": weights,
+            "publication": getattr(run, "publication", None),
+            "can_publish": request.user.can(Capability.PUBLISH_RESULTS),
+        },
     )
 
 
@@ -67,3 +102,196 @@ def run_file(request, public_id, name: str):
     if name == "report.html":
         response._csp_config = REPORT_CSP
     return response
+
+
+# --------------------------------------------------------------------------------------
+# Dashboard, comparisons, exports, runs from the page, publishing
+# --------------------------------------------------------------------------------------
+
+
+def _require(user, capability: str) -> None:
+    if not user.can(capability):
+        raise Http404
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _dashboard_context(request) -> dict:
+    """The dashboard's run, filters and rows, from the query string (shared by the page
+    and the downloads so that a download holds exactly what the page shows)."""
+    _require(request.user, Capability.VIEW_REPORTS)
+    municipalities = municipalities_for_user(request.user)
+    code = request.GET.get("municipality")
+    municipality = municipalities.filter(code=code).first() if code else municipalities.first()
+    year = _int_or_none(request.GET.get("year"))
+    run = None
+    if request.GET.get("run"):
+        try:
+            run = analysis_run_get_for_user(request.user, public_id=request.GET["run"])
+        except Http404:
+            run = None
+    if run is None and municipality is not None:
+        run = latest_run_for_user(request.user, municipality=municipality, year=year)
+    if run is not None:
+        municipality = run.municipality
+    areas = areas_for_user(request.user, municipality=municipality).filter(level=AreaLevel.AREA)
+    districts = areas_for_user(request.user, municipality=municipality).filter(
+        level=AreaLevel.DISTRICT
+    )
+    district = districts.filter(code=request.GET.get("district")).first()
+    if district is not None:
+        areas = areas.filter(parent=district)
+    rows = dashboard_rows(run, areas=areas) if run else []
+    return {
+        "run": run,
+        "municipality": municipality,
+        "municipalities": municipalities,
+        "years": run_years_for_user(request.user, municipality=municipality),
+        "year": run.year if run else year,
+        "districts": districts.order_by("name"),
+        "district": district,
+        "areas": areas,
+        "rows": rows,
+    }
+
+
+@login_required
+def dashboard(request):
+    context = _dashboard_context(request)
+    if context["run"] is not None:
+        geojson, legends = dashboard_map(context["rows"], run=context["run"])
+        context |= {"map_geojson": geojson, "legends": legends}
+    query = request.GET.copy()
+    context["query"] = query.urlencode()
+    context["can_run"] = request.user.can(Capability.RUN_ANALYSIS)
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+def dashboard_export(request, fmt: str):
+    context = _dashboard_context(request)
+    if context["run"] is None or fmt not in ("csv", "xlsx"):
+        raise Http404
+    table = dashboard_export_table(context["rows"])
+    run = context["run"]
+    name = f"trygg-{run.municipality.code}-{run.year}-priorities"
+    if context["district"] is not None:
+        name += f"-{context['district'].code}"
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        object_type="priority_dashboard",
+        object_id=str(run.public_id),
+        municipality_code=run.municipality.code,
+        summary=f"Downloaded the priority table ({fmt}, {table.height} areas)",
+        details={"filters": request.GET.dict()},
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    if fmt == "csv":
+        response = HttpResponse(table.write_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("priorities")
+        sheet.append(table.columns)
+        for row in table.iter_rows():
+            sheet.append(list(row))
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+def compare(request):
+    """Two areas side by side, or every area in two years."""
+    _require(request.user, Capability.VIEW_REPORTS)
+    areas = areas_for_user(request.user)
+    area_a = areas.filter(pk=_int_or_none(request.GET.get("a"))).first()
+    area_b = areas.filter(pk=_int_or_none(request.GET.get("b"))).first()
+    context = {"areas": areas.order_by("municipality__name", "name"), "a": area_a, "b": area_b}
+    if area_a and area_b:
+        context["stats_a"] = area_statistics(request.user, area=area_a)
+        context["stats_b"] = area_statistics(request.user, area=area_b)
+        context["pairs"] = _paired(context["stats_a"], context["stats_b"])
+    run = latest_run_for_user(request.user)
+    years = run_years(run) if run else []
+    year_a = _int_or_none(request.GET.get("year_a"))
+    year_b = _int_or_none(request.GET.get("year_b"))
+    context |= {"years": years, "year_a": year_a, "year_b": year_b, "run": run}
+    if run and year_a and year_b:
+        leaves = areas.filter(municipality=run.municipality, level=AreaLevel.AREA).order_by("name")
+        context["year_rows"] = year_comparison(run, areas=leaves, year_a=year_a, year_b=year_b)
+    return render(request, "reports/compare.html", context)
+
+
+def _paired(a, b) -> list[dict]:
+    if not a or not b:
+        return []
+    by_index = {s["index"]: s for s in b["survey"]}
+    return [{"a": s, "b": by_index.get(s["index"])} for s in a["survey"]]
+
+
+@login_required
+def run_start(request):
+    _require(request.user, Capability.RUN_ANALYSIS)
+    form = AnalysisForm(request.POST or None, municipalities=municipalities_for_user(request.user))
+    if request.method == "POST" and form.is_valid():
+        job = analysis_job_start(
+            municipality=form.cleaned_data["municipality"], actor=request.user, params=form.params()
+        )
+        return redirect("reports:job", public_id=job.public_id)
+    return render(request, "reports/run_start.html", {"form": form})
+
+
+@login_required
+def run_job(request, public_id):
+    _require(request.user, Capability.RUN_ANALYSIS)
+    job = job_get_for_user(request.user, public_id=public_id)
+    if job.is_finished and job.result.get("run") and request.GET.get("stay") is None:
+        return redirect("reports:detail", public_id=job.result["run"])
+    return render(request, "reports/run_job.html", {"job": job})
+
+
+@login_required
+def run_compare(request):
+    _require(request.user, Capability.VIEW_REPORTS)
+    runs = analysis_runs_for_user(request.user)
+    run_a = runs.filter(public_id=request.GET.get("a")).first() if request.GET.get("a") else None
+    run_b = runs.filter(public_id=request.GET.get("b")).first() if request.GET.get("b") else None
+    rows = []
+    if run_a and run_b:
+        if run_a.municipality_id != run_b.municipality_id:
+            raise Http404
+        areas = areas_for_user(request.user, municipality=run_a.municipality)
+        rows = runs_comparison(run_a, run_b, areas=areas)
+    return render(
+        request,
+        "reports/run_compare.html",
+        {"runs": runs[:50], "run_a": run_a, "run_b": run_b, "rows": rows},
+    )
+
+
+@login_required
+def run_publish(request, public_id):
+    _require(request.user, Capability.PUBLISH_RESULTS)
+    run = analysis_run_get_for_user(request.user, public_id=public_id)
+    if request.method == "POST":
+        if request.POST.get("action") == "withdraw" and hasattr(run, "publication"):
+            publication_withdraw(publication=run.publication, actor=request.user)
+            messages.success(request, _("The publication was withdrawn."))
+        else:
+            publication_create(run=run, actor=request.user)
+            messages.success(request, _("Published on the public page."))
+        return redirect("reports:detail", public_id=run.public_id)
+    return render(request, "reports/run_publish.html", {"run": run})

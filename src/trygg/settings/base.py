@@ -60,7 +60,10 @@ INSTALLED_APPS = [
     "trygg.crime",
     "trygg.situation",
     "trygg.interventions",
+    "trygg.cases",
     "trygg.reports",
+    "trygg.imports",
+    "trygg.public",
     "trygg.api",
     "trygg.demo",
 ]
@@ -220,6 +223,46 @@ TRYGG_MAP_TILE_URL = os.environ.get("TRYGG_MAP_TILE_URL", "")
 TRYGG_MAP_TILE_ATTRIBUTION = os.environ.get("TRYGG_MAP_TILE_ATTRIBUTION", "")
 # Shown on the login page when the demo relaxes two-factor login.
 TRYGG_DEMO_MODE = env_bool("TRYGG_DEMO_MODE", False)
+
+# Individual cases (SSPF, the specialist function): see docs/sspf.md.
+# Personal identity numbers are encrypted with TRYGG_FIELD_KEY (Fernet keys, comma-separated,
+# the first encrypts) and found again by an HMAC keyed with TRYGG_LOOKUP_KEY. A deployed
+# install (a real SECRET_KEY) refuses to start without both; development derives them.
+TRYGG_FIELD_KEY = os.environ.get("TRYGG_FIELD_KEY", "")
+TRYGG_LOOKUP_KEY = os.environ.get("TRYGG_LOOKUP_KEY", "")
+TRYGG_CASE_KEYS_REQUIRED = env_bool(
+    "TRYGG_CASE_KEYS_REQUIRED", not SECRET_KEY.startswith("insecure-")
+)
+# Accept only synthetic personal identity numbers (wrong check digit); the demo always does.
+TRYGG_SYNTHETIC_PINS = env_bool("TRYGG_SYNTHETIC_PINS", False)
+# From this age the young person's own consent is needed too; from the adult age only theirs.
+TRYGG_CONSENT_OWN_AGE = int(os.environ.get("TRYGG_CONSENT_OWN_AGE", "15"))
+TRYGG_CONSENT_ADULT_AGE = 18
+# Culling (gallring), in years: closed cases after their last entry, concerns that never
+# became a case after they were closed. Check them with the municipal archivist.
+TRYGG_RETENTION_YEARS = {
+    "closed_case": int(os.environ.get("TRYGG_RETENTION_CLOSED_CASE_YEARS", "5")),
+    "closed_concern": int(os.environ.get("TRYGG_RETENTION_CLOSED_CONCERN_YEARS", "1")),
+}
+# Case statistics leave the module aggregated; smaller counts are shown as "<5".
+TRYGG_STATISTICS_MIN_COUNT = int(os.environ.get("TRYGG_STATISTICS_MIN_COUNT", "5"))
+
+# Background work (imports, analyses) runs through Django's tasks framework on a database
+# queue (trygg.imports.backend): no broker. With TRYGG_EMBEDDED_WORKER (the default) a
+# thread in the web process runs the queue; otherwise run `manage.py run_tasks`.
+TASKS = {
+    "default": {
+        "BACKEND": "trygg.imports.backend.DatabaseBackend",
+        "OPTIONS": {"EMBEDDED_WORKER": env_bool("TRYGG_EMBEDDED_WORKER", True)},
+    }
+}
+# Published tables show no count below this (crimes per area and category); survey cells
+# are suppressed by the questionnaire's own minimum number of answers.
+TRYGG_PUBLIC_MIN_COUNT = int(os.environ.get("TRYGG_PUBLIC_MIN_COUNT", "5"))
+TRYGG_OPEN_DATA_LICENCE = os.environ.get("TRYGG_OPEN_DATA_LICENCE", "CC BY 4.0")
+TRYGG_OPEN_DATA_LICENCE_URL = os.environ.get(
+    "TRYGG_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

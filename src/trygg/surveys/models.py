@@ -55,3 +55,22 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} {self.respondent_id}"
+
+
+class SurveySample(models.Model):
+    """How many residents of an area were sent the questionnaire in a round, so that the
+    response rate can be shown."""
+
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="samples")
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    size = models.PositiveIntegerField(_("sample"))
+
+    class Meta:
+        verbose_name = _("survey sample")
+        verbose_name_plural = _("survey samples")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "area"], name="surveys_sample_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.area.code}: {self.size}"

@@ -4,12 +4,14 @@ pages and the API show aggregated, suppressed results."""
 from __future__ import annotations
 
 import polars as pl
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.http import Http404
 
 from trygg.analysis.questionnaire import Questionnaire, parse_questionnaire
 from trygg.analysis.survey_io import parse_responses
 from trygg.areas.models import Municipality
 
-from .models import SurveyResponse, SurveyRound
+from .models import SurveyResponse, SurveyRound, SurveySample
 
 
 def survey_rounds(*, municipality: Municipality):
@@ -61,3 +63,60 @@ def survey_responses_table(
         },
     )
     return parse_responses(frame, file="database", questionnaire=questionnaire).frame
+
+
+def survey_rounds_for_user(user):
+    """Rounds of the user's municipalities, for roles that read the results."""
+    from trygg.accounts.roles import Capability
+    from trygg.areas.selectors import municipalities_for_user
+
+    if not (user.is_authenticated and user.can(Capability.VIEW_REPORTS)):
+        return SurveyRound.objects.none()
+    return (
+        SurveyRound.objects.filter(municipality__in=municipalities_for_user(user))
+        .select_related("municipality")
+        .annotate(
+            responses_count=Count("responses", distinct=True),
+            sample_total=Subquery(
+                SurveySample.objects.filter(round=OuterRef("pk"))
+                .values("round")
+                .annotate(total=Sum("size"))
+                .values("total")[:1]
+            ),
+        )
+    )
+
+
+def survey_round_get_for_user(user, *, round_id: int) -> SurveyRound:
+    try:
+        return survey_rounds_for_user(user).get(pk=round_id)
+    except (SurveyRound.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def survey_round_areas(*, survey_round: SurveyRound) -> list[dict]:
+    """Per area: the number of answers, the sample and the response rate (counts only:
+    never a respondent's answers)."""
+    from trygg.areas.models import Area, AreaLevel
+
+    counts = dict(
+        SurveyResponse.objects.filter(round=survey_round)
+        .values_list("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
+    )
+    samples = dict(survey_round.samples.values_list("area_id", "size"))
+    rows = []
+    for area in Area.objects.filter(
+        municipality=survey_round.municipality, level=AreaLevel.AREA
+    ).order_by("name"):
+        n, sample = counts.get(area.id, 0), samples.get(area.id)
+        rows.append(
+            {
+                "area": area,
+                "responses": n,
+                "sample": sample,
+                "rate": (n / sample) if sample else None,
+            }
+        )
+    return rows

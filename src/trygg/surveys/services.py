@@ -120,3 +120,62 @@ def survey_responses_import(
                 },
             )
     return result
+
+
+def survey_samples_set(
+    *, survey_round: SurveyRound, sizes: dict[int, int | None], actor=None
+) -> int:
+    """Store the sample per area (area id -> size; None removes it). Returns the changes."""
+    from .models import SurveySample
+
+    changed = 0
+    with transaction.atomic():
+        stored = {s.area_id: s for s in SurveySample.objects.filter(round=survey_round)}
+        for area_id, size in sizes.items():
+            current = stored.get(area_id)
+            if size is None:
+                if current is not None:
+                    current.delete()
+                    changed += 1
+            elif current is None:
+                SurveySample.objects.create(round=survey_round, area_id=area_id, size=size)
+                changed += 1
+            elif current.size != size:
+                current.size = size
+                current.save(update_fields=["size"])
+                changed += 1
+        if changed:
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                object_type="survey_round",
+                object_id=str(survey_round.pk),
+                municipality_code=survey_round.municipality.code,
+                summary=f"Changed the sample of the survey {survey_round}",
+                details={"areas": changed},
+            )
+    return changed
+
+
+def survey_round_create(*, municipality: Municipality, year: int, actor=None) -> SurveyRound:
+    """A new round with the standard questionnaire (answers come by import)."""
+    from trygg.analysis.questionnaire import parse_questionnaire
+
+    yaml_text = standard_questionnaire_yaml()
+    questionnaire = parse_questionnaire(yaml_text)
+    with transaction.atomic():
+        survey_round, created = SurveyRound.objects.get_or_create(
+            municipality=municipality,
+            year=year,
+            defaults={"questionnaire_name": questionnaire.name.sv, "questionnaire_yaml": yaml_text},
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                object_type="survey_round",
+                object_id=str(survey_round.pk),
+                municipality_code=municipality.code,
+                summary=f"Created the survey round {survey_round}",
+            )
+    return survey_round

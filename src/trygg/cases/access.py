@@ -1,0 +1,389 @@
+"""Who may see which case: the one choke point, ``access_case_by_id``.
+
+Pages, the API, the consent form PDF and the log extract all call it, so they cannot
+disagree. It answers "not found" alike for a missing case and a forbidden one, and it
+writes one access-log entry for every call, granted or not (who, organisation, role, which
+case and person, purpose, when in UTC, from which address).
+
+The rule, one branch per line in :func:`case_access_decision`:
+
+1. not signed in or inactive                                → not found
+2. the role cannot work with individual cases                → not found
+   (management, analysts, administrators: statistics only)
+3. no such case                                              → not found
+4. the case is culled                                        → not found
+5. the case is in a municipality the organisation is not in  → not found
+6. the user is the case's coordinator                        → every section
+7. the user is not on the case team                          → not found
+8. the user has moved to another organisation since joining  → not found
+9. the user's organisation is social services                → every section but police notes
+10. no active consent for the person                          → not found
+11. the organisation is not a party of the active consent     → not found
+12. otherwise                                                 → the organisation kind's sections
+
+Changes are made by the case's coordinator on an open case; a team member who may read the
+case gets 403 on a change (the case's existence is no secret to them), everybody else 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trygg.accounts.models import OrganisationKind
+from trygg.accounts.roles import Capability, Role
+from trygg.audit.models import AuditAction
+from trygg.audit.services import audit_record
+
+from .models import Case, CaseStatus, Concern, Consent, ConsentGiver, Information, Person
+
+
+class Purpose(models.TextChoices):
+    CASE_WORK = "case_work", _("Case work")
+    CASE_LIST = "case_list", _("Case list")
+    CONSENT = "consent", _("Consent")
+    CONCERN = "concern", _("Concern intake")
+    PERSON = "person", _("Person record")
+    API = "api", _("API")
+    PRINT = "print", _("Printed form")
+    DATA_SUBJECT_REQUEST = "data_subject_request", _("Data subject's request")
+    LOG_REVIEW = "log_review", _("Log review")
+    CULLING = "culling", _("Culling")
+
+
+# What each part of a case page or API answer is called; field-level rules grant these.
+SECTIONS = (
+    "overview",
+    "team",
+    "person",
+    "guardians",
+    "concern",
+    "meetings",
+    "plan",
+    "follow_ups",
+    "consents",
+    "police_notes",
+)
+ALL = frozenset(SECTIONS)
+SOCIAL_SERVICES = ALL - {"police_notes"}
+# What a team member of each organisation kind sees when a consent covers the organisation.
+# "concern" needs the consent to cover social services' assessment, "police_notes" the
+# police information (see _by_information).
+SECTIONS_BY_KIND: dict[str, frozenset[str]] = {
+    OrganisationKind.POLICE: frozenset(
+        {"overview", "team", "concern", "meetings", "plan", "follow_ups", "police_notes"}
+    ),
+    OrganisationKind.SCHOOL: frozenset({"overview", "team", "meetings", "plan", "follow_ups"}),
+}
+DEFAULT_SECTIONS = frozenset({"overview", "team", "meetings", "plan"})
+NEEDS_INFORMATION = {"concern": Information.SOCIAL, "police_notes": Information.POLICE}
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """What the consents of a person allow on a given day."""
+
+    active: bool
+    organisation_ids: frozenset[int] = frozenset()
+    information: frozenset[str] = frozenset()
+    required: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def required_givers(person: Person, day: date) -> list[str]:
+    """Whose consent counts: the guardians with custody of a child, and from
+    ``TRYGG_CONSENT_OWN_AGE`` the young person too; from the adult age only the person's own."""
+    age = age_on(person.birth_date, day)
+    if age >= settings.TRYGG_CONSENT_ADULT_AGE:
+        return [ConsentGiver.PERSON]
+    givers = [f"guardian:{g.pk}" for g in person.guardians.all() if g.has_custody]
+    if age >= settings.TRYGG_CONSENT_OWN_AGE:
+        givers.append(ConsentGiver.PERSON)
+    return givers
+
+
+def consent_state(person: Person | None, *, at: datetime | None = None) -> ConsentState:
+    """A consent is active from the day its signed form is received, within its period,
+    until withdrawn. Every required giver must have one; the parties and the information
+    covered are what *all* of them agreed to."""
+    if person is None:
+        return ConsentState(active=False)
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    required = required_givers(person, day)
+    given: dict[str, tuple[set[int], set[str]]] = {}
+    for consent in person.consents.all():
+        if consent.received_at is None or consent.received_at > at:
+            continue
+        if consent.withdrawn_at is not None and consent.withdrawn_at <= at:
+            continue
+        if not (consent.valid_from <= day <= consent.valid_to):
+            continue
+        key = (
+            ConsentGiver.PERSON
+            if consent.given_by == ConsentGiver.PERSON
+            else f"guardian:{consent.guardian_id}"
+        )
+        orgs, info = given.setdefault(key, (set(), set()))
+        orgs.update(p.pk for p in consent.parties.all())
+        info.update(consent.information)
+    missing = tuple(g for g in required if g not in given)
+    if not required or missing:
+        return ConsentState(active=False, required=tuple(required), missing=missing)
+    organisations = set.intersection(*(given[g][0] for g in required))
+    information = set.intersection(*(given[g][1] for g in required))
+    return ConsentState(
+        active=True,
+        organisation_ids=frozenset(organisations),
+        information=frozenset(information),
+        required=tuple(required),
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    visible: bool
+    rule: str
+    sections: frozenset[str] = frozenset()
+    can_change: bool = False
+    consent: ConsentState | None = field(default=None, compare=False)
+
+
+def _deny(rule: str) -> Decision:
+    return Decision(visible=False, rule=rule)
+
+
+def _by_information(sections: frozenset[str], information: frozenset[str]) -> frozenset[str]:
+    return frozenset(
+        s for s in sections if s not in NEEDS_INFORMATION or NEEDS_INFORMATION[s] in information
+    )
+
+
+def _in_municipality(actor, case: Case) -> bool:
+    return actor.organisation.municipalities.filter(pk=case.municipality_id).exists()
+
+
+def case_access_decision(actor, case: Case | None, *, at: datetime | None = None) -> Decision:
+    """The rule. Each branch is one line and has its own test (tests/cases/test_access.py)."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return _deny("not_signed_in")
+    if not actor.can(Capability.INDIVIDUAL_CASES):
+        return _deny("role_without_cases")
+    if case is None:
+        return _deny("no_such_case")
+    if case.status == CaseStatus.CULLED:
+        return _deny("culled")
+    if not _in_municipality(actor, case):
+        return _deny("other_municipality")
+    if case.coordinator_id == actor.pk:
+        return Decision(True, "coordinator", ALL, can_change=case.status == CaseStatus.OPEN)
+    member = next((m for m in case.members.all() if m.user_id == actor.pk), None)
+    if member is None:
+        return _deny("not_on_team")
+    if member.organisation_id != actor.organisation_id:
+        return _deny("moved_organisation")
+    if actor.organisation.kind == OrganisationKind.SOCIAL_SERVICES:
+        return Decision(True, "social_services_on_team", SOCIAL_SERVICES)
+    consent = consent_state(case.person, at=at)
+    if not consent.active:
+        return _deny("no_active_consent")
+    if actor.organisation_id not in consent.organisation_ids:
+        return _deny("organisation_not_in_consent")
+    sections = SECTIONS_BY_KIND.get(actor.organisation.kind, DEFAULT_SECTIONS)
+    return Decision(True, "team_with_consent", _by_information(sections, consent.information))
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    case: Case
+    sections: frozenset[str]
+    can_change: bool
+    rule: str
+
+    def sees(self, section: str) -> bool:
+        return section in self.sections
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _case_queryset():
+    return Case.objects.select_related(
+        "person", "coordinator", "coordinator__organisation", "municipality"
+    ).prefetch_related(
+        "members__user__organisation",
+        "members__organisation",
+        "person__guardians",
+        "person__consents__parties",
+    )
+
+
+def log_access(
+    actor,
+    *,
+    object_type: str,
+    object_id,
+    purpose: str,
+    outcome: str,
+    rule: str = "",
+    person_id=None,
+    municipality_code: str = "",
+    ip_address: str | None = None,
+    action: str = AuditAction.READ,
+) -> None:
+    details = {"outcome": outcome, "rule": rule}
+    if person_id is not None:
+        details["person"] = str(person_id)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        municipality_code=municipality_code,
+        summary=f"{object_type} {outcome}",
+        details=details,
+        purpose=str(purpose),
+        ip_address=ip_address,
+    )
+
+
+def access_case_by_id(
+    actor, case_id, purpose: str, *, change: bool = False, ip_address: str | None = None
+) -> CaseAccess:
+    """The case if ``actor`` may see it (and change it, with ``change``); Http404 if not,
+    whether it is missing or forbidden; PermissionDenied for a change by a reader."""
+    public_id = _as_uuid(case_id)
+    case = _case_queryset().filter(public_id=public_id).first() if public_id else None
+    decision = case_access_decision(actor, case)
+    forbidden_change = decision.visible and change and not decision.can_change
+    outcome = "granted" if decision.visible else "not_found"
+    if forbidden_change:
+        outcome = "change_refused"
+    log_access(
+        actor if actor is not None and actor.is_authenticated else None,
+        object_type="cases.case",
+        object_id=public_id or str(case_id),
+        purpose=purpose,
+        outcome=outcome,
+        rule=decision.rule,
+        person_id=case.person.public_id if case is not None and case.person_id else None,
+        municipality_code=case.municipality.code if case is not None else "",
+        ip_address=ip_address,
+    )
+    if not decision.visible:
+        raise Http404
+    if forbidden_change:
+        raise PermissionDenied
+    return CaseAccess(case, decision.sections, decision.can_change, decision.rule)
+
+
+def is_coordinator_in(actor, municipality_id: int) -> bool:
+    return bool(
+        actor is not None
+        and actor.is_authenticated
+        and actor.is_active
+        and actor.role == Role.SSPF_COORDINATOR
+        and actor.can(Capability.INDIVIDUAL_CASES)
+        and actor.organisation.municipalities.filter(pk=municipality_id).exists()
+    )
+
+
+def access_person_by_id(actor, person_id, purpose: str, *, ip_address: str | None = None) -> Person:
+    """A person record (identity number, guardians, consents) is for the SSPF coordinators
+    of the person's municipality; team members see what their case sections allow."""
+    public_id = _as_uuid(person_id)
+    person = (
+        Person.objects.select_related("municipality")
+        .prefetch_related("guardians", "consents__parties", "consents__guardian")
+        .filter(public_id=public_id, anonymised_at__isnull=True)
+        .first()
+        if public_id
+        else None
+    )
+    visible = person is not None and is_coordinator_in(actor, person.municipality_id)
+    log_access(
+        actor if actor is not None and actor.is_authenticated else None,
+        object_type="cases.person",
+        object_id=public_id or str(person_id),
+        purpose=purpose,
+        outcome="granted" if visible else "not_found",
+        rule="coordinator" if visible else "not_coordinator_or_missing",
+        person_id=person.public_id if person is not None else None,
+        municipality_code=person.municipality.code if person is not None else "",
+        ip_address=ip_address,
+    )
+    if not visible:
+        raise Http404
+    return person
+
+
+def access_concern_by_id(
+    actor, concern_id, purpose: str, *, ip_address: str | None = None
+) -> Concern:
+    """A concern is read by the SSPF coordinators of its municipality only."""
+    public_id = _as_uuid(concern_id)
+    concern = (
+        Concern.objects.select_related("municipality", "case").filter(public_id=public_id).first()
+        if public_id
+        else None
+    )
+    visible = concern is not None and is_coordinator_in(actor, concern.municipality_id)
+    log_access(
+        actor if actor is not None and actor.is_authenticated else None,
+        object_type="cases.concern",
+        object_id=public_id or str(concern_id),
+        purpose=purpose,
+        outcome="granted" if visible else "not_found",
+        rule="coordinator" if visible else "not_coordinator_or_missing",
+        municipality_code=concern.municipality.code if concern is not None else "",
+        ip_address=ip_address,
+    )
+    if not visible:
+        raise Http404
+    return concern
+
+
+def access_consent_by_id(
+    actor, consent_id, purpose: str, *, ip_address: str | None = None
+) -> Consent:
+    """A consent is part of the person record: the same rule, logged as a consent read."""
+    public_id = _as_uuid(consent_id)
+    consent = (
+        Consent.objects.select_related("person", "person__municipality", "guardian")
+        .prefetch_related("parties")
+        .filter(public_id=public_id, person__anonymised_at__isnull=True)
+        .first()
+        if public_id
+        else None
+    )
+    visible = consent is not None and is_coordinator_in(actor, consent.person.municipality_id)
+    log_access(
+        actor if actor is not None and actor.is_authenticated else None,
+        object_type="cases.consent",
+        object_id=public_id or str(consent_id),
+        purpose=purpose,
+        outcome="granted" if visible else "not_found",
+        rule="coordinator" if visible else "not_coordinator_or_missing",
+        person_id=consent.person.public_id if consent is not None else None,
+        municipality_code=consent.person.municipality.code if consent is not None else "",
+        ip_address=ip_address,
+    )
+    if not visible:
+        raise Http404
+    return consent

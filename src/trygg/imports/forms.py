@@ -1,0 +1,64 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ImportKind
+from .services import FIELDS
+
+DELIMITERS = [(";", _("semicolon (;)")), (",", _("comma (,)")), ("\t", _("tab"))]
+ENCODINGS = [("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"), ("latin-1", "ISO-8859-1")]
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=100,
+        required=False,
+        help_text=_("E.g. the survey vendor or 'police extract': its column mapping is saved."),
+    )
+    file = forms.FileField(label=_("File"))
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        if municipalities.count() == 1:
+            self.fields["municipality"].initial = municipalities.first()
+
+
+class MappingForm(forms.Form):
+    """One choice per contract field: which column of the file holds it."""
+
+    delimiter = forms.ChoiceField(label=_("Separator"), choices=DELIMITERS, required=False)
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)
+    save_for_source = forms.BooleanField(
+        label=_("Save this mapping for the source"), required=False, initial=True
+    )
+
+    def __init__(self, *args, upload, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload = upload
+        choices = [("", _("– not in the file –"))] + [(c, c) for c in upload.columns]
+        required, optional = FIELDS[upload.kind]
+        for name in (*required, *optional):
+            self.fields[f"map_{name}"] = forms.ChoiceField(
+                label=name, choices=choices, required=False, initial=upload.mapping.get(name, "")
+            )
+            self.fields[f"map_{name}"].widget.attrs["data-required"] = str(name in required)
+        if upload.file_type not in ("csv", "txt"):
+            del self.fields["delimiter"], self.fields["encoding"]
+        else:
+            self.fields["delimiter"].initial = upload.delimiter
+            self.fields["encoding"].initial = upload.encoding
+        if upload.source is None:
+            del self.fields["save_for_source"]
+
+    def mapping_fields(self):
+        return [self[name] for name in self.fields if name.startswith("map_")]
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name[4:]: value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("map_") and value
+        }

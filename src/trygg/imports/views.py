@@ -1,0 +1,152 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from trygg.accounts.roles import Capability
+from trygg.areas.selectors import municipalities_for_user
+from trygg.audit.models import AuditAction
+from trygg.audit.services import audit_record
+
+from .forms import MappingForm, UploadForm
+from .models import JobKind, UploadStatus
+from .selectors import job_get_for_user, upload_get_for_user, uploads_for_user
+from .services import (
+    FIELDS,
+    UploadRejected,
+    missing_fields,
+    read_preview,
+    upload_create,
+    upload_set_mapping,
+    upload_start,
+)
+
+
+def _require(user, capability: str) -> None:
+    if not user.can(capability):
+        raise Http404
+
+
+@login_required
+def upload_list(request):
+    _require(request.user, Capability.IMPORT_AREAS)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        municipalities=municipalities_for_user(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = upload_create(
+                municipality=form.cleaned_data["municipality"],
+                kind=form.cleaned_data["kind"],
+                uploaded_file=form.cleaned_data["file"],
+                source_name=form.cleaned_data["source"],
+                actor=request.user,
+            )
+        except UploadRejected as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("imports:detail", public_id=upload.public_id)
+    uploads = uploads_for_user(request.user)[:30]
+    return render(request, "imports/upload_list.html", {"form": form, "uploads": uploads})
+
+
+@login_required
+def upload_detail(request, public_id):
+    _require(request.user, Capability.IMPORT_AREAS)
+    upload = upload_get_for_user(request.user, public_id=public_id)
+    form = MappingForm(request.POST or None, upload=upload)
+    busy = upload.status in (UploadStatus.VALIDATING, UploadStatus.IMPORTING) and not (
+        upload.job and upload.job.is_finished
+    )
+    if request.method == "POST" and not busy:
+        action = request.POST.get("action")
+        if action == "import" and upload.status == UploadStatus.VALID:
+            upload_start(upload, mode="import", actor=request.user)
+            return redirect("imports:detail", public_id=upload.public_id)
+        if action == "validate" and form.is_valid():
+            upload_set_mapping(
+                upload,
+                mapping=form.mapping(),
+                delimiter=form.cleaned_data.get("delimiter", ""),
+                encoding=form.cleaned_data.get("encoding", ""),
+                save=form.cleaned_data.get("save_for_source", False),
+            )
+            missing = missing_fields(upload)
+            if missing:
+                messages.error(
+                    request,
+                    _("Choose the column for: %(fields)s.") % {"fields": ", ".join(missing)},
+                )
+            else:
+                upload_start(upload, mode="validate", actor=request.user)
+            return redirect("imports:detail", public_id=upload.public_id)
+    header, rows = read_preview(upload)
+    required, _optional = FIELDS[upload.kind]
+    return render(
+        request,
+        "imports/upload_detail.html",
+        {
+            "upload": upload,
+            "form": form,
+            "header": header,
+            "rows": rows,
+            "required": required,
+            "busy": busy,
+            "job": upload.job,
+            "problems": upload.problems[:1000],
+            "delimiter_name": {";": _("semicolon"), ",": _("comma"), "\t": _("tab")}.get(
+                upload.delimiter, upload.delimiter
+            ),
+        },
+    )
+
+
+@login_required
+def upload_problems_csv(request, public_id):
+    _require(request.user, Capability.IMPORT_AREAS)
+    upload = upload_get_for_user(request.user, public_id=public_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="problems-{upload.public_id}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["file", "line", "column", "reason"])
+    for p in upload.problems:
+        writer.writerow(
+            [upload.file_name, p.get("line") or p.get("feature"), p["column"], p["reason"]]
+        )
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        object_type="import_problems",
+        object_id=str(upload.public_id),
+        municipality_code=upload.municipality.code,
+        summary=f"Downloaded the validation report of {upload.file_name}",
+    )
+    return response
+
+
+@login_required
+def job_status(request, public_id):
+    """The progress of a background job, for the page's progress bar (polled)."""
+    job = job_get_for_user(request.user, public_id=public_id)
+    done_url = ""
+    if job.kind == JobKind.ANALYSIS and job.result.get("run"):
+        done_url = reverse("reports:detail", kwargs={"public_id": job.result["run"]})
+    return JsonResponse(
+        {
+            "id": str(job.public_id),
+            "kind": job.kind,
+            "status": job.status,
+            "step": job.step,
+            "progress": round(job.progress, 3),
+            "finished": job.is_finished,
+            "message": job.message,
+            "result": job.result,
+            "done_url": done_url,
+        }
+    )

@@ -1,0 +1,68 @@
+"""What anyone may see without login: published results only.
+
+Everything here reads :class:`~trygg.reports.models.Publication` rows (whose tables were
+suppressed when they were published) and public citizen promises, never a run's files or
+the database's raw rows."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from trygg.areas.models import Municipality
+from trygg.interventions.selectors import promises_public
+from trygg.reports.models import Publication
+
+PUBLIC_COLUMNS = (
+    "code", "name", "district", "rank", "rank_low", "rank_high",
+    "problem_index", "problem_index_low", "problem_index_high",
+    "worry_index", "worry_index_low", "worry_index_high",
+    "unsafety_index", "unsafety_index_low", "unsafety_index_high",
+    "victimisation_index", "trust_index", "crimes", "crime_rate_per_1000",
+)  # fmt: skip
+
+
+def publications_public():
+    return Publication.objects.filter(withdrawn_at=None).select_related("municipality", "run")
+
+
+def published_municipalities():
+    return Municipality.objects.filter(publications__withdrawn_at=None).distinct().order_by("name")
+
+
+def publication_public_get(*, code: str, year: int | None = None) -> Publication:
+    """The current publication of a municipality (of a year), or 404."""
+    publications = publications_public().filter(municipality__code=code)
+    if year is not None:
+        publications = publications.filter(year=year)
+    publication = publications.order_by("-year", "-published_at").first()
+    if publication is None:
+        raise Http404
+    return publication
+
+
+def publication_rows(publication: Publication) -> list[dict]:
+    return [{c: row.get(c) for c in PUBLIC_COLUMNS} for row in publication.areas]
+
+
+def publication_geojson(publication: Publication) -> dict:
+    rows = {r["code"]: r for r in publication_rows(publication)}
+    features = []
+    for feature in publication.geometry.get("features", []):
+        code = feature["properties"]["code"]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {**rows.get(code, {"code": code}), "year": publication.year},
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "name": f"trygg-{publication.municipality.code}-{publication.year}",
+        "licence": publication.licence,
+        "features": features,
+    }
+
+
+def municipality_promises(*, municipality: Municipality):
+    return promises_public().filter(municipality=municipality)

@@ -1,0 +1,57 @@
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from trygg.analysis.priority import COMPONENTS, DEFAULT_WEIGHTS
+
+
+class AnalysisForm(forms.Form):
+    """Start a run: the municipality, the year and the weights of the priority score."""
+
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    year = forms.IntegerField(
+        label=_("Year"), required=False, min_value=2000, max_value=2100,
+        help_text=_("Empty: the latest year with reported crimes."),
+    )  # fmt: skip
+    draws = forms.IntegerField(
+        label=_("Recomputations for the rank intervals"), min_value=50, max_value=5000,
+        initial=1000,
+    )  # fmt: skip
+    alpha = forms.FloatField(
+        label=_("False discovery rate for hot spots"), min_value=0.001, max_value=0.2, initial=0.05
+    )
+    pdf = forms.BooleanField(label=_("Also make the PDF report"), required=False, initial=True)
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        if municipalities.count() == 1:
+            self.fields["municipality"].initial = municipalities.first()
+        lang = "en" if (get_language() or "sv").startswith("en") else "sv"
+        for code, weight in DEFAULT_WEIGHTS.items():
+            self.fields[f"weight_{code}"] = forms.FloatField(
+                label=COMPONENTS[code][0].get(lang),
+                min_value=0,
+                max_value=10,
+                initial=weight,
+            )
+
+    def weight_fields(self):
+        return [self[name] for name in self.fields if name.startswith("weight_")]
+
+    def clean(self):
+        data = super().clean()
+        weights = {k[7:]: v for k, v in data.items() if k.startswith("weight_") and v is not None}
+        if weights and not sum(weights.values()) > 0:
+            raise forms.ValidationError(_("At least one weight must be above zero."))
+        return data
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "year": data.get("year"),
+            "weights": {k[7:]: v for k, v in data.items() if k.startswith("weight_")},
+            "draws": data["draws"],
+            "alpha": data["alpha"],
+            "pdf": data.get("pdf", False),
+        }

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import polars as pl
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.http import Http404
 from django.utils import timezone
@@ -450,12 +451,41 @@ def picture_for_viewer(user, figures: dict) -> dict:
     }
 
 
+# A live picture is recomputed only when its data change; this long at most otherwise.
+PICTURE_CACHE_SECONDS = 600
+
+
 def picture_figures(scope: PictureScope, week: IsoWeek) -> tuple[WeeklyPicture | None, dict]:
-    """The stored picture (if any) and its figures: frozen when published, live otherwise."""
+    """The stored picture (if any) and its figures: frozen when published, live otherwise.
+
+    Live figures are cached under a key that changes whenever an observation in the window
+    is added, edited or removed, or crimes are imported, so the whole group can open the
+    picture in the weekly meeting without recomputing it for each of them.
+    """
     picture = picture_get(scope, week)
     if picture is not None and picture.is_published and picture.snapshot:
         return picture, picture.snapshot
-    return picture, picture_compute(scope, week)
+    key = _picture_cache_key(scope, week)
+    figures = cache.get(key)
+    if figures is None:
+        figures = picture_compute(scope, week)
+        cache.set(key, figures, PICTURE_CACHE_SECONDS)
+    return picture, figures
+
+
+def _picture_cache_key(scope: PictureScope, week: IsoWeek) -> str:
+    start = week.shifted(-DEFAULT_BASELINE_WEEKS).bounds()[0]
+    end = week.bounds()[1]
+    data = (
+        scope.observations()
+        .filter(observed_at__gte=start, observed_at__lt=end)
+        .aggregate(n=Count("id"), changed=Max("updated_at"))
+    )
+    crimes = ReportedCrime.objects.filter(municipality=scope.municipality).aggregate(last=Max("id"))
+    changed = data["changed"].timestamp() if data["changed"] else 0
+    version = f"{data['n']}-{changed:.6f}-{crimes['last']}"
+    group = scope.group.pk if scope.group else 0
+    return f"trygg:picture:{scope.municipality.pk}:{group}:{week}:{version}"
 
 
 # ------------------------------------------------------------------------- quarter

@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 DEFAULT_SETTINGS = "trygg.settings.base"
+# Every command that reads a file takes it the same way.
+INPUT_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _setup(settings_module: str | None = None) -> None:
@@ -100,25 +102,15 @@ def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
 
 
 def _demo_analysis(result) -> None:
-    """Run the analysis when the demo data changed or has never been analysed."""
-    from trygg.areas.models import Municipality
-    from trygg.reports.models import AnalysisRun
-    from trygg.reports.services import analysis_run_create
+    """Run (and publish) the analysis when the demo data changed or was never analysed."""
+    from trygg.demo.services import demo_analysis_refresh
 
-    municipality = Municipality.objects.get(code=result.municipality_code)
-    imports = (result.areas, result.population, result.survey, result.crimes)
-    latest = AnalysisRun.objects.filter(municipality=municipality).first()
-    if latest is not None and latest.directory.exists() and not any(i.changed for i in imports):
-        click.echo(f"The analysis of {latest.year} is up to date.")
+    run, fresh = demo_analysis_refresh(result=result, progress=_StepBars())
+    if not fresh:
+        click.echo(f"The analysis of {run.year} is up to date.")
         return
-    click.echo("Running the analysis …")
-    run = analysis_run_create(municipality=municipality, progress=_StepBars())
     top = ", ".join(f"{a['rank']}. {a['name']}" for a in run.summary[:3])
     click.echo(f"Analysis {run.year}: {top} (report under /reports/)")
-    # The demo publishes its results so the public page (/open/) has something to show.
-    from trygg.reports.services import publication_create
-
-    publication_create(run=run, actor=None)
     click.echo("Published on the public page /open/ (synthetic data).")
 
 
@@ -158,7 +150,7 @@ def _municipality(code: str, name: str | None):
 
 
 @import_group.command(name="areas")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
 @click.option("--name", default=None, help="Municipality name (when it is new).")
 def import_areas(file: Path, code: str, name: str | None) -> None:
@@ -175,7 +167,7 @@ def import_areas(file: Path, code: str, name: str | None) -> None:
 
 
 @import_group.command(name="population")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
 def import_population(file: Path, code: str) -> None:
     """Import population by area, year, sex and age group (CSV)."""
@@ -226,7 +218,7 @@ def _existing_municipality(code: str):
 
 
 @import_group.command(name="crimes")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
 @click.option(
     "--skip-bad-rows",
@@ -254,11 +246,11 @@ def import_crimes(file: Path, code: str, skip_bad_rows: bool) -> None:
 
 
 @import_group.command(name="survey")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
 @click.option(
     "--questionnaire",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="Questionnaire YAML (default: the standard police question set).",
 )
 @click.option(
@@ -364,32 +356,32 @@ def _parse_pairs(text: str | None, option: str) -> dict[str, float] | None:
 @main.command()
 @click.option(
     "--areas",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="Areas as GeoJSON (WGS84).",
 )
 @click.option(
     "--crimes",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="Reported crimes: CSV, Parquet or the police's events JSON.",
 )
 @click.option(
     "--survey",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="Survey responses: CSV, XLSX or SPSS .sav.",
 )
 @click.option(
     "--population",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="Population by area, year, sex and age group (CSV or XLSX).",
 )
 @click.option(
     "--observations",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="Observations from the situational picture (CSV), optional.",
 )
 @click.option(
     "--questionnaire",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="Questionnaire YAML (default: the standard police question set).",
 )
 @click.option("--from-db", is_flag=True, help="Analyse what is imported instead of files.")

@@ -50,3 +50,17 @@ def test_group_members_are_in_their_groups(tmp_path):
     assert {"samordnare", "polis", "skola", "fritid", "faltassistent"} <= set(
         nacksta.members.values_list("username", flat=True)
     )
+
+
+def test_demo_analysis_runs_once_and_is_published(tmp_path, settings):
+    from trygg.demo.services import demo_analysis_refresh
+    from trygg.reports.models import AnalysisRun, Publication
+
+    settings.VAR_DIR = tmp_path / "var"
+    result = demo_build(work_dir=tmp_path)
+    run, fresh = demo_analysis_refresh(result=result)
+    assert fresh and run.summary[0]["name"] == "Nacksta"
+    assert Publication.objects.filter(run=run, withdrawn_at=None).exists()
+    again, fresh_again = demo_analysis_refresh(result=demo_build(work_dir=tmp_path))
+    assert not fresh_again and again == run
+    assert AnalysisRun.objects.count() == 1

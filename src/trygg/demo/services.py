@@ -14,7 +14,7 @@ from django.db import transaction
 
 from trygg.accounts.models import Organisation, SafetyGroup, SafetyGroupMembership, User
 from trygg.accounts.roles import Role
-from trygg.areas.models import Area
+from trygg.areas.models import Area, Municipality
 from trygg.areas.services import (
     ImportResult,
     areas_import_geojson,
@@ -217,3 +217,19 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
         password=DEMO_PASSWORD,
         observations=observations,
     )
+
+
+def demo_analysis_refresh(*, result: DemoResult, progress=None):
+    """Run the analysis when the demo's data changed or it was never analysed, and publish
+    it so the public page has something to show. Returns (run, whether it is new)."""
+    from trygg.reports.models import AnalysisRun
+    from trygg.reports.services import analysis_run_create, publication_create
+
+    municipality = Municipality.objects.get(code=result.municipality_code)
+    imports = (result.areas, result.population, result.survey, result.crimes)
+    latest = AnalysisRun.objects.filter(municipality=municipality).first()
+    if latest is not None and latest.directory.exists() and not any(i.changed for i in imports):
+        return latest, False
+    run = analysis_run_create(municipality=municipality, progress=progress)
+    publication_create(run=run, actor=None)
+    return run, True

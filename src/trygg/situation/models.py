@@ -48,6 +48,8 @@ class ObservationSource(models.TextChoices):
     WEB = "web", _("web form")
     API = "api", _("API")
     IMPORT = "import", _("import")
+    # A resident's report of an unsafe place, approved by the safety coordinator.
+    RESIDENTS = "residents", _("residents")
 
 
 class Observation(models.Model):

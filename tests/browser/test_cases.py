@@ -1,5 +1,6 @@
 """The coordinator registers a concern, records consent, opens a case and adds a team
-member; the team member sees it; a police user outside the team gets "not found"."""
+member; the team member sees it and records a follow-up; a police user outside the team
+gets "not found"."""
 
 from __future__ import annotations
 
@@ -78,6 +79,13 @@ def test_concern_consent_case_team_and_not_found(browser, live_server, demo, tmp
     page.wait_for_url(f"{live_server.url}/")
     response = page.goto(case_url)
     assert response.status == 200 and page.is_visible("#plan")
+    # The team member reports their own organisation's measure: police, new suspicions.
+    page.click("#follow-ups summary")
+    assert page.query_selector("#follow-ups #id_school_attendance") is None
+    page.check("#follow-ups #id_new_suspicions")
+    page.fill("#follow-ups #id_outcome", "Misstänkt för snatteri")
+    page.click("#follow-ups form button")
+    page.wait_for_selector("#follow-ups td:has-text('Misstänkt för snatteri')")
     page.screenshot(path=str(tmp_path / "case-team-member.png"), full_page=True)
 
     context.clear_cookies()

@@ -118,12 +118,26 @@ def target(world, name: str, state: str | None) -> dict:
         "follow-up-add",
         "police-notes",
         "close",
+        "reopen",
     ):
         kwargs = {"case_id": case.public_id}
     elif short == "member-remove":
         kwargs = {"case_id": case.public_id, "member_id": member.pk if member else 0}
-    elif short in ("person", "guardian-add", "consent-new", "person-log", "case-new"):
+    elif short in (
+        "person",
+        "guardian-add",
+        "consent-new",
+        "person-log",
+        "case-new",
+        "person-edit",
+    ):
         kwargs = {"person_id": person_id}
+    elif short == "guardian-edit":
+        guardian = person.guardians.first() if person else None
+        kwargs = {
+            "person_id": person_id,
+            "guardian_id": str(guardian.public_id) if guardian else _missing(),
+        }
     elif short in ("consent-pdf", "consent-received", "consent-withdraw") and route.startswith(
         "cases:"
     ):
@@ -145,6 +159,8 @@ def target(world, name: str, state: str | None) -> dict:
         "cases:concern": {"reason": "Hanteras annars"},
         "cases:person-find": {"pin": new_pin()},
         "cases:guardian-add": {"name": "Ny vårdnadshavare"},
+        "cases:person-edit": {"first_name": "Ändrad", "last_name": "Testsson"},
+        "cases:guardian-edit": {"name": "Ändrad vårdnadshavare", "has_custody": "on"},
         "cases:consent-new": {
             "giver": "person",
             "parties": [police.pk],
@@ -170,9 +186,14 @@ def target(world, name: str, state: str | None) -> dict:
             "item": str(plan_item.public_id) if plan_item else _missing(),
             "status": "done",
         },
-        "cases:follow-up-add": {"followed_up_on": today, "school_attendance": 80},
+        "cases:follow-up-add": {
+            "followed_up_on": today,
+            "school_attendance": 80,
+            "outcome": "Bättre",
+        },
         "cases:police-notes": {"text": "Ny anteckning"},
         "cases:close": {"reason": "Målen nådda"},
+        "cases:reopen": {"reason": "Ny oro"},
         "case-list": {"person": person_id, "programme": "sspf", "level": "selective"},
         "person-list": {
             "personal_identity_number": new_pin(),

@@ -21,8 +21,24 @@ The rule, one branch per line in :func:`case_access_decision`:
 11. the organisation is not a party of the active consent     → not found
 12. otherwise                                                 → the organisation kind's sections
 
-Changes are made by the case's coordinator on an open case; a team member who may read the
-case gets 403 on a change (the case's existence is no secret to them), everybody else 404.
+Writes, one branch per line in :func:`case_writes` (a caller asks for one by name with
+``access_case_by_id(..., change=<write>)``; ``change=True`` asks for the coordinator's own
+changes: the team, meetings, new plan items, closing):
+
+a. the case is culled, or the user may not read it             → nothing (404)
+b. the coordinator, open case                                  → everything
+c. the coordinator, closed case                                → reopen it, with a reason
+d. anybody else, closed case                                   → nothing
+e. a team member who sees the plan                             → status and note of the plan
+                                                                 items of their own organisation
+f. a team member who sees the follow-ups                       → a follow-up with their own
+   (school: attendance; police: new suspicions; social           organisation's measure, when
+   services: the outcome; leisure does not see follow-ups)       the consent covers it
+g. police who see the police notes                             → the police notes
+
+Meetings and their minutes stay the coordinator's, who keeps the record of the meeting. A
+team member who may read the case gets 403 on any other change (the case's existence is no
+secret to them), everybody else 404.
 """
 
 from __future__ import annotations
@@ -85,6 +101,23 @@ SECTIONS_BY_KIND: dict[str, frozenset[str]] = {
 }
 DEFAULT_SECTIONS = frozenset({"overview", "team", "meetings", "plan"})
 NEEDS_INFORMATION = {"concern": Information.SOCIAL, "police_notes": Information.POLICE}
+
+# The writes a caller can ask the choke point for.
+PLAN_ITEM = "plan_item"
+FOLLOW_UP = "follow_up"
+POLICE_NOTES = "police_notes"
+REOPEN = "reopen"
+FOLLOW_UP_FIELDS = ("school_attendance", "new_suspicions", "leisure_activity", "outcome")
+# The follow-up measure each organisation kind reports, and the information a consent must
+# cover for it (None: social services work on their own case without consent).
+FOLLOW_UP_MEASURE: dict[str, tuple[str, str | None]] = {
+    OrganisationKind.SCHOOL: ("school_attendance", Information.SCHOOL),
+    OrganisationKind.POLICE: ("new_suspicions", Information.POLICE),
+    OrganisationKind.SOCIAL_SERVICES: ("outcome", None),
+}
+COORDINATOR_WRITES = frozenset(
+    {PLAN_ITEM, FOLLOW_UP, POLICE_NOTES, REOPEN, *(f"follow_up.{f}" for f in FOLLOW_UP_FIELDS)}
+)
 
 
 def age_on(born: date, day: date) -> int:
@@ -159,6 +192,7 @@ class Decision:
     sections: frozenset[str] = frozenset()
     can_change: bool = False
     consent: ConsentState | None = field(default=None, compare=False)
+    writes: frozenset[str] = frozenset()
 
 
 def _deny(rule: str) -> Decision:
@@ -188,21 +222,53 @@ def case_access_decision(actor, case: Case | None, *, at: datetime | None = None
     if not _in_municipality(actor, case):
         return _deny("other_municipality")
     if case.coordinator_id == actor.pk:
-        return Decision(True, "coordinator", ALL, can_change=case.status == CaseStatus.OPEN)
+        return _granted(actor, case, "coordinator", ALL, frozenset(Information.values))
     member = next((m for m in case.members.all() if m.user_id == actor.pk), None)
     if member is None:
         return _deny("not_on_team")
     if member.organisation_id != actor.organisation_id:
         return _deny("moved_organisation")
     if actor.organisation.kind == OrganisationKind.SOCIAL_SERVICES:
-        return Decision(True, "social_services_on_team", SOCIAL_SERVICES)
+        everything = frozenset(Information.values)
+        return _granted(actor, case, "social_services_on_team", SOCIAL_SERVICES, everything)
     consent = consent_state(case.person, at=at)
     if not consent.active:
         return _deny("no_active_consent")
     if actor.organisation_id not in consent.organisation_ids:
         return _deny("organisation_not_in_consent")
     sections = SECTIONS_BY_KIND.get(actor.organisation.kind, DEFAULT_SECTIONS)
-    return Decision(True, "team_with_consent", _by_information(sections, consent.information))
+    sections = _by_information(sections, consent.information)
+    return _granted(actor, case, "team_with_consent", sections, consent.information)
+
+
+def _granted(actor, case: Case, rule: str, sections, information) -> Decision:
+    return Decision(
+        True,
+        rule,
+        sections,
+        can_change=rule == "coordinator" and case.status == CaseStatus.OPEN,
+        writes=case_writes(actor, case, rule, sections, information),
+    )
+
+
+def case_writes(actor, case: Case, rule: str, sections, information) -> frozenset[str]:
+    """What a user who may read ``case`` may write in it (branches b-g of the rule above;
+    branch a is the read rule). Each branch has its own test in tests/cases/test_access.py."""
+    if rule == "coordinator" and case.status == CaseStatus.OPEN:
+        return COORDINATOR_WRITES
+    if rule == "coordinator":
+        return frozenset({REOPEN})
+    if case.status != CaseStatus.OPEN:
+        return frozenset()
+    writes: set[str] = set()
+    if "plan" in sections:
+        writes.add(PLAN_ITEM)
+    measure, needs = FOLLOW_UP_MEASURE.get(actor.organisation.kind, (None, None))
+    if "follow_ups" in sections and measure and (needs is None or needs in information):
+        writes |= {FOLLOW_UP, f"follow_up.{measure}", "follow_up.outcome"}
+    if "police_notes" in sections and actor.organisation.kind == OrganisationKind.POLICE:
+        writes.add(POLICE_NOTES)
+    return frozenset(writes)
 
 
 @dataclass(frozen=True)
@@ -211,9 +277,20 @@ class CaseAccess:
     sections: frozenset[str]
     can_change: bool
     rule: str
+    writes: frozenset[str] = frozenset()
+    user_id: int | None = None
 
     def sees(self, section: str) -> bool:
         return section in self.sections
+
+    def may(self, write: str) -> bool:
+        return write in self.writes
+
+    @classmethod
+    def of(cls, case: Case, decision: Decision, user) -> CaseAccess:
+        return cls(
+            case, decision.sections, decision.can_change, decision.rule, decision.writes, user.pk
+        )
 
 
 def _as_uuid(value) -> uuid.UUID | None:
@@ -246,8 +323,9 @@ def log_access(
     municipality_code: str = "",
     ip_address: str | None = None,
     action: str = AuditAction.READ,
+    extra: dict | None = None,
 ) -> None:
-    details = {"outcome": outcome, "rule": rule}
+    details = {"outcome": outcome, "rule": rule, **(extra or {})}
     if person_id is not None:
         details["person"] = str(person_id)
     audit_record(
@@ -263,15 +341,22 @@ def log_access(
     )
 
 
+def _allows(decision: Decision, change: bool | str) -> bool:
+    if change is True:
+        return decision.can_change
+    return not change or change in decision.writes
+
+
 def access_case_by_id(
-    actor, case_id, purpose: str, *, change: bool = False, ip_address: str | None = None
+    actor, case_id, purpose: str, *, change: bool | str = False, ip_address: str | None = None
 ) -> CaseAccess:
-    """The case if ``actor`` may see it (and change it, with ``change``); Http404 if not,
-    whether it is missing or forbidden; PermissionDenied for a change by a reader."""
+    """The case if ``actor`` may see it (and, with ``change``, make the coordinator's
+    changes, ``True``, or one named write such as :data:`PLAN_ITEM`); Http404 if not,
+    whether it is missing or forbidden; PermissionDenied for a change a reader may not make."""
     public_id = _as_uuid(case_id)
     case = _case_queryset().filter(public_id=public_id).first() if public_id else None
     decision = case_access_decision(actor, case)
-    forbidden_change = decision.visible and change and not decision.can_change
+    forbidden_change = decision.visible and not _allows(decision, change)
     outcome = "granted" if decision.visible else "not_found"
     if forbidden_change:
         outcome = "change_refused"
@@ -290,7 +375,7 @@ def access_case_by_id(
         raise Http404
     if forbidden_change:
         raise PermissionDenied
-    return CaseAccess(case, decision.sections, decision.can_change, decision.rule)
+    return CaseAccess.of(case, decision, actor)
 
 
 def is_coordinator_in(actor, municipality_id: int) -> bool:

@@ -83,15 +83,18 @@ class PlanItemOut(serializers.Serializer):
     responsible = serializers.CharField()
     due_on = serializers.DateField()
     status = serializers.CharField()
+    note = serializers.CharField()
 
 
 class FollowUpOut(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     followed_up_on = serializers.DateField()
     school_attendance = serializers.IntegerField(allow_null=True)
-    new_suspicions = serializers.BooleanField()
-    leisure_activity = serializers.BooleanField()
+    # null: not reported in this entry (a team member reports their own measure only).
+    new_suspicions = serializers.BooleanField(allow_null=True)
+    leisure_activity = serializers.BooleanField(allow_null=True)
     outcome = serializers.CharField()
+    recorded_by = serializers.CharField(source="organisation.name", allow_null=True, default=None)
 
 
 class CaseOut(serializers.Serializer):

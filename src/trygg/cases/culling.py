@@ -103,6 +103,7 @@ def cull(*, actor=None, now: datetime | None = None) -> CullPlan:
             protective_factors=[],
             police_notes="",
             closure_reason="-",
+            reopen_reason="",
             culled_at=now,
         )
         _log(

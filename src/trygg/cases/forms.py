@@ -43,7 +43,7 @@ class PersonFindForm(forms.Form):
     )
 
 
-class PersonCreateForm(PersonFindForm):
+class PersonEditForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     school = forms.CharField(label=_("School"), max_length=200, required=False)
@@ -53,6 +53,10 @@ class PersonCreateForm(PersonFindForm):
         super().__init__(*args, **kwargs)
         if areas is not None:
             self.fields["area"].queryset = areas
+
+
+class PersonCreateForm(PersonFindForm, PersonEditForm):
+    field_order = ["pin", "first_name", "last_name", "school", "area"]
 
 
 class GuardianForm(forms.Form):
@@ -155,7 +159,8 @@ class PlanItemForm(forms.Form):
 
 class PlanStatusForm(forms.Form):
     item = forms.UUIDField()
-    status = forms.ChoiceField(choices=PlanStatus.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=PlanStatus.choices)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
 class FollowUpForm(forms.Form):
@@ -170,6 +175,15 @@ class FollowUpForm(forms.Form):
     outcome = forms.CharField(
         label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+    def __init__(self, *args, writes=None, **kwargs):
+        """``writes``: what the user may report (``CaseAccess.writes``); the other
+        measures are left out of the form."""
+        super().__init__(*args, **kwargs)
+        if writes is not None:
+            for name in ("school_attendance", "new_suspicions", "leisure_activity", "outcome"):
+                if f"follow_up.{name}" not in writes:
+                    del self.fields[name]
 
 
 class PoliceNotesForm(forms.Form):

@@ -254,6 +254,10 @@ class Case(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(_("reason for closure"), max_length=500, blank=True)
+    # The latest reopening; the audit log has every one (without the free text, which goes
+    # with the case when it is culled).
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
+    reopen_reason = models.CharField(_("reason for reopening"), max_length=500, blank=True)
     last_entry_at = models.DateTimeField(_("last entry"))
     culled_at = models.DateTimeField(null=True, blank=True)
 
@@ -345,6 +349,7 @@ class PlanItem(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.PLANNED
     )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -363,9 +368,22 @@ class FollowUp(models.Model):
     school_attendance = models.PositiveSmallIntegerField(
         _("school attendance (%)"), null=True, blank=True
     )
-    new_suspicions = models.BooleanField(_("new suspicions of crime"), default=False)
-    leisure_activity = models.BooleanField(_("takes part in a leisure activity"), default=False)
+    # None: not reported in this entry (a team member reports only their own measure).
+    new_suspicions = models.BooleanField(
+        _("new suspicions of crime"), null=True, blank=True, default=False
+    )
+    leisure_activity = models.BooleanField(
+        _("takes part in a leisure activity"), null=True, blank=True, default=False
+    )
     outcome = models.TextField(_("outcome"), max_length=4000, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

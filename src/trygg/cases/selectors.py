@@ -55,7 +55,7 @@ def cases_for_user(user, *, purpose: str = Purpose.CASE_LIST, ip_address=None) -
         decision = case_access_decision(user, case)
         if not decision.visible:
             continue
-        visible.append(CaseAccess(case, decision.sections, decision.can_change, decision.rule))
+        visible.append(CaseAccess.of(case, decision, user))
         log_access(
             user,
             object_type="cases.case",

@@ -18,7 +18,17 @@ from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 
 from . import pin as pins
-from .access import CaseAccess, Purpose, age_on, is_coordinator_in, log_access
+from .access import (
+    FOLLOW_UP,
+    PLAN_ITEM,
+    POLICE_NOTES,
+    REOPEN,
+    CaseAccess,
+    Purpose,
+    age_on,
+    is_coordinator_in,
+    log_access,
+)
 from .checklists import PROTECTIVE_FACTORS, RISK_FACTORS
 from .models import (
     Case,
@@ -41,7 +51,9 @@ from .models import (
 from .selectors import age_band, team_candidates
 
 
-def _log_change(actor, *, action, object_type, object_id, person, purpose, municipality, ip=None):
+def _log_change(
+    actor, *, action, object_type, object_id, person, purpose, municipality, ip=None, **extra
+):
     log_access(
         actor,
         object_type=object_type,
@@ -53,6 +65,47 @@ def _log_change(actor, *, action, object_type, object_id, person, purpose, munic
         municipality_code=municipality.code,
         ip_address=ip,
         action=action,
+        extra=extra or None,
+    )
+
+
+def _log_concern(actor, concern: Concern, action, ip) -> None:
+    _log_change(
+        actor,
+        action=action,
+        object_type="cases.concern",
+        object_id=concern.public_id,
+        person=None,
+        purpose=Purpose.CONCERN,
+        municipality=concern.municipality,
+        ip=ip,
+    )
+
+
+def _log_person(actor, person: Person, action, ip, **extra) -> None:
+    _log_change(
+        actor,
+        action=action,
+        object_type="cases.person",
+        object_id=person.public_id,
+        person=person,
+        purpose=Purpose.PERSON,
+        municipality=person.municipality,
+        ip=ip,
+        **extra,
+    )
+
+
+def _log_consent(actor, consent: Consent, action, ip) -> None:
+    _log_change(
+        actor,
+        action=action,
+        object_type="cases.consent",
+        object_id=consent.public_id,
+        person=consent.person,
+        purpose=Purpose.CONSENT,
+        municipality=consent.person.municipality,
+        ip=ip,
     )
 
 
@@ -63,6 +116,13 @@ def _require_coordinator(actor, municipality_id: int) -> None:
 
 def _require_change(access: CaseAccess, actor) -> Case:
     if not access.can_change or access.case.coordinator_id != actor.pk:
+        raise PermissionDenied
+    return access.case
+
+
+def _require_write(access: CaseAccess, actor, write: str) -> Case:
+    """The choke point granted ``access`` to this actor, and it allows this write."""
+    if access.user_id != actor.pk or not access.may(write):
         raise PermissionDenied
     return access.case
 
@@ -108,16 +168,7 @@ def concern_submit(
         description=description.strip(),
         contact=contact.strip(),
     )
-    _log_change(
-        actor,
-        action=AuditAction.CREATE,
-        object_type="cases.concern",
-        object_id=concern.public_id,
-        person=None,
-        purpose=Purpose.CONCERN,
-        municipality=municipality,
-        ip=ip_address,
-    )
+    _log_concern(actor, concern, AuditAction.CREATE, ip_address)
     return concern
 
 
@@ -132,16 +183,7 @@ def concern_close(*, actor, concern: Concern, reason: str, ip_address=None) -> C
     concern.closed_reason = reason.strip()[:500]
     concern.handled_at = timezone.now()
     concern.save(update_fields=["status", "closed_reason", "handled_at"])
-    _log_change(
-        actor,
-        action=AuditAction.UPDATE,
-        object_type="cases.concern",
-        object_id=concern.public_id,
-        person=None,
-        purpose=Purpose.CONCERN,
-        municipality=concern.municipality,
-        ip=ip_address,
-    )
+    _log_concern(actor, concern, AuditAction.UPDATE, ip_address)
     return concern
 
 
@@ -227,21 +269,24 @@ def person_find_or_create(
         school=school,
         area=area,
     )
-    _log_change(
-        actor,
-        action=AuditAction.CREATE if created else AuditAction.READ,
-        object_type="cases.person",
-        object_id=person.public_id,
-        person=person,
-        purpose=Purpose.PERSON,
-        municipality=municipality,
-        ip=ip_address,
-    )
+    _log_person(actor, person, AuditAction.CREATE if created else AuditAction.READ, ip_address)
     return person, created
 
 
 def person_pin(person: Person) -> str:
     return pins.decrypt(person.pin_encrypted) if person.pin_encrypted else ""
+
+
+def _guardian_values(name, phone, email, address, has_custody) -> dict:
+    if not name.strip():
+        raise ValidationError({"name": _("Write the guardian's name.")})
+    return {
+        "name": name.strip(),
+        "phone": phone.strip(),
+        "email": email.strip(),
+        "address": address.strip(),
+        "has_custody": has_custody,
+    }
 
 
 @transaction.atomic
@@ -257,26 +302,79 @@ def guardian_add(
     ip_address=None,
 ) -> Guardian:
     _require_coordinator(actor, person.municipality_id)
-    if not name.strip():
-        raise ValidationError(_("Write the guardian's name."))
-    guardian = Guardian.objects.create(
-        person=person,
-        name=name.strip(),
-        phone=phone.strip(),
-        email=email.strip(),
-        address=address.strip(),
-        has_custody=has_custody,
-    )
-    _log_change(
-        actor,
-        action=AuditAction.CREATE,
-        object_type="cases.person",
-        object_id=person.public_id,
-        person=person,
-        purpose=Purpose.PERSON,
-        municipality=person.municipality,
-        ip=ip_address,
-    )
+    values = _guardian_values(name, phone, email, address, has_custody)
+    guardian = Guardian.objects.create(person=person, **values)
+    _log_person(actor, person, AuditAction.CREATE, ip_address, guardian=str(guardian.public_id))
+    return guardian
+
+
+def _changed(obj, values: dict) -> list[str]:
+    """Set ``values`` on ``obj``; the names of the fields that changed. The log gets the
+    names only: it outlives the record, which culling removes."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    return changed
+
+
+@transaction.atomic
+def person_update(
+    *,
+    actor,
+    person: Person,
+    first_name: str,
+    last_name: str,
+    school: str = "",
+    area: Area | None = None,
+    ip_address=None,
+) -> Person:
+    """Name, school and area; the personal identity number and birth date are the
+    identity of the record and do not change (register the right number instead)."""
+    _require_coordinator(actor, person.municipality_id)
+    if not (first_name.strip() and last_name.strip()):
+        raise ValidationError(_("Write the person's first and last name."))
+    if area is not None and area.municipality_id != person.municipality_id:
+        raise ValidationError({"area": _("The area is in another municipality.")})
+    values = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "school": school.strip(),
+        "area": area,
+    }
+    changed = _changed(person, values)
+    if changed:
+        person.save(update_fields=changed)
+        _log_person(actor, person, AuditAction.UPDATE, ip_address, fields=changed)
+    return person
+
+
+@transaction.atomic
+def guardian_update(
+    *,
+    actor,
+    guardian: Guardian,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    has_custody: bool = True,
+    ip_address=None,
+) -> Guardian:
+    """Contact details and custody. Custody decides whose consent counts, so a change
+    takes effect on the next read of any of the person's cases."""
+    person = guardian.person
+    _require_coordinator(actor, person.municipality_id)
+    changed = _changed(guardian, _guardian_values(name, phone, email, address, has_custody))
+    if changed:
+        guardian.save(update_fields=changed)
+        _log_person(
+            actor,
+            person,
+            AuditAction.UPDATE,
+            ip_address,
+            guardian=str(guardian.public_id),
+            fields=changed,
+        )
     return guardian
 
 
@@ -335,16 +433,7 @@ def consent_record(
         recorded_by=actor,
     )
     consent.parties.set(parties)
-    _log_change(
-        actor,
-        action=AuditAction.CREATE,
-        object_type="cases.consent",
-        object_id=consent.public_id,
-        person=person,
-        purpose=Purpose.CONSENT,
-        municipality=person.municipality,
-        ip=ip_address,
-    )
+    _log_consent(actor, consent, AuditAction.CREATE, ip_address)
     return consent
 
 
@@ -355,16 +444,7 @@ def consent_mark_received(*, actor, consent: Consent, ip_address=None) -> Consen
     if consent.received_at is None and consent.withdrawn_at is None:
         consent.received_at = timezone.now()
         consent.save(update_fields=["received_at"])
-        _log_change(
-            actor,
-            action=AuditAction.UPDATE,
-            object_type="cases.consent",
-            object_id=consent.public_id,
-            person=person,
-            purpose=Purpose.CONSENT,
-            municipality=person.municipality,
-            ip=ip_address,
-        )
+        _log_consent(actor, consent, AuditAction.UPDATE, ip_address)
     return consent
 
 
@@ -377,16 +457,7 @@ def consent_withdraw(*, actor, consent: Consent, ip_address=None) -> Consent:
     if consent.withdrawn_at is None:
         consent.withdrawn_at = timezone.now()
         consent.save(update_fields=["withdrawn_at"])
-        _log_change(
-            actor,
-            action=AuditAction.UPDATE,
-            object_type="cases.consent",
-            object_id=consent.public_id,
-            person=person,
-            purpose=Purpose.CONSENT,
-            municipality=person.municipality,
-            ip=ip_address,
-        )
+        _log_consent(actor, consent, AuditAction.UPDATE, ip_address)
     return consent
 
 
@@ -445,21 +516,11 @@ def case_open(
         concern.case = case
         concern.handled_at = now
         concern.save(update_fields=["status", "case", "handled_at"])
-    _log_change(
-        actor,
-        action=AuditAction.CREATE,
-        object_type="cases.case",
-        object_id=case.public_id,
-        person=person,
-        purpose=Purpose.CASE_WORK,
-        municipality=case.municipality,
-        ip=ip_address,
-    )
+    _log_case(actor, case, AuditAction.CREATE, ip_address)
     return case
 
 
-def _case_change(actor, case: Case, ip_address, action=AuditAction.UPDATE) -> None:
-    _touch(case)
+def _log_case(actor, case: Case, action, ip, **extra) -> None:
     _log_change(
         actor,
         action=action,
@@ -468,8 +529,14 @@ def _case_change(actor, case: Case, ip_address, action=AuditAction.UPDATE) -> No
         person=case.person,
         purpose=Purpose.CASE_WORK,
         municipality=case.municipality,
-        ip=ip_address,
+        ip=ip,
+        **extra,
     )
+
+
+def _case_change(actor, case: Case, ip_address, action=AuditAction.UPDATE, **extra) -> None:
+    _touch(case)
+    _log_case(actor, case, action, ip_address, **extra)
 
 
 @transaction.atomic
@@ -541,19 +608,31 @@ def plan_item_add(
     return item
 
 
+def plan_item_editable(access: CaseAccess, actor, item: PlanItem) -> bool:
+    """The coordinator updates every plan item, a team member those of their organisation."""
+    return access.may(PLAN_ITEM) and (
+        access.rule == "coordinator" or item.organisation_id == actor.organisation_id
+    )
+
+
 @transaction.atomic
 def plan_item_set_status(
-    *, actor, access: CaseAccess, item_id, status: str, ip_address=None
+    *, actor, access: CaseAccess, item_id, status: str, note: str | None = None, ip_address=None
 ) -> PlanItem:
-    case = _require_change(access, actor)
+    """Status and note of a plan item; ``note=None`` leaves the note as it is."""
+    case = _require_write(access, actor, PLAN_ITEM)
     if status not in PlanStatus.values:
         raise ValidationError(_("Unknown status."))
     item = case.plan_items.filter(public_id=item_id).first()
     if item is None:
         raise ValidationError(_("No such plan item."))
+    if not plan_item_editable(access, actor, item):
+        raise PermissionDenied
     item.status = status
-    item.save(update_fields=["status"])
-    _case_change(actor, case, ip_address)
+    if note is not None:
+        item.note = note.strip()[:2000]
+    item.save(update_fields=["status", "note"])
+    _case_change(actor, case, ip_address, plan_item=str(item.public_id))
     return item
 
 
@@ -569,16 +648,26 @@ def follow_up_add(
     outcome: str = "",
     ip_address=None,
 ) -> FollowUp:
-    case = _require_change(access, actor)
+    """A follow-up entry. A team member reports only their organisation's own measure (and
+    an outcome); the measures they may not report stay empty, not "no"."""
+    case = _require_write(access, actor, FOLLOW_UP)
     if school_attendance is not None and not 0 <= school_attendance <= 100:
         raise ValidationError({"school_attendance": _("Give attendance as 0–100 per cent.")})
+    given = {
+        "school_attendance": school_attendance,
+        "new_suspicions": new_suspicions,
+        "leisure_activity": leisure_activity,
+        "outcome": outcome.strip(),
+    }
+    values = {f: v if access.may(f"follow_up.{f}") else None for f, v in given.items()}
+    values["outcome"] = values["outcome"] or ""
+    if access.rule != "coordinator" and all(v in (None, "") for v in values.values()):
+        raise ValidationError(_("Write what the follow-up found."))
     follow_up = FollowUp.objects.create(
         case=case,
         followed_up_on=followed_up_on,
-        school_attendance=school_attendance,
-        new_suspicions=new_suspicions,
-        leisure_activity=leisure_activity,
-        outcome=outcome.strip(),
+        organisation=actor.organisation,
+        **values,
     )
     _case_change(actor, case, ip_address)
     return follow_up
@@ -586,7 +675,7 @@ def follow_up_add(
 
 @transaction.atomic
 def police_notes_set(*, actor, access: CaseAccess, text: str, ip_address=None) -> Case:
-    case = _require_change(access, actor)
+    case = _require_write(access, actor, POLICE_NOTES)
     case.police_notes = text.strip()
     case.save(update_fields=["police_notes"])
     _case_change(actor, case, ip_address)
@@ -602,7 +691,30 @@ def case_close(*, actor, access: CaseAccess, reason: str, ip_address=None) -> Ca
     case.closed_at = timezone.now()
     case.closure_reason = reason.strip()[:500]
     case.save(update_fields=["status", "closed_at", "closure_reason"])
-    _case_change(actor, case, ip_address)
+    _case_change(actor, case, ip_address, closed=True)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor, access: CaseAccess, reason: str, ip_address=None) -> Case:
+    """The coordinator reopens a closed case, giving a reason (kept on the case, culled
+    with it); the audit log records the reopening and when the case had been closed. A
+    culled case is gone for good: the choke point answers "not found" and this refuses too."""
+    case = _require_write(access, actor, REOPEN)
+    if case.status != CaseStatus.CLOSED:
+        raise ValidationError(_("Only a closed case can be reopened."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for reopening the case.")})
+    closed_at = case.closed_at.isoformat()
+    case.status = CaseStatus.OPEN
+    case.closed_at = None
+    case.closure_reason = ""
+    case.reopened_at = timezone.now()
+    case.reopen_reason = reason.strip()[:500]
+    case.save(
+        update_fields=["status", "closed_at", "closure_reason", "reopened_at", "reopen_reason"]
+    )
+    _case_change(actor, case, ip_address, reopened=True, closed_at=closed_at)
     return case
 
 

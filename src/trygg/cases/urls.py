@@ -12,6 +12,12 @@ urlpatterns = [
     path("people/", views.person_find, name="person-find"),
     path("people/<uuid:person_id>/", views.person_detail, name="person"),
     path("people/<uuid:person_id>/guardians/", views.guardian_add, name="guardian-add"),
+    path("people/<uuid:person_id>/edit/", views.person_edit, name="person-edit"),
+    path(
+        "people/<uuid:person_id>/guardians/<uuid:guardian_id>/",
+        views.guardian_edit,
+        name="guardian-edit",
+    ),
     path("people/<uuid:person_id>/consents/new/", views.consent_new, name="consent-new"),
     path("people/<uuid:person_id>/log/", views.person_log, name="person-log"),
     path("people/<uuid:person_id>/cases/new/", views.case_new, name="case-new"),
@@ -33,4 +39,5 @@ urlpatterns = [
     path("<uuid:case_id>/follow-ups/", views.follow_up_add, name="follow-up-add"),
     path("<uuid:case_id>/police-notes/", views.police_notes, name="police-notes"),
     path("<uuid:case_id>/close/", views.case_close, name="close"),
+    path("<uuid:case_id>/reopen/", views.case_reopen, name="reopen"),
 ]

@@ -26,6 +26,10 @@ from trygg.audit.selectors import audit_sample
 
 from . import services
 from .access import (
+    FOLLOW_UP,
+    PLAN_ITEM,
+    POLICE_NOTES,
+    REOPEN,
     Purpose,
     access_case_by_id,
     access_concern_by_id,
@@ -45,12 +49,13 @@ from .forms import (
     MeetingForm,
     MemberForm,
     PersonCreateForm,
+    PersonEditForm,
     PersonFindForm,
     PlanItemForm,
     PlanStatusForm,
     PoliceNotesForm,
 )
-from .models import ConcernStatus, Information
+from .models import CaseStatus, ConcernStatus, Information
 from .pin import masked
 from .selectors import (
     case_statistics,
@@ -91,6 +96,25 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _submit(request, form, apply, then) -> HttpResponse | None:
+    """The one shape of every form view: on POST, validate ``form``, hand its data to
+    ``apply`` (a service call) and answer with ``then(result)``; None, with the service's
+    objections on the form, when there is nothing to do or either says no."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = apply(form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return None
+    return then(result)
+
+
+def _form_page(request, template: str, context: dict) -> HttpResponse:
+    """A page with ``context["form"]``: 400 when the form has errors."""
+    return render(request, template, context, status=400 if context["form"].errors else 200)
+
+
 def _require_coordinator(request) -> None:
     _coordinator_municipality(request)
 
@@ -124,16 +148,12 @@ def index(request):
 @login_required
 def concern_new(request):
     form = ConcernForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.concern_submit(actor=request.user, ip_address=ip(request), **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            return redirect("cases:concern-received")
-    return render(
-        request, "cases/concern_form.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return _submit(
+        request,
+        form,
+        lambda d: services.concern_submit(actor=request.user, ip_address=ip(request), **d),
+        lambda _concern: redirect("cases:concern-received"),
+    ) or _form_page(request, "cases/concern_form.html", {"form": form})
 
 
 @allow("GET")
@@ -162,25 +182,19 @@ def concern_detail(request, concern_id):
         request.user, concern_id, Purpose.CONCERN, ip_address=ip(request)
     )
     form = CloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.concern_close(
-                actor=request.user,
-                concern=concern,
-                reason=form.cleaned_data["reason"],
-                ip_address=ip(request),
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("The concern is closed."))
-            return redirect("cases:concerns")
-    return render(
+
+    def closed(_concern):
+        messages.success(request, _("The concern is closed."))
+        return redirect("cases:concerns")
+
+    return _submit(
         request,
-        "cases/concern_detail.html",
-        {"concern": concern, "form": form},
-        status=400 if form.errors else 200,
-    )
+        form,
+        lambda d: services.concern_close(
+            actor=request.user, concern=concern, reason=d["reason"], ip_address=ip(request)
+        ),
+        closed,
+    ) or _form_page(request, "cases/concern_detail.html", {"concern": concern, "form": form})
 
 
 # --- people and consent -----------------------------------------------------------------
@@ -278,25 +292,80 @@ def person_detail(request, person_id):
     return render(request, "cases/person_detail.html", _person_context(request, person))
 
 
+def _to_person(person):
+    return redirect("cases:person", person_id=person.public_id)
+
+
 @allow("POST")
 @login_required
 def guardian_add(request, person_id):
     person = access_person_by_id(request.user, person_id, Purpose.PERSON, ip_address=ip(request))
     form = GuardianForm(request.POST)
-    if form.is_valid():
-        try:
-            services.guardian_add(
-                actor=request.user, person=person, ip_address=ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            return redirect("cases:person", person_id=person.public_id)
-    return render(
+    return _submit(
+        request,
+        form,
+        lambda d: services.guardian_add(
+            actor=request.user, person=person, ip_address=ip(request), **d
+        ),
+        lambda _guardian: _to_person(person),
+    ) or render(
         request,
         "cases/person_detail.html",
         _person_context(request, person, guardian_form=form),
         status=400,
+    )
+
+
+@allow("GET", "POST")
+@login_required
+def person_edit(request, person_id):
+    person = access_person_by_id(request.user, person_id, Purpose.PERSON, ip_address=ip(request))
+    form = PersonEditForm(
+        request.POST or None,
+        areas=areas_for_user(request.user, municipality=person.municipality),
+        initial={
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "school": person.school,
+            "area": person.area_id,
+        },
+    )
+    return _submit(
+        request,
+        form,
+        lambda d: services.person_update(
+            actor=request.user, person=person, ip_address=ip(request), **d
+        ),
+        _to_person,
+    ) or _form_page(
+        request,
+        "cases/record_form.html",
+        {"person": person, "form": form, "title": _("Edit the person")},
+    )
+
+
+@allow("GET", "POST")
+@login_required
+def guardian_edit(request, person_id, guardian_id):
+    person = access_person_by_id(request.user, person_id, Purpose.PERSON, ip_address=ip(request))
+    guardian = person.guardians.filter(public_id=guardian_id).first()
+    if guardian is None:
+        raise Http404
+    fields = ("name", "phone", "email", "address", "has_custody")
+    form = GuardianForm(
+        request.POST or None, initial={name: getattr(guardian, name) for name in fields}
+    )
+    return _submit(
+        request,
+        form,
+        lambda d: services.guardian_update(
+            actor=request.user, guardian=guardian, ip_address=ip(request), **d
+        ),
+        lambda _guardian: _to_person(person),
+    ) or _form_page(
+        request,
+        "cases/record_form.html",
+        {"person": person, "form": form, "title": _("Edit the guardian")},
     )
 
 
@@ -309,38 +378,34 @@ def _parties(person):
 def consent_new(request, person_id):
     person = access_person_by_id(request.user, person_id, Purpose.CONSENT, ip_address=ip(request))
     form = ConsentForm(request.POST or None, person=person, organisations=_parties(person))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def record(data):
         given_by, guardian = form.giver_and_guardian()
-        try:
-            consent = services.consent_record(
-                actor=request.user,
-                person=person,
-                given_by=given_by,
-                guardian=guardian,
-                parties=list(data["parties"]),
-                information=data["information"],
-                purpose=data["purpose"],
-                valid_from=data["valid_from"],
-                valid_to=data["valid_to"],
-                received=data["received"],
-                ip_address=ip(request),
+        return services.consent_record(
+            actor=request.user,
+            person=person,
+            given_by=given_by,
+            guardian=guardian,
+            parties=list(data["parties"]),
+            information=data["information"],
+            purpose=data["purpose"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            received=data["received"],
+            ip_address=ip(request),
+        )
+
+    def recorded(consent):
+        messages.success(request, _("The consent is recorded."))
+        if consent.received_at is None:
+            messages.info(
+                request,
+                _("Print the form, have it signed, and record when the signed form is back."),
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("The consent is recorded."))
-            if consent.received_at is None:
-                messages.info(
-                    request,
-                    _("Print the form, have it signed, and record when the signed form is back."),
-                )
-            return redirect("cases:person", person_id=person.public_id)
-    return render(
-        request,
-        "cases/consent_form.html",
-        {"person": person, "form": form},
-        status=400 if form.errors else 200,
+        return _to_person(person)
+
+    return _submit(request, form, record, recorded) or _form_page(
+        request, "cases/consent_form.html", {"person": person, "form": form}
     )
 
 
@@ -452,26 +517,25 @@ def case_new(request, person_id):
             request.user, concern_id, Purpose.CONCERN, ip_address=ip(request)
         )
     form = CaseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.case_open(
-                actor=request.user,
-                person=person,
-                concern=concern,
-                ip_address=ip(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("The case is opened. Add the team."))
-            return redirect("cases:case", case_id=case.public_id)
-    return render(
+
+    def opened(case):
+        messages.success(request, _("The case is opened. Add the team."))
+        return _to_case(case)
+
+    return _submit(
         request,
-        "cases/case_form.html",
-        {"person": person, "form": form, "concern": concern},
-        status=400 if form.errors else 200,
+        form,
+        lambda d: services.case_open(
+            actor=request.user, person=person, concern=concern, ip_address=ip(request), **d
+        ),
+        opened,
+    ) or _form_page(
+        request, "cases/case_form.html", {"person": person, "form": form, "concern": concern}
     )
+
+
+def _to_case(case):
+    return redirect("cases:case", case_id=case.public_id)
 
 
 def _case_context(request, access, **forms):
@@ -486,26 +550,37 @@ def _case_context(request, access, **forms):
         "members": case.members.all(),
         "meetings": case.meetings.all() if access.sees("meetings") else [],
         "plan_items": case.plan_items.select_related("organisation") if access.sees("plan") else [],
-        "follow_ups": case.follow_ups.all() if access.sees("follow_ups") else [],
+        "follow_ups": (
+            case.follow_ups.select_related("organisation") if access.sees("follow_ups") else []
+        ),
         "state": consent_state(case.person) if access.sees("consents") else None,
+        "plan_statuses": PlanStatusForm.base_fields["status"].choices,
+    }
+    context["plan_editable"] = {
+        item.pk
+        for item in context["plan_items"]
+        if services.plan_item_editable(access, request.user, item)
     }
     if access.sees("person"):
         context["pin_masked"] = masked(services.person_pin(case.person))
-    if access.can_change:
-        organisations = Organisation.objects.filter(municipalities=case.municipality_id).order_by(
-            "name"
+    # The forms of what this user may write (the choke point decided; see access.py).
+    if access.may(FOLLOW_UP):
+        context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm(
+            initial={"followed_up_on": timezone.localdate()}, writes=access.writes
         )
+    if access.may(POLICE_NOTES):
+        context["police_form"] = forms.get("police_form") or PoliceNotesForm(
+            initial={"text": case.police_notes}
+        )
+    if access.may(REOPEN) and case.status == CaseStatus.CLOSED:
+        context["reopen_form"] = forms.get("reopen_form") or CloseForm()
+    if access.can_change:
         context |= {
             "member_form": forms.get("member_form") or MemberForm(candidates=team_candidates(case)),
             "meeting_form": forms.get("meeting_form")
             or MeetingForm(initial={"held_on": timezone.localdate()}),
-            "plan_form": forms.get("plan_form") or PlanItemForm(organisations=organisations),
-            "follow_up_form": forms.get("follow_up_form")
-            or FollowUpForm(initial={"followed_up_on": timezone.localdate()}),
-            "police_form": forms.get("police_form")
-            or PoliceNotesForm(initial={"text": case.police_notes}),
+            "plan_form": forms.get("plan_form") or PlanItemForm(organisations=_organisations(case)),
             "close_form": forms.get("close_form") or CloseForm(),
-            "plan_statuses": PlanStatusForm.base_fields["status"].choices,
         }
     return context
 
@@ -517,35 +592,96 @@ def case_detail(request, case_id):
     return render(request, "cases/case_detail.html", _case_context(request, access))
 
 
-def _case_change(request, case_id, form_name, make_form, apply):
-    """A change to a case: the choke point with ``change=True``, the form, the service."""
-    access = access_case_by_id(
-        request.user, case_id, Purpose.CASE_WORK, change=True, ip_address=ip(request)
-    )
-    form = make_form(access)
-    if form.is_valid():
-        try:
-            apply(access, form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            return redirect("cases:case", case_id=access.case.public_id)
-    context = _case_context(request, access, **{form_name: form})
-    return render(request, "cases/case_detail.html", context, status=400)
+def case_change_view(form_name: str, make_form, apply, *, change: bool | str = True):
+    """A POST view that changes a case: the choke point with ``change`` (``True`` for the
+    coordinator's own changes, or the name of a write a team member may have), then the
+    form, then the service, which checks the granted access again. On an error the case
+    page comes back with the form and its errors (400)."""
+
+    @allow("POST")
+    @login_required
+    def view(request, case_id):
+        access = access_case_by_id(
+            request.user, case_id, Purpose.CASE_WORK, change=change, ip_address=ip(request)
+        )
+        form = make_form(request, access)
+        return _submit(
+            request,
+            form,
+            lambda data: apply(request, access, data),
+            lambda _result: _to_case(access.case),
+        ) or render(
+            request,
+            "cases/case_detail.html",
+            _case_context(request, access, **{form_name: form}),
+            status=400,
+        )
+
+    return view
 
 
-@allow("POST")
-@login_required
-def member_add(request, case_id):
-    return _case_change(
-        request,
-        case_id,
-        "member_form",
-        lambda a: MemberForm(request.POST, candidates=team_candidates(a.case)),
-        lambda a, d: services.member_add(
-            actor=request.user, access=a, user=d["user"], ip_address=ip(request)
-        ),
-    )
+def _organisations(case):
+    return Organisation.objects.filter(municipalities=case.municipality_id).order_by("name")
+
+
+member_add = case_change_view(
+    "member_form",
+    lambda r, a: MemberForm(r.POST, candidates=team_candidates(a.case)),
+    lambda r, a, d: services.member_add(actor=r.user, access=a, user=d["user"], ip_address=ip(r)),
+)
+meeting_add = case_change_view(
+    "meeting_form",
+    lambda r, a: MeetingForm(r.POST),
+    lambda r, a, d: services.meeting_add(actor=r.user, access=a, ip_address=ip(r), **d),
+)
+plan_add = case_change_view(
+    "plan_form",
+    lambda r, a: PlanItemForm(r.POST, organisations=_organisations(a.case)),
+    lambda r, a, d: services.plan_item_add(actor=r.user, access=a, ip_address=ip(r), **d),
+)
+plan_status = case_change_view(
+    "plan_status_form",
+    lambda r, a: PlanStatusForm(r.POST),
+    lambda r, a, d: services.plan_item_set_status(
+        actor=r.user,
+        access=a,
+        item_id=d["item"],
+        status=d["status"],
+        # A form without the note field leaves the note alone.
+        note=d["note"] if "note" in r.POST else None,
+        ip_address=ip(r),
+    ),
+    change=PLAN_ITEM,
+)
+follow_up_add = case_change_view(
+    "follow_up_form",
+    lambda r, a: FollowUpForm(r.POST, writes=a.writes),
+    lambda r, a, d: services.follow_up_add(actor=r.user, access=a, ip_address=ip(r), **d),
+    change=FOLLOW_UP,
+)
+police_notes = case_change_view(
+    "police_form",
+    lambda r, a: PoliceNotesForm(r.POST),
+    lambda r, a, d: services.police_notes_set(
+        actor=r.user, access=a, text=d["text"], ip_address=ip(r)
+    ),
+    change=POLICE_NOTES,
+)
+case_close = case_change_view(
+    "close_form",
+    lambda r, a: CloseForm(r.POST),
+    lambda r, a, d: services.case_close(
+        actor=r.user, access=a, reason=d["reason"], ip_address=ip(r)
+    ),
+)
+case_reopen = case_change_view(
+    "reopen_form",
+    lambda r, a: CloseForm(r.POST),
+    lambda r, a, d: services.case_reopen(
+        actor=r.user, access=a, reason=d["reason"], ip_address=ip(r)
+    ),
+    change=REOPEN,
+)
 
 
 @allow("POST")
@@ -560,99 +696,7 @@ def member_remove(request, case_id, member_id):
         )
     except ValidationError:
         raise Http404 from None
-    return redirect("cases:case", case_id=access.case.public_id)
-
-
-@allow("POST")
-@login_required
-def meeting_add(request, case_id):
-    return _case_change(
-        request,
-        case_id,
-        "meeting_form",
-        lambda a: MeetingForm(request.POST),
-        lambda a, d: services.meeting_add(
-            actor=request.user, access=a, ip_address=ip(request), **d
-        ),
-    )
-
-
-def _organisations(access):
-    return Organisation.objects.filter(municipalities=access.case.municipality_id)
-
-
-@allow("POST")
-@login_required
-def plan_add(request, case_id):
-    return _case_change(
-        request,
-        case_id,
-        "plan_form",
-        lambda a: PlanItemForm(request.POST, organisations=_organisations(a)),
-        lambda a, d: services.plan_item_add(
-            actor=request.user, access=a, ip_address=ip(request), **d
-        ),
-    )
-
-
-@allow("POST")
-@login_required
-def plan_status(request, case_id):
-    return _case_change(
-        request,
-        case_id,
-        "plan_status_form",
-        lambda a: PlanStatusForm(request.POST),
-        lambda a, d: services.plan_item_set_status(
-            actor=request.user,
-            access=a,
-            item_id=d["item"],
-            status=d["status"],
-            ip_address=ip(request),
-        ),
-    )
-
-
-@allow("POST")
-@login_required
-def follow_up_add(request, case_id):
-    return _case_change(
-        request,
-        case_id,
-        "follow_up_form",
-        lambda a: FollowUpForm(request.POST),
-        lambda a, d: services.follow_up_add(
-            actor=request.user, access=a, ip_address=ip(request), **d
-        ),
-    )
-
-
-@allow("POST")
-@login_required
-def police_notes(request, case_id):
-    return _case_change(
-        request,
-        case_id,
-        "police_form",
-        lambda a: PoliceNotesForm(request.POST),
-        lambda a, d: services.police_notes_set(
-            actor=request.user, access=a, text=d["text"], ip_address=ip(request)
-        ),
-    )
-
-
-@allow("POST")
-@login_required
-def case_close(request, case_id):
-    return _case_change(
-        request,
-        case_id,
-        "close_form",
-        lambda a: CloseForm(request.POST),
-        lambda a, d: services.case_close(
-            actor=request.user, access=a, reason=d["reason"], ip_address=ip(request)
-        ),
-    )
+    return _to_case(access.case)
 
 
 # --- statistics and the log review ------------------------------------------------------

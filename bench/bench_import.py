@@ -10,8 +10,14 @@ again (nothing may change) and removes its municipality.
 Target: the import ≤ 20 s on PostgreSQL (COPY). Uses the database of ``DATABASE_URL``
 (migrated first) and a municipality ``9998`` that it deletes afterwards.
 
+Baseline, measured in the same run so that the ratios hold on a busy machine too: the least
+any import of the file must do — parse it with Polars and COPY every row into a temporary
+table of the same columns (no checks, no indexes, no comparison). ``--profile`` prints a
+pyinstrument profile of each task (``pip install pyinstrument`` into the venv; it is not
+a dependency of the project).
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/trygg_bench \\
-        .venv/bin/python bench/bench_import.py [--rows 1000000] [--points]
+        .venv/bin/python bench/bench_import.py [--rows 1000000] [--points] [--profile]
 """
 
 from __future__ import annotations
@@ -36,10 +42,35 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def copy_baseline(path: Path) -> float:
+    """Seconds to parse the file with Polars and COPY it into a temporary table."""
+    import polars as pl
+    from django.db import connection, transaction
+
+    start = time.perf_counter()
+    frame = pl.read_csv(path, infer_schema=False)
+    with transaction.atomic(), connection.cursor() as cursor:
+        columns = ", ".join(f'"{c}" text' for c in frame.columns)
+        cursor.execute(f"CREATE TEMPORARY TABLE bench_baseline ({columns}) ON COMMIT DROP")
+        with cursor.cursor.copy("COPY bench_baseline FROM STDIN WITH (FORMAT csv)") as copy:
+            for chunk in frame.iter_slices(200_000):
+                copy.write(chunk.write_csv(include_header=False))
+    return time.perf_counter() - start
+
+
+def start_profile():
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    return profiler
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--points", action="store_true", help="lat/lon instead of area codes")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument each task")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trygg.settings.base")
     os.environ.setdefault("TRYGG_EMBEDDED_WORKER", "0")
@@ -94,6 +125,10 @@ def main() -> None:
                     out.write(f"b{i},{times[i]},{cats[i]},{codes[i]}\n")
         print(f"  {'write the file':<40} {time.perf_counter() - start:8.2f} s "
               f"({path.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
+        baseline = copy_baseline(path) if connection.vendor == "postgresql" else None
+        if baseline:
+            print(f"  {'baseline: Polars read + COPY (temp table)':<40} {baseline:8.2f} s")
+        timings: dict[str, float] = {}
 
         def through_the_queue(label: str):
             with path.open("rb") as handle:
@@ -107,11 +142,16 @@ def main() -> None:
                 )
             for mode in ("validate", "import"):
                 upload_start(upload, mode=mode)
+                profiler = start_profile() if args.profile else None
                 start = time.perf_counter()
                 assert run_pending_tasks() == 1
-                print(
-                    f"  {label + ': ' + mode + ' (task)':<40} {time.perf_counter() - start:8.2f} s"
-                )
+                seconds = time.perf_counter() - start
+                timings[f"{label}: {mode}"] = seconds
+                ratio = f"  ({seconds / baseline:.1f}× baseline)" if baseline else ""
+                print(f"  {label + ': ' + mode + ' (task)':<40} {seconds:8.2f} s{ratio}")
+                if profiler is not None:
+                    profiler.stop()
+                    print(profiler.output_text(unicode=True, color=False, show_all=False))
                 upload.refresh_from_db()
                 assert upload.status in (UploadStatus.VALID, UploadStatus.IMPORTED), upload.problems
             return upload.result

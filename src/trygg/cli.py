@@ -539,12 +539,15 @@ def gallra(simulate: bool) -> None:
     """Cull (gallra) closed cases, concerns and people whose retention period has run out.
 
     Closed cases are anonymised for statistics, the rest deleted; each removal is logged.
-    Periods come from the settings (TRYGG_RETENTION_*), see docs/sspf.md.
+    Periods come from the settings (TRYGG_RETENTION_*), see docs/sspf.md. Uploaded import
+    files never imported go after TRYGG_IMPORT_RETENTION_DAYS (30).
     """
     _setup()
     from django.core.management import call_command
 
     call_command("gallra", *(["--simulate"] if simulate else []))
+    # Uploaded import files that were never imported go too (TRYGG_IMPORT_RETENTION_DAYS).
+    call_command("imports_cleanup", *(["--simulate"] if simulate else []))
 
 
 @main.group()

@@ -209,3 +209,59 @@ def test_a_failing_task_is_recorded_and_the_worker_goes_on(world, settings):
     assert run_pending_tasks() == 1
     record = TaskRecord.objects.get()
     assert record.status == "FAILED" and "DoesNotExist" in record.errors[0]["traceback"]
+
+
+SWEDISH_CRIMES = (
+    "anmälan;brottsdatum;brottstyp;område;kommentar\n"
+    "k1;2026-03-01T22:10;violence;2281A001;bråk\n"
+    "k2;2026-03-02;theft;2281A002;\n"
+).encode("cp1252")
+
+
+def test_crime_mapping_is_applied_while_reading_and_the_check_is_reused(client, world):
+    """No rewritten copy of the file; the import stores the table the check kept."""
+    municipality, _, _ = world
+    up = upload(client, municipality, "crimes", "brott.csv", SWEDISH_CRIMES)
+    assert up.encoding == "cp1252" and up.delimiter == ";"
+    assert up.mapping == {
+        "id": "anmälan", "occurred_at": "brottsdatum", "category": "brottstyp",
+        "area_code": "område",
+    }  # fmt: skip
+    client.post(f"/imports/{up.public_id}/", mapping_post(up))
+    up.refresh_from_db()
+    assert up.status == UploadStatus.VALID, up.problems
+    assert sorted(p.name for p in up.directory.iterdir()) == [
+        "upload.csv", "validated.json", "validated.parquet",
+    ]  # fmt: skip
+    # The import reads the kept table, not the file: spoil the file to prove it.
+    up.path.write_bytes(b"garbage")
+    client.post(f"/imports/{up.public_id}/", {"action": "import"})
+    up.refresh_from_db()
+    assert up.status == UploadStatus.IMPORTED and up.result["created"] == 2
+    assert set(ReportedCrime.objects.values_list("source_id", flat=True)) == {"k1", "k2"}
+    assert not up.directory.exists()
+
+
+def test_a_kept_check_is_not_used_when_the_areas_changed(client, world):
+    municipality, _, _ = world
+    up = upload(client, municipality, "crimes", "brott.csv", SWEDISH_CRIMES)
+    client.post(f"/imports/{up.public_id}/", mapping_post(up))
+    up.refresh_from_db()
+    assert up.status == UploadStatus.VALID
+    AreaFactory(municipality=municipality, code="2281A003")
+    up.path.write_bytes(b"garbage")
+    client.post(f"/imports/{up.public_id}/", {"action": "import"})
+    up.refresh_from_db()
+    assert up.status != UploadStatus.IMPORTED and ReportedCrime.objects.count() == 0
+
+
+def test_crime_problems_name_the_mapped_field_and_the_file_line(client, world):
+    municipality, _, _ = world
+    content = SWEDISH_CRIMES + "k3;igår;theft;2281A009;\n".encode("cp1252")
+    up = upload(client, municipality, "crimes", "brott.csv", content)
+    client.post(f"/imports/{up.public_id}/", mapping_post(up))
+    up.refresh_from_db()
+    assert up.status == UploadStatus.INVALID
+    assert {(p["line"], p["column"]) for p in up.problems} == {
+        (4, "occurred_at"), (4, "area_code"),
+    }  # fmt: skip

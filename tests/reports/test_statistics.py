@@ -137,3 +137,38 @@ def test_api_priorities_area_statistics_and_open_data(client, run, coordinator):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     for path in ("/api/v1/priorities/", "/api/v1/areas/{id}/statistics/", "/api/v1/open/{code}/"):
         assert path in schema["paths"], sorted(schema["paths"])
+
+
+def test_compare_two_years_reads_each_year_from_its_own_run(client, run, coordinator):
+    """A year with its own run is read from that run, and the page says which run."""
+    nacksta = Area.objects.get(name="Nacksta")
+    older = AnalysisRun.objects.create(municipality=run.municipality, year=2025)
+    older.directory.mkdir(parents=True)
+    (older.directory / "survey_indices.csv").write_text(
+        "area_code,index,year,estimate,ci_low,ci_high,n,method,suppressed\n"
+        f"{nacksta.code},problem_index,2025,3.21,3.0,3.4,40,direct,false\n",
+        encoding="utf-8",
+    )
+    (older.directory / "crime_rates.csv").write_text(
+        f"area_code,year,category,count,population\n{nacksta.code},2025,theft,50,1000\n",
+        encoding="utf-8",
+    )
+    page = client.get("/reports/compare/?year_a=2025&year_b=2026").content.decode()
+    assert str(older.public_id) in page and str(run.public_id) in page
+    row = page[page.index(f"/areas/{nacksta.id}/") :].split("</tr>")[0]
+    assert "3,21" in row or "3.21" in row  # 2025 from the 2025 run
+    assert "50,0" in row or "50.0" in row
+    # A newer run of 2025 that nobody published does not replace the published one.
+    from trygg.reports.services import publication_create
+
+    publication_create(run=older, actor=None)
+    newer = AnalysisRun.objects.create(municipality=run.municipality, year=2025)
+    newer.directory.mkdir(parents=True)
+    page = client.get("/reports/compare/?year_a=2025&year_b=2026").content.decode()
+    assert str(older.public_id) in page and str(newer.public_id) not in page
+    newer.delete()
+    older.publication.delete()
+    # A year without a run of its own is read from the newest run that holds it.
+    older.delete()
+    page = client.get("/reports/compare/?year_a=2025&year_b=2026").content.decode()
+    assert page.count(f'href="/reports/{run.public_id}/"') == 2

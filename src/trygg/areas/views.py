@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
-from trygg.reports.selectors import area_operations_for_user, area_promises, area_statistics
+from trygg.reports.selectors import (
+    area_crime_cells,
+    area_operations_for_user,
+    area_promises,
+    area_statistics,
+)
 
 from .forms import AreaImportForm, ImportKind
 from .models import AreaLevel
@@ -57,6 +62,13 @@ def area_detail(request, area_id: int):
         neighbourhood |= Q(parent_id=area.parent_id)
     shown = areas_for_user(request.user).filter(neighbourhood)
     operations = area_operations_for_user(request.user, area=area)
+    # Results of the analysis for roles that read them; the rest see the area only.
+    stats = (
+        area_statistics(request.user, area=area)
+        if request.user.can(Capability.VIEW_REPORTS)
+        else None
+    )
+    cells = area_crime_cells(request.user, area=area, year=stats["run"].year if stats else None)
     return render(
         request,
         "areas/area_detail.html",
@@ -66,10 +78,8 @@ def area_detail(request, area_id: int):
             "population": population_summary(area=area),
             "groups": area.safety_groups.select_related("lead_organisation").order_by("name"),
             "areas_geojson": area_feature_collection(shown),
-            # Results of the analysis for roles that read them; the rest see the area only.
-            "stats": area_statistics(request.user, area=area)
-            if request.user.can(Capability.VIEW_REPORTS)
-            else None,
+            "stats": stats,
+            "cells": cells,
             "operations": operations,
             "promises": area_promises(request.user, area=area, operations=operations),
         },

@@ -12,8 +12,10 @@ class ReportedCrime(models.Model):
     for a point outside every area, which is kept but counted in no area's rate.
     """
 
+    # No index of their own on the two foreign keys: the indexes below start with them, and
+    # every index is written once per row of a big import.
     municipality = models.ForeignKey(
-        "areas.Municipality", on_delete=models.CASCADE, related_name="crimes"
+        "areas.Municipality", on_delete=models.CASCADE, related_name="crimes", db_index=False
     )
     source = models.CharField(_("source"), max_length=64)
     source_id = models.CharField(_("source id"), max_length=128)
@@ -24,7 +26,12 @@ class ReportedCrime(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     area = models.ForeignKey(
-        "areas.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="crimes"
+        "areas.Area",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="crimes",
+        db_index=False,
     )
 
     class Meta:

@@ -42,6 +42,9 @@ class Job(models.Model):
     message = models.TextField(_("message"), blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    #: How many times the worker running this job stopped (died, lost its lease).
+    lost_attempts = models.PositiveSmallIntegerField(default=0)
+    timed_out = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -57,6 +60,26 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def step_label(self) -> str:
+        """The current step in the user's language (``step`` holds a stable code)."""
+        from .steps import step_label
+
+        return step_label(self.step)
+
+    @property
+    def notice(self) -> str:
+        """What the page says when the worker stopped or the job ran past its timeout."""
+        from .selectors import job_notice
+
+        return job_notice(self)
+
+    @property
+    def max_attempts(self) -> int:
+        from .backend import backend_options
+
+        return backend_options()["MAX_ATTEMPTS"]
 
 
 class TaskRecord(models.Model):
@@ -75,6 +98,14 @@ class TaskRecord(models.Model):
     return_value = models.JSONField(null=True, blank=True)
     errors = models.JSONField(default=list)
     worker_ids = models.JSONField(default=list)
+    # The claim of the worker running the task: it renews the lease while it works; a task
+    # whose lease ran out lost its worker and is queued again (up to a maximum of attempts).
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    timeout_seconds = models.PositiveIntegerField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-priority", "enqueued_at"]

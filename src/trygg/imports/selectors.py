@@ -44,3 +44,26 @@ def job_get_for_user(user, *, public_id) -> Job:
         return jobs_for_user(user).get(public_id=public_id)
     except (Job.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
+
+
+def job_notice(job: Job) -> str:
+    """What the page says about a job whose worker stopped or that ran past its timeout."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if job.timed_out:
+        return _("The work took longer than allowed and was stopped.")
+    if not job.lost_attempts:
+        return ""
+    if job.is_finished and job.status == "failed":
+        return ngettext(
+            "The worker stopped; failed after %(n)d attempt.",
+            "The worker stopped; failed after %(n)d attempts.",
+            job.lost_attempts,
+        ) % {"n": job.lost_attempts}
+    if job.is_finished:
+        return ""
+    return _("The worker stopped; retried (attempt %(n)d of %(max)d).") % {
+        "n": job.lost_attempts + 1,
+        "max": job.max_attempts,
+    }

@@ -16,6 +16,8 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
@@ -25,7 +27,16 @@ from trygg.analysis.errors import InputError, RowProblem
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
-from .models import ImportKind, ImportSource, ImportUpload, Job, JobKind, JobStatus, UploadStatus
+from .models import (
+    ImportKind,
+    ImportSource,
+    ImportUpload,
+    Job,
+    JobKind,
+    JobStatus,
+    TaskRecord,
+    UploadStatus,
+)
 
 #: What each kind of file must (and may) hold, in the contract's names (FORMATS.md).
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -96,6 +107,36 @@ def job_progress(job: Job, step: str, fraction: float) -> None:
         setattr(job, key, value)
 
 
+def job_task_lost(*, task_id: str, attempts: int, retried: bool, timed_out: bool = False) -> None:
+    """The worker of a job's task stopped (or the task ran past its timeout): the job goes
+    back to the queue, or fails, and an upload waiting on it fails with it."""
+    job = Job.objects.filter(task_id=task_id).first()
+    if job is None:
+        return
+    if retried:
+        job.status, job.step, job.progress = JobStatus.QUEUED, "", 0.0
+        job.lost_attempts = attempts
+        job.message = f"The worker stopped during attempt {attempts}; queued again."
+    else:
+        job.status = JobStatus.FAILED
+        job.finished_at = timezone.now()
+        job.timed_out = timed_out
+        if timed_out:
+            job.message = "The task ran past its timeout and was stopped."
+        else:
+            job.lost_attempts = attempts
+            job.message = f"The worker stopped; failed after {attempts} attempts."
+    job.save(
+        update_fields=[
+            "status", "step", "progress", "lost_attempts", "timed_out", "message", "finished_at",
+        ]
+    )  # fmt: skip
+    if not retried:
+        ImportUpload.objects.filter(
+            job=job, status__in=[UploadStatus.VALIDATING, UploadStatus.IMPORTING]
+        ).update(status=UploadStatus.FAILED)
+
+
 def job_finish(job: Job, *, ok: bool, message: str = "", result: dict | None = None) -> None:
     job.status = JobStatus.DONE if ok else JobStatus.FAILED
     job.progress = 1.0 if ok else job.progress
@@ -140,8 +181,11 @@ def _cell(value) -> str:
 
 
 def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
-    """The header and the first rows of the stored file, as the user sees them."""
+    """The header and the first rows of the stored file, as the user sees them (nothing once
+    the file was removed after its import)."""
     path = upload.path
+    if not path.is_file():
+        return [], []
     if upload.file_type in ("csv", "txt"):
         with path.open(encoding=upload.encoding or "utf-8-sig", errors="replace", newline="") as f:
             reader = csv.reader(f, delimiter=upload.delimiter or ",")
@@ -359,7 +403,7 @@ def _check(upload: ImportUpload, path: Path) -> None:
     from trygg.analysis.questionnaire import parse_questionnaire
     from trygg.analysis.survey_io import load_responses
     from trygg.areas.models import Area, AreaLevel
-    from trygg.surveys.services import standard_questionnaire_yaml
+    from trygg.surveys.services import survey_import_questionnaire_yaml
 
     areas = Area.objects.filter(municipality=upload.municipality)
     leaf_codes = list(areas.filter(level=AreaLevel.AREA).values_list("code", flat=True))
@@ -377,7 +421,9 @@ def _check(upload: ImportUpload, path: Path) -> None:
                 file=upload.file_name,
             )
         elif upload.kind == ImportKind.SURVEY:
-            questionnaire = parse_questionnaire(standard_questionnaire_yaml())
+            questionnaire = parse_questionnaire(
+                survey_import_questionnaire_yaml(municipality=upload.municipality)
+            )
             load_responses(path, questionnaire=questionnaire, known_areas=leaf_codes)
         else:
             read_crimes(path, areas=leaf_codes)
@@ -385,14 +431,131 @@ def _check(upload: ImportUpload, path: Path) -> None:
         raise exc.renamed(path.name, upload.file_name) from None
 
 
+# ----------------------------------------------------------------------------- crimes
+# A police extract can have a million rows. Its mapping is applied while the file is read
+# (the columns are renamed as Polars parses them; no second copy of the file is written),
+# and the validated table is kept as Parquet in the upload's folder, so that the import
+# reads the file's rows once more only if the file, its reading settings or the areas
+# changed since the check.
+
+VALIDATED = "validated.parquet"
+VALIDATED_KEY = "validated.json"
+
+
+def _leaf_codes(municipality) -> list[str]:
+    from trygg.areas.models import Area, AreaLevel
+
+    return sorted(
+        Area.objects.filter(municipality=municipality, level=AreaLevel.AREA).values_list(
+            "code", flat=True
+        )
+    )
+
+
+def _validation_key(upload: ImportUpload, leaf_codes: list[str]) -> dict:
+    """What the validated table depends on: the file, how it is read, and the areas."""
+    return {
+        "sha256": upload.sha256,
+        "mapping": upload.mapping,
+        "columns": upload.columns,
+        "delimiter": upload.delimiter,
+        "encoding": upload.encoding,
+        "areas": hashlib.sha256("\n".join(leaf_codes).encode()).hexdigest(),
+    }
+
+
+def read_crimes_mapped(upload: ImportUpload, *, leaf_codes: list[str]):
+    """Read and validate the uploaded crime CSV with the column mapping applied as Polars
+    parses it. Raises InputError with every problem (file, line, column, reason)."""
+    import polars as pl
+
+    from trygg.analysis.crime import _check_duplicate_columns, validate_crimes
+
+    name = upload.file_name
+    header = [h.lstrip("\ufeff").strip().lower() for h in _renamed_header(upload)]
+    _check_duplicate_columns(name, header)
+    utf8 = (upload.encoding or "utf-8-sig").replace("-sig", "") in ("utf-8", "utf8")
+    try:
+        frame = pl.read_csv(
+            upload.path,
+            separator=upload.delimiter or ",",
+            infer_schema=False,
+            encoding="utf8" if utf8 else upload.encoding,
+            truncate_ragged_lines=False,
+            new_columns=header,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as exc:
+        raise InputError(
+            RowProblem(file=name, reason=f"the file cannot be read as CSV ({exc})")
+        ) from exc
+    if frame.width != len(header):
+        raise InputError(RowProblem(file=name, line=1, reason="the header changed since upload"))
+    # Line numbers as the file counts them (header = 1; a newline quoted inside a field
+    # adds a line); blank lines are numbered, then dropped.
+    newlines = pl.sum_horizontal(
+        [pl.col(c).fill_null("").str.count_matches("\n") for c in frame.columns]
+    )
+    frame = frame.with_columns(
+        (
+            pl.int_range(pl.len(), dtype=pl.Int64) + 2 + newlines.cum_sum().shift(1, fill_value=0)
+        ).alias("line")
+    )
+    blank = pl.all_horizontal(
+        [pl.col(c).fill_null("").str.strip_chars() == "" for c in frame.columns if c != "line"]
+    )
+    return validate_crimes(frame.filter(~blank), file=name, areas=leaf_codes)
+
+
+def _crimes_validated(upload: ImportUpload, *, progress) -> object:
+    """The validated crime table: the one kept by the check when it still applies, else
+    the file read and checked again (and kept)."""
+    import polars as pl
+
+    from trygg.analysis.crime import CrimeFile
+
+    leaf_codes = _leaf_codes(upload.municipality)
+    key = _validation_key(upload, leaf_codes)
+    table, key_file = upload.directory / VALIDATED, upload.directory / VALIDATED_KEY
+    if table.is_file() and key_file.is_file():
+        kept = json.loads(key_file.read_text(encoding="utf-8"))
+        if kept.get("key") == key:
+            return CrimeFile(
+                crimes=pl.read_parquet(table),
+                rejected=pl.DataFrame(schema=_rejected_schema()),
+                excluded=kept.get("excluded", 0),
+                file=upload.file_name,
+            )
+    progress("read", 0.1)
+    crime_file = read_crimes_mapped(upload, leaf_codes=leaf_codes)
+    crime_file.crimes.write_parquet(table, compression="lz4")
+    key_file.write_text(json.dumps({"key": key, "excluded": crime_file.excluded}), encoding="utf-8")
+    return crime_file
+
+
+def _rejected_schema() -> dict:
+    import polars as pl
+
+    return {"line": pl.Int64, "column": pl.String, "reason": pl.String, "id": pl.String}
+
+
+def _forget_validated(upload: ImportUpload) -> None:
+    for name in (VALIDATED, VALIDATED_KEY):
+        (upload.directory / name).unlink(missing_ok=True)
+
+
 def upload_validate(upload: ImportUpload, *, job: Job | None = None) -> bool:
     """Check every row; store the report. True when the file can be imported."""
     progress = (lambda s, f: job_progress(job, s, f)) if job else (lambda s, f: None)
-    progress("preparing the file", 0.1)
-    path = normalised_file(upload)
-    progress("checking every row", 0.4)
     try:
-        _check(upload, path)
+        if upload.kind == ImportKind.CRIMES:
+            _forget_validated(upload)
+            progress("check", 0.1)
+            _crimes_validated(upload, progress=lambda s, f: None)
+        else:
+            progress("prepare", 0.1)
+            path = normalised_file(upload)
+            progress("check", 0.4)
+            _check(upload, path)
     except InputError as exc:
         upload.problems = [_problem_dict(p) for p in exc.problems[:MAX_STORED_PROBLEMS]]
         upload.problem_count = len(exc.problems)
@@ -409,24 +572,38 @@ def upload_import(upload: ImportUpload, *, job: Job | None = None) -> dict:
     """Import the file atomically with the app's own importer; the same file twice changes
     nothing. Returns the counts."""
     from trygg.areas.services import areas_import_geojson, population_import_csv
-    from trygg.crime.services import crimes_import
+    from trygg.crime.services import crimes_import, crimes_import_validated
     from trygg.surveys.services import survey_responses_import
 
     progress = (lambda s, f: job_progress(job, s, f)) if job else (lambda s, f: None)
-    progress("preparing the file", 0.05)
-    path = normalised_file(upload)
-    importer = {
-        ImportKind.AREAS: areas_import_geojson,
-        ImportKind.POPULATION: population_import_csv,
-        ImportKind.SURVEY: survey_responses_import,
-        ImportKind.CRIMES: crimes_import,
-    }[upload.kind]
-    progress("reading, checking and storing the rows", 0.2)
     actor = upload.created_by
     try:
-        result = importer(
-            municipality=upload.municipality, path=path, actor=actor, file_name=upload.file_name
-        )
+        if upload.kind == ImportKind.CRIMES and upload.file_type in ("csv", "txt"):
+            progress("prepare", 0.05)
+            crime_file = _crimes_validated(upload, progress=progress)
+            progress("store", 0.3)
+            result = crimes_import_validated(
+                municipality=upload.municipality,
+                crime_file=crime_file,
+                actor=actor,
+                file_name=upload.file_name,
+            )
+        else:
+            progress("prepare", 0.05)
+            path = normalised_file(upload)
+            importer = {
+                ImportKind.AREAS: areas_import_geojson,
+                ImportKind.POPULATION: population_import_csv,
+                ImportKind.SURVEY: survey_responses_import,
+                ImportKind.CRIMES: crimes_import,
+            }[upload.kind]
+            progress("store", 0.2)
+            result = importer(
+                municipality=upload.municipality,
+                path=path,
+                actor=actor,
+                file_name=upload.file_name,
+            )
     except InputError as exc:
         upload.problems = [_problem_dict(p) for p in exc.problems[:MAX_STORED_PROBLEMS]]
         upload.problem_count = len(exc.problems)
@@ -437,8 +614,89 @@ def upload_import(upload: ImportUpload, *, job: Job | None = None) -> dict:
     upload.result = counts
     upload.status = UploadStatus.IMPORTED
     upload.save(update_fields=["result", "status"])
+    # The rows are in the database now; the uploaded copy (and what was derived from it)
+    # would only keep data that is culled elsewhere.
+    upload_files_remove(upload)
     progress("stored", 1.0)
     return counts
+
+
+def upload_files_remove(upload: ImportUpload) -> None:
+    shutil.rmtree(upload.directory, ignore_errors=True)
+
+
+@dataclass
+class CleanupReport:
+    uploads: list[ImportUpload] = field(default_factory=list)
+    leftover_directories: list[Path] = field(default_factory=list)
+    tasks: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.uploads or self.leftover_directories or self.tasks)
+
+
+def imports_cleanup(
+    *, older_than_days: int | None = None, simulate: bool = False, now=None
+) -> CleanupReport:
+    """Remove abandoned uploads (never imported, older than the retention) with their files,
+    leftover files of imported uploads and of uploads no longer known, and finished tasks
+    of the queue. ``simulate`` lists what would go and changes nothing."""
+    from django.conf import settings
+
+    days = older_than_days
+    if days is None:
+        days = getattr(settings, "TRYGG_IMPORT_RETENTION_DAYS", 30)
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    busy_jobs = Job.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    abandoned = (
+        ImportUpload.objects.filter(created_at__lt=cutoff)
+        .exclude(status=UploadStatus.IMPORTED)
+        .exclude(job__in=busy_jobs)
+        .select_related("municipality")
+    )
+    report = CleanupReport(uploads=list(abandoned))
+    known = set(ImportUpload.objects.values_list("public_id", flat=True))
+    known -= {u.public_id for u in report.uploads}
+    root = settings.VAR_DIR / "imports"
+    imported = set(
+        ImportUpload.objects.filter(status=UploadStatus.IMPORTED).values_list(
+            "public_id", flat=True
+        )
+    )
+    going = {u.public_id for u in report.uploads}
+    for directory in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            public_id = uuid.UUID(directory.name)
+        except ValueError:
+            continue
+        old = dt.datetime.fromtimestamp(directory.stat().st_mtime, tz=dt.UTC) < cutoff
+        unknown = public_id not in known and public_id not in going
+        if (unknown and old) or public_id in imported:
+            report.leftover_directories.append(directory)
+    finished_tasks = TaskRecord.objects.filter(
+        status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=cutoff
+    )
+    report.tasks = finished_tasks.count()
+    if simulate:
+        return report
+    for upload in report.uploads:
+        with transaction.atomic():
+            upload_files_remove(upload)
+            audit_record(
+                actor=None,
+                action=AuditAction.CULL,
+                object_type="import_upload",
+                object_id=str(upload.public_id),
+                municipality_code=upload.municipality.code,
+                summary=f"Removed the abandoned upload {upload.file_name} ({upload.kind}, "
+                f"{upload.get_status_display()}, uploaded {upload.created_at:%Y-%m-%d})",
+            )
+            upload.delete()
+    for directory in report.leftover_directories:
+        shutil.rmtree(directory, ignore_errors=True)
+    finished_tasks.delete()
+    return report
 
 
 def upload_start(upload: ImportUpload, *, mode: str, actor=None) -> Job:

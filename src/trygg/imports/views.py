@@ -12,9 +12,10 @@ from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
+from .backend import ensure_worker
 from .forms import MappingForm, UploadForm
 from .models import JobKind, UploadStatus
-from .selectors import job_get_for_user, upload_get_for_user, uploads_for_user
+from .selectors import job_get_for_user, job_notice, upload_get_for_user, uploads_for_user
 from .services import (
     FIELDS,
     UploadRejected,
@@ -64,7 +65,9 @@ def upload_detail(request, public_id):
     busy = upload.status in (UploadStatus.VALIDATING, UploadStatus.IMPORTING) and not (
         upload.job and upload.job.is_finished
     )
-    if request.method == "POST" and not busy:
+    if busy and upload.job and upload.job.task_id:
+        ensure_worker()
+    if request.method == "POST" and not busy and upload.status != UploadStatus.IMPORTED:
         action = request.POST.get("action")
         if action == "import" and upload.status == UploadStatus.VALID:
             upload_start(upload, mode="import", actor=request.user)
@@ -134,6 +137,8 @@ def upload_problems_csv(request, public_id):
 def job_status(request, public_id):
     """The progress of a background job, for the page's progress bar (polled)."""
     job = job_get_for_user(request.user, public_id=public_id)
+    if not job.is_finished and job.task_id:
+        ensure_worker()
     done_url = ""
     if job.kind == JobKind.ANALYSIS and job.result.get("run"):
         done_url = reverse("reports:detail", kwargs={"public_id": job.result["run"]})
@@ -142,7 +147,9 @@ def job_status(request, public_id):
             "id": str(job.public_id),
             "kind": job.kind,
             "status": job.status,
-            "step": job.step,
+            "step": job.step_label,
+            "step_code": job.step,
+            "notice": job_notice(job),
             "progress": round(job.progress, 3),
             "finished": job.is_finished,
             "message": job.message,

@@ -44,6 +44,11 @@ class AnalysisRun(models.Model):
     def directory(self):
         return settings.VAR_DIR / "analysis" / str(self.public_id)
 
+    @property
+    def is_published(self) -> bool:
+        publication = getattr(self, "publication", None)
+        return publication is not None and publication.withdrawn_at is None
+
 
 class Publication(models.Model):
     """An analysis run published to residents: its report and its tables with small cells

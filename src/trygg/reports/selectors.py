@@ -580,34 +580,68 @@ def dashboard_export_table(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(data, strict=False)
 
 
-def year_comparison(run, *, areas, year_a: int, year_b: int) -> list[dict]:
-    """Problem index and crime rate of every area in two years, from one run's tables."""
+def run_for_year(user, *, municipality, year: int):
+    """The run that speaks for one year: the year's latest published run, else its latest
+    run; for a year no run was made for, the newest run whose tables hold that year."""
+    runs = analysis_runs_for_user(user).filter(municipality=municipality)
+    own = runs.filter(year=year).order_by("-created_at")
+    published = own.filter(
+        publication__isnull=False, publication__withdrawn_at__isnull=True
+    ).first()
+    if published is not None:
+        return published
+    if (latest := own.first()) is not None:
+        return latest
+    for run in runs.order_by("-created_at")[:20]:
+        if year in run_years(run):
+            return run
+    return None
+
+
+def comparison_years_for_user(user, *, municipality) -> list[int]:
+    """Every year a run of the municipality was made for or holds in its tables."""
+    runs = analysis_runs_for_user(user).filter(municipality=municipality)
+    years = set(runs.values_list("year", flat=True))
+    latest = runs.order_by("-created_at").first()
+    if latest is not None:
+        years |= set(run_years(latest))
+    return sorted(years, reverse=True)
+
+
+def _year_values(run, year: int) -> tuple[dict, dict]:
+    """Problem index and crime rate per area in one year, from one run's tables."""
+    problem: dict[str, float | None] = {}
+    crime: dict[str, float | None] = {}
+    if run is None:
+        return problem, crime
     survey = run_table(run, "survey_indices")
-    rates = run_table(run, "crime_rates")
-    out = []
-    problem: dict[tuple[str, int], float | None] = {}
     if not survey.is_empty():
-        sub = survey.filter(
-            (pl.col("index") == "problem_index") & pl.col("year").is_in([year_a, year_b])
-        )
-        problem = {
-            (r["area_code"], r["year"]): _finite(r["estimate"]) for r in sub.iter_rows(named=True)
-        }
-    crime: dict[tuple[str, int], float | None] = {}
+        sub = survey.filter((pl.col("index") == "problem_index") & (pl.col("year") == year))
+        problem = {r["area_code"]: _finite(r["estimate"]) for r in sub.iter_rows(named=True)}
+    rates = run_table(run, "crime_rates")
     if not rates.is_empty():
         sub = (
-            rates.filter(pl.col("year").is_in([year_a, year_b]))
-            .group_by("area_code", "year").agg(pl.col("count").sum(), pl.col("population").first())
+            rates.filter(pl.col("year") == year)
+            .group_by("area_code").agg(pl.col("count").sum(), pl.col("population").first())
         )  # fmt: skip
         crime = {
-            (r["area_code"], r["year"]): (
+            r["area_code"]: (
                 r["count"] / r["population"] * 1000 if _finite(r["population"]) else None
             )
             for r in sub.iter_rows(named=True)
         }
+    return problem, crime
+
+
+def year_comparison(run_a, *, areas, year_a: int, year_b: int, run_b=None) -> list[dict]:
+    """Problem index and crime rate of every area in two years: ``year_a`` from ``run_a``'s
+    tables, ``year_b`` from ``run_b``'s (the same run when not given)."""
+    problem_a, crime_a = _year_values(run_a, year_a)
+    problem_b, crime_b = _year_values(run_b if run_b is not None else run_a, year_b)
+    out = []
     for area in areas:
-        pa, pb = problem.get((area.code, year_a)), problem.get((area.code, year_b))
-        ca, cb = crime.get((area.code, year_a)), crime.get((area.code, year_b))
+        pa, pb = problem_a.get(area.code), problem_b.get(area.code)
+        ca, cb = crime_a.get(area.code), crime_b.get(area.code)
         out.append(
             {
                 "area": area,
@@ -687,3 +721,163 @@ def area_promises(user, *, area: Area, operations) -> list:
     for promise in ordered:
         promise.in_area = promise.pk in linked
     return ordered
+
+
+# --------------------------------------------------------------------------------------
+# The area page: reported crime on an H3 grid, and the area's tables as downloads
+# --------------------------------------------------------------------------------------
+
+#: Hexagons of about 0.1 km² (edge 175 m): streets and squares, not single addresses.
+AREA_H3_RESOLUTION = 9
+
+
+def area_crime_cells(
+    user, *, area: Area, year: int | None = None, resolution: int = AREA_H3_RESOLUTION
+) -> dict | None:
+    """Reported crimes in the area in one year, counted per H3 cell, with the cells as
+    GeoJSON for the map. Roles that only see published results get no count below
+    ``TRYGG_PUBLIC_MIN_COUNT`` (the cell is shown as withheld)."""
+    import h3
+    import numpy as np
+    from django.conf import settings
+    from django.db.models.functions import ExtractYear
+
+    from trygg.analysis import charts, geo
+    from trygg.crime.models import ReportedCrime
+
+    crimes = ReportedCrime.objects.filter(
+        municipality=area.municipality, area__code__in=_codes_of(area)
+    )
+    restricted = not user.can(Capability.VIEW_REPORTS)
+    if year is None and restricted:
+        # Those who see published results only: the year the municipality last published.
+        from .models import Publication
+
+        year = (
+            Publication.objects.filter(municipality=area.municipality, withdrawn_at=None)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .first()
+        )
+    if year is None:
+        year = (
+            crimes.annotate(y=ExtractYear("occurred_at")).order_by("-y").values_list("y", flat=True)
+        ).first()
+    if year is None:
+        return None
+    points = list(
+        crimes.filter(occurred_at__year=year, lat__isnull=False, lon__isnull=False).values_list(
+            "lat", "lon"
+        )
+    )
+    min_count = settings.TRYGG_PUBLIC_MIN_COUNT if restricted else 1
+    if not points:
+        return {"year": year, "cells": [], "geojson": None, "legend": [], "min_count": min_count,
+                "restricted": restricted, "total": 0, "resolution": resolution}  # fmt: skip
+    lat, lon = (np.asarray(c, dtype=float) for c in zip(*points, strict=True))
+    names = geo.h3_cell_names(geo.h3_cells(lat=lat, lon=lon, resolution=resolution))
+    cells, counts = np.unique(names, return_counts=True)
+    shown = [int(c) if c >= min_count else None for c in counts]
+    classes, keys = charts.quantile_classes(
+        [float("nan") if c is None else c for c in shown], lang=_lang()
+    )
+    colour = {c.key: c.colour for c in classes}
+    rows, features = [], []
+    for cell, count, key in sorted(
+        zip(cells.tolist(), shown, keys, strict=True), key=lambda r: (-(r[1] or 0), r[0])
+    ):
+        centre = h3.cell_to_latlng(cell)
+        ring = [[round(lng, 6), round(lat_, 6)] for lat_, lng in h3.cell_to_boundary(cell)]
+        rows.append(
+            {"cell": cell, "count": count, "lat": round(centre[0], 5), "lon": round(centre[1], 5)}
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                "properties": {
+                    "cell": cell,
+                    "count": count,
+                    "fill": colour.get(key, charts.NO_DATA),
+                },
+            }
+        )
+    legend = [{"colour": c.colour, "label": c.label} for c in classes]
+    if restricted and any(r["count"] is None for r in rows):
+        legend.append({"colour": charts.NO_DATA, "label": f"< {min_count}"})
+    for entry in legend:
+        entry["swatch"] = (
+            '<svg width="16" height="16" aria-hidden="true" focusable="false">'
+            f'<rect width="16" height="16" fill="{entry["colour"]}" stroke="#4a5560"/></svg>'
+        )
+    total = int(counts.sum())
+    return {
+        "year": year,
+        "resolution": resolution,
+        "cells": rows,
+        "geojson": {"type": "FeatureCollection", "features": features},
+        "legend": legend,
+        "min_count": min_count,
+        "restricted": restricted,
+        # No total beside withheld cells: the difference would give their sum away.
+        "total": None if any(c is None for c in shown) else total,
+    }
+
+
+AREA_TABLES = ("survey", "crime", "priority")
+
+
+def area_export_table(stats: dict, table: str) -> pl.DataFrame:
+    """One of the area page's tables as it is downloaded: the rows the page shows."""
+    if table == "survey":
+        rows = [
+            {
+                "index": s["index"],
+                "label": s["label"],
+                "year": y["year"],
+                "estimate": None if y["suppressed"] else y["estimate"],
+                "ci_low": None if y["suppressed"] else y["ci_low"],
+                "ci_high": None if y["suppressed"] else y["ci_high"],
+                "answers": None if y["suppressed"] else y["n"],
+                "suppressed": y["suppressed"],
+            }
+            for s in stats["survey"]
+            for y in s["years"]
+        ]
+        schema = ["index", "label", "year", "estimate", "ci_low", "ci_high", "answers",
+                  "suppressed"]  # fmt: skip
+    elif table == "crime":
+        crime = stats["crime"]
+        years = [str(y) for y in crime["years"]]
+        rows = [
+            {"category": r["category"], "label": r["label"],
+             **dict(zip(years, r["counts"], strict=True)),
+             "rate_per_1000": r["rate"], "change": r["change"]}
+            for r in crime["rows"]
+        ]  # fmt: skip
+        if crime["rows"]:
+            rows.append(
+                {"category": "total", "label": "",
+                 **dict(zip(years, crime["total"]["counts"], strict=True)),
+                 "rate_per_1000": crime["total"]["rates"][-1], "change": None}
+            )  # fmt: skip
+        schema = ["category", "label", *years, "rate_per_1000", "change"]
+    elif table == "priority":
+        priority = stats["priority"] or {"components": []}
+        rows = [
+            {
+                "component": c["code"],
+                "label": c["label"],
+                "value": c["value"],
+                "sd_from_average": c["z"],
+                "contribution": c["contribution"],
+                "weight": c["weight"],
+            }
+            for c in priority["components"]
+        ]
+        schema = ["component", "label", "value", "sd_from_average", "contribution", "weight"]
+    else:
+        raise ValueError(table)
+    if not rows:
+        return pl.DataFrame({name: [] for name in schema})
+    return pl.DataFrame(rows, strict=False).select(schema)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard.<str:fmt>", views.dashboard_export, name="dashboard-export"),
     path("compare/", views.compare, name="compare"),
+    path("area-tables/", views.area_export, name="area-export"),
     path("runs/new/", views.run_start, name="run-start"),
     path("runs/compare/", views.run_compare, name="run-compare"),
     path("jobs/<uuid:public_id>/", views.run_job, name="job"),

@@ -1,29 +1,31 @@
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.areas.models import AreaLevel
-from trygg.areas.selectors import areas_for_user, municipalities_for_user
+from trygg.areas.selectors import area_get_for_user, areas_for_user, municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 from trygg.imports.selectors import job_get_for_user
 
+from .exports import table_download
 from .forms import AnalysisForm
 from .selectors import (
+    AREA_TABLES,
     analysis_run_get_for_user,
     analysis_runs_for_user,
+    area_export_table,
     area_statistics,
+    comparison_years_for_user,
     dashboard_export_table,
     dashboard_map,
     dashboard_rows,
     latest_run_for_user,
-    run_years,
+    run_for_year,
     run_years_for_user,
     runs_comparison,
     year_comparison,
@@ -192,24 +194,43 @@ def dashboard_export(request, fmt: str):
         details={"filters": request.GET.dict()},
         ip_address=request.META.get("REMOTE_ADDR"),
     )
-    if fmt == "csv":
-        response = HttpResponse(table.write_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
+    return table_download(table, fmt=fmt, filename=name, sheet="priorities")
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("priorities")
-        sheet.append(table.columns)
-        for row in table.iter_rows():
-            sheet.append(list(row))
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+
+@login_required
+def area_export(request):
+    """One table of the area page (``?area=<id>&table=survey|crime|priority&fmt=csv|xlsx``)
+    as a download: the rows the page shows, from the same run."""
+    _require(request.user, Capability.VIEW_REPORTS)
+    table_name, fmt = request.GET.get("table"), request.GET.get("fmt", "csv")
+    try:
+        area_id = int(request.GET.get("area", ""))
+    except ValueError:
+        raise Http404 from None
+    if table_name not in AREA_TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    area = area_get_for_user(request.user, area_id=area_id)
+    stats = area_statistics(request.user, area=area)
+    if stats is None:
+        raise Http404
+    table = area_export_table(stats, table_name)
+    run = stats["run"]
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        object_type="area_statistics",
+        object_id=str(area.pk),
+        municipality_code=area.municipality.code,
+        summary=f"Downloaded the {table_name} table of {area.name} ({fmt}, {table.height} rows)",
+        details={"run": str(run.public_id), "table": table_name, "area": area.code},
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    return table_download(
+        table,
+        fmt=fmt,
+        filename=f"trygg-{area.code}-{run.year}-{table_name}",
+        sheet=table_name,
+    )
 
 
 @login_required
@@ -224,14 +245,29 @@ def compare(request):
         context["stats_a"] = area_statistics(request.user, area=area_a)
         context["stats_b"] = area_statistics(request.user, area=area_b)
         context["pairs"] = _paired(context["stats_a"], context["stats_b"])
-    run = latest_run_for_user(request.user)
-    years = run_years(run) if run else []
+    # Two years: each year from its own run (the year's published run, else its latest),
+    # so a comparison of 2025 with 2026 does not read 2025 through 2026's parameters.
+    municipalities = municipalities_for_user(request.user)
+    code = request.GET.get("municipality")
+    municipality = municipalities.filter(code=code).first() if code else None
+    run = latest_run_for_user(request.user, municipality=municipality)
+    municipality = run.municipality if run else municipality
+    years = comparison_years_for_user(request.user, municipality=municipality) if run else []
     year_a = _int_or_none(request.GET.get("year_a"))
     year_b = _int_or_none(request.GET.get("year_b"))
     context |= {"years": years, "year_a": year_a, "year_b": year_b, "run": run}
     if run and year_a and year_b:
-        leaves = areas.filter(municipality=run.municipality, level=AreaLevel.AREA).order_by("name")
-        context["year_rows"] = year_comparison(run, areas=leaves, year_a=year_a, year_b=year_b)
+        run_a = run_for_year(request.user, municipality=municipality, year=year_a)
+        run_b = run_for_year(request.user, municipality=municipality, year=year_b)
+        leaves = areas.filter(municipality=municipality, level=AreaLevel.AREA).order_by("name")
+        context |= {
+            "run_a": run_a,
+            "run_b": run_b,
+            "year_sources": [(year_a, run_a), (year_b, run_b)],
+            "year_rows": year_comparison(
+                run_a, run_b=run_b, areas=leaves, year_a=year_a, year_b=year_b
+            ),
+        }
     return render(request, "reports/compare.html", context)
 
 

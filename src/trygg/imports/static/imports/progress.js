@@ -8,6 +8,7 @@
     var bar = box.querySelector("progress");
     var text = box.querySelector("[data-job-step]");
     var percent = box.querySelector("[data-job-percent]");
+    var notice = box.querySelector("[data-job-notice]");
     function poll() {
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) {
@@ -26,6 +27,10 @@
           }
           if (text && job.step) {
             text.textContent = job.step;
+          }
+          if (notice) {
+            notice.textContent = job.notice || "";
+            notice.hidden = !job.notice;
           }
           box.dataset.jobState = job.status;
           if (job.finished) {

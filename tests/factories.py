@@ -213,3 +213,77 @@ def demo_with_run(tmp_path, settings):
 
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+# --- the residents' web questionnaire (issue 7) -----------------------------------------
+
+
+def survey_sample_world(municipality, *, year: int = 2026, persons: int = 4, status="open"):
+    """A survey round with a synthetic sample frame imported through the service; returns
+    (round, codes in file order). Names and addresses are clearly fake."""
+    import tempfile
+    from pathlib import Path
+
+    from trygg.areas.models import Area, AreaLevel
+    from trygg.surveys import codes
+    from trygg.surveys.models import SurveyRound, SurveySamplePerson
+    from trygg.surveys.services import survey_round_create, survey_sample_import
+
+    area_codes = list(
+        Area.objects.filter(municipality=municipality, level=AreaLevel.AREA)
+        .order_by("code")
+        .values_list("code", flat=True)
+    ) or [AreaFactory(municipality=municipality).code]
+    lines = ["area_code;sex;age_group;name;street;postcode;city"]
+    for i in range(persons):
+        lines.append(
+            f"{area_codes[i % len(area_codes)]};{'FM'[i % 2]};{('25-34', '65-74')[i % 2]};"
+            f"Testperson {i} Påhittad;Exempelgatan {i + 1};999 99;Testby"
+        )
+    survey_round = survey_round_create(municipality=municipality, year=year)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "urval.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        survey_sample_import(survey_round=survey_round, path=path, actor=None)
+    SurveyRound.objects.filter(pk=survey_round.pk).update(status=status)
+    survey_round.refresh_from_db()
+    found = [
+        codes.decrypt(p.code_encrypted)
+        for p in SurveySamplePerson.objects.filter(round=survey_round).order_by("id")
+    ]
+    return survey_round, found
+
+
+# --- residents' reports and safety walks (issue 7) ------------------------------------
+
+
+class ResidentReportFactory(factory.django.DjangoModelFactory):
+    """A resident's report placed in ``area`` (at a point inside it), as received."""
+
+    class Meta:
+        model = "residents.ResidentReport"
+
+    area = factory.SubFactory(AreaFactory)
+    municipality = factory.LazyAttribute(lambda r: r.area.municipality)
+    lat = factory.LazyAttribute(lambda r: inside(r.area)[1])
+    lon = factory.LazyAttribute(lambda r: inside(r.area)[0])
+    reasons = factory.LazyFunction(lambda: ["dark"])
+    text = "Trasig belysning vid gångtunneln."
+    created_on = factory.LazyFunction(timezone.localdate)
+
+
+class SafetyWalkFactory(factory.django.DjangoModelFactory):
+    """A walk in ``area``'s municipality, led by a group member working there."""
+
+    class Meta:
+        model = "residents.SafetyWalk"
+        exclude = ("area",)
+
+    area = factory.SubFactory(AreaFactory)
+    municipality = factory.LazyAttribute(lambda w: w.area.municipality)
+    title = factory.Sequence(lambda n: f"Trygghetsvandring {n}")
+    walked_on = factory.LazyFunction(timezone.localdate)
+    leader = factory.LazyAttribute(lambda w: user_in(w.municipality, role=Role.GROUP_MEMBER))
+    route = factory.LazyAttribute(
+        lambda w: {"type": "LineString", "coordinates": [list(inside(w.area))]}
+    )

@@ -70,6 +70,7 @@ def world(db, settings, tmp_path):
         objects[label] = {"area": area, "group": group, "municipality": municipality, "run": run}
         objects[label] |= situation_objects(municipality, area)
         objects[label] |= statistics_objects(municipality, run)
+        objects[label] |= residents_objects(area)
     return sundsvall, objects
 
 
@@ -91,6 +92,28 @@ def statistics_objects(municipality, run) -> dict:
     return statistics_world(municipality, run)
 
 
+def residents_objects(area) -> dict:
+    """A resident's report and a safety walk in the area's municipality (issue 7)."""
+    from tests.factories import ResidentReportFactory, SafetyWalkFactory
+
+    return {
+        "resident_report": ResidentReportFactory(area=area),
+        "walk": SafetyWalkFactory(area=area),
+    }
+
+
+RESIDENTS_ROUTES = {
+    "trygghet:report": lambda t: {"code": t["municipality"].code},
+    "trygghet:receipt": lambda t: {"token": t["resident_report"].receipt_token},
+    "residents:report": lambda t: {"public_id": t["resident_report"].public_id},
+    "residents:walk": lambda t: {"public_id": t["walk"].public_id},
+    "residents:walk-point": lambda t: {"public_id": t["walk"].public_id},
+    "residents:walk-route": lambda t: {"public_id": t["walk"].public_id},
+    "residents:walk-finish": lambda t: {"public_id": t["walk"].public_id},
+    "residents:walk-convert": lambda t: {"public_id": t["walk"].public_id},
+    "residents:walk-export": lambda t: {"public_id": t["walk"].public_id, "fmt": "csv"},
+}
+
 STATISTICS_ROUTES = {
     "reports:job": lambda t: {"public_id": t["job"].public_id},
     "reports:publish": lambda t: {"public_id": t["run"].public_id},
@@ -99,6 +122,12 @@ STATISTICS_ROUTES = {
     "imports:problems": lambda t: {"public_id": t["upload"].public_id},
     "imports:job-status": lambda t: {"public_id": t["job"].public_id},
     "surveys:detail": lambda t: {"round_id": t["survey_round"].id},
+    "surveys:progress": lambda t: {"round_id": t["survey_round"].id},
+    "surveys:settings": lambda t: {"round_id": t["survey_round"].id},
+    "surveys:sample": lambda t: {"round_id": t["survey_round"].id},
+    "surveys:letters": lambda t: {"round_id": t["survey_round"].id},
+    "surveys:paper": lambda t: {"round_id": t["survey_round"].id},
+    "surveys:close": lambda t: {"round_id": t["survey_round"].id},
     "public:municipality": lambda t: {"code": t["municipality"].code},
     "analysis-run-detail": lambda t: {"public_id": t["run"].public_id},
     "api-area-statistics": lambda t: {"pk": t["area"].id},
@@ -123,6 +152,7 @@ SITUATION_ROUTES = {
     "interventions:detail": lambda t: {"operation_id": t["operation"].id},
     "interventions:edit": lambda t: {"operation_id": t["operation"].id},
     "interventions:promise-edit": lambda t: {"promise_id": t["promise"].id},
+    "interventions:promises-municipality": lambda t: {"code": t["municipality"].code},
 }
 
 
@@ -142,6 +172,8 @@ def url_for(name: str, target: dict | None) -> str:
         kwargs = {"public_id": target["run"].public_id, "name": "priorities.csv"}
     elif name in SITUATION_ROUTES:
         kwargs = SITUATION_ROUTES[name](target)
+    elif name in RESIDENTS_ROUTES:
+        kwargs = RESIDENTS_ROUTES[name](target)
     elif name in STATISTICS_ROUTES:
         kwargs = STATISTICS_ROUTES[name](target)
     elif name == "municipality-detail":

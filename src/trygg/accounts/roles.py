@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     SSPF_COORDINATOR = "sspf_coordinator", _("SSPF coordinator")
     MANAGEMENT = "management", _("Management")
     READ_ONLY = "read_only", _("Read-only")
+    SURVEY_ADMINISTRATOR = "survey_administrator", _("Survey administrator")
 
 
 class Capability(models.TextChoices):
@@ -44,7 +45,16 @@ class Capability(models.TextChoices):
         "view_case_statistics",
         _("See aggregated statistics of individual cases, never a case"),
     )
+    MANAGE_SURVEY = "manage_survey", _("Run the survey: sample, letters, paper answers, closing")
+    VIEW_SURVEY_PROGRESS = (
+        "view_survey_progress",
+        _("See the response rate of an open survey round (counts only)"),
+    )
 
+    MODERATE_RESIDENT_REPORTS = (
+        "moderate_resident_reports",
+        _("Moderate residents' reports and follow up safety walks"),
+    )
 
 # Coordinators and analysts run the EST cycle: every observation, every group's picture,
 # the assessment, publication, imports and operations.
@@ -79,6 +89,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_REPORTS,
             Capability.RUN_ANALYSIS,
             Capability.PUBLISH_RESULTS,
+            Capability.VIEW_SURVEY_PROGRESS,
+            Capability.MODERATE_RESIDENT_REPORTS,
         }
         | SITUATION_ANALYSIS
     ),
@@ -89,6 +101,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_REPORTS,
             Capability.RUN_ANALYSIS,
             Capability.VIEW_CASE_STATISTICS,
+            Capability.VIEW_SURVEY_PROGRESS,
         }
         | SITUATION_ANALYSIS
     ),
@@ -109,12 +122,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.READ_ONLY: frozenset({Capability.VIEW_AREAS, Capability.VIEW_REPORTS}),
+    # Holds the sample frame's names and addresses while a round is open: nothing else.
+    Role.SURVEY_ADMINISTRATOR: frozenset(
+        {Capability.VIEW_AREAS, Capability.MANAGE_SURVEY, Capability.VIEW_SURVEY_PROGRESS}
+    ),
 }
 
 # Roles that can reach individual data, and administrators who can grant it, must log in
 # with two factors wherever settings.TRYGG_REQUIRE_TWO_FACTOR is on.
 TWO_FACTOR_ROLES: frozenset[str] = frozenset(
-    {Role.CASE_WORKER, Role.SSPF_COORDINATOR, Role.ADMINISTRATOR}
+    {Role.CASE_WORKER, Role.SSPF_COORDINATOR, Role.ADMINISTRATOR, Role.SURVEY_ADMINISTRATOR}
 )
 
 

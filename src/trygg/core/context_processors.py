@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trygg.accounts.roles import Capability
+from trygg.surveys.selectors import survey_pages_visible
 
 
 def navigation_for(user) -> list[dict]:
@@ -18,12 +19,25 @@ def navigation_for(user) -> list[dict]:
             {"url": reverse("reports:dashboard"), "label": _("Priorities"), "name": "dashboard"}
         )
         items.append({"url": reverse("reports:list"), "label": _("Analyses"), "name": "reports"})
+    if survey_pages_visible(user):
         items.append({"url": reverse("surveys:list"), "label": _("Surveys"), "name": "surveys"})
     if user.can(Capability.REPORT_OBSERVATIONS):
         items.append({"url": reverse("situation:report"), "label": _("Report"), "name": "report"})
     if user.can(Capability.VIEW_SITUATION) or user.can(Capability.REPORT_OBSERVATIONS):
         items.append(
             {"url": reverse("situation:index"), "label": _("Situation"), "name": "situation"}
+        )
+    if user.can(Capability.MODERATE_RESIDENT_REPORTS):
+        items.append(
+            {
+                "url": reverse("residents:queue"),
+                "label": _("Residents' reports"),
+                "name": "residents",
+            }
+        )
+    if user.can(Capability.REPORT_OBSERVATIONS):
+        items.append(
+            {"url": reverse("residents:walks"), "label": _("Safety walks"), "name": "walks"}
         )
     if user.can(Capability.VIEW_SITUATION) or user.can(Capability.MANAGE_OPERATIONS):
         items.append(

@@ -79,6 +79,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("sspfskola", "Stina", "Skolkurator", Role.CASE_WORKER, "school"),
     DemoUser("ledning", "Lars", "Ledning", Role.MANAGEMENT, "municipal_admin"),
     DemoUser("admin", "Ada", "Administratör", Role.ADMINISTRATOR, "municipal_admin"),
+    # Runs the residents' web survey: sample, letters, paper answers (issue 7).
+    DemoUser("enkat", "Elin", "Enkätadministratör", Role.SURVEY_ADMINISTRATOR, "municipal_admin"),
 )
 
 
@@ -205,6 +207,14 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
         observations = demo_observations_build(municipality=municipality, seed=seed)
         # Synthetic individual cases in every state (issue 5); once only.
         demo_cases_build(municipality=municipality, seed=seed)
+        # The current survey round open on the web, with a synthetic sample (issue 7).
+        from trygg.surveys.demo import demo_survey_sample_build
+
+        demo_survey_sample_build(municipality=municipality, seed=seed)
+        # Residents' reports of unsafe places and a finished safety walk (issue 7); once only.
+        from trygg.residents.demo import demo_residents_build
+
+        demo_residents_build(municipality=municipality)
     return DemoResult(
         municipality_code=municipality.code,
         areas=area_result,

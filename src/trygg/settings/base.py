@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "trygg.reports",
     "trygg.imports",
     "trygg.public",
+    "trygg.residents",
     "trygg.api",
     "trygg.demo",
 ]
@@ -246,6 +247,10 @@ TRYGG_RETENTION_YEARS = {
 }
 # Case statistics leave the module aggregated; smaller counts are shown as "<5".
 TRYGG_STATISTICS_MIN_COUNT = int(os.environ.get("TRYGG_STATISTICS_MIN_COUNT", "5"))
+# The residents' web questionnaire (/svar/, docs/survey-web.md): the languages it offers.
+# Swedish and English are shipped; add e.g. ar, so, fa, ti with their translation files and
+# the questionnaire's texts in that language (right-to-left is handled).
+TRYGG_SURVEY_LANGUAGES = env_list("TRYGG_SURVEY_LANGUAGES") or ["sv", "en"]
 
 # Background work (imports, analyses) runs through Django's tasks framework on a database
 # queue (trygg.imports.backend): no broker. With TRYGG_EMBEDDED_WORKER (the default) a
@@ -256,6 +261,9 @@ TASKS = {
         "OPTIONS": {"EMBEDDED_WORKER": env_bool("TRYGG_EMBEDDED_WORKER", True)},
     }
 }
+# Uploaded import files never imported are removed after this many days (`trygg gallra`,
+# `trygg manage imports_cleanup`); an imported file is removed at once after its import.
+TRYGG_IMPORT_RETENTION_DAYS = int(os.environ.get("TRYGG_IMPORT_RETENTION_DAYS", "30"))
 # Published tables show no count below this (crimes per area and category); survey cells
 # are suppressed by the questionnaire's own minimum number of answers.
 TRYGG_PUBLIC_MIN_COUNT = int(os.environ.get("TRYGG_PUBLIC_MIN_COUNT", "5"))
@@ -263,6 +271,19 @@ TRYGG_OPEN_DATA_LICENCE = os.environ.get("TRYGG_OPEN_DATA_LICENCE", "CC BY 4.0")
 TRYGG_OPEN_DATA_LICENCE_URL = os.environ.get(
     "TRYGG_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
 )
+# Residents' reports of unsafe places (docs/residents.md): limits per sender address (kept
+# only as a keyed hash for a day), the extra question once an address has sent this many in
+# an hour, the shortest plausible time to fill the form, and when a report counts as a
+# duplicate of an earlier one (same reasons, this close, this recent). An empty list of
+# municipality codes opens the public form for every municipality with areas.
+TRYGG_RESIDENT_RATE_PER_HOUR = int(os.environ.get("TRYGG_RESIDENT_RATE_PER_HOUR", "5"))
+TRYGG_RESIDENT_RATE_PER_DAY = int(os.environ.get("TRYGG_RESIDENT_RATE_PER_DAY", "20"))
+TRYGG_RESIDENT_CHALLENGE_AFTER = int(os.environ.get("TRYGG_RESIDENT_CHALLENGE_AFTER", "2"))
+TRYGG_RESIDENT_MIN_FILL_SECONDS = int(os.environ.get("TRYGG_RESIDENT_MIN_FILL_SECONDS", "3"))
+TRYGG_RESIDENT_DUPLICATE_METRES = int(os.environ.get("TRYGG_RESIDENT_DUPLICATE_METRES", "30"))
+TRYGG_RESIDENT_DUPLICATE_DAYS = int(os.environ.get("TRYGG_RESIDENT_DUPLICATE_DAYS", "7"))
+TRYGG_RESIDENT_MUNICIPALITIES = env_list("TRYGG_RESIDENT_MUNICIPALITIES")
+TRYGG_RESIDENT_REASONS_FILE = os.environ.get("TRYGG_RESIDENT_REASONS_FILE", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,6 +4,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for answers")
+    CLOSED = "closed", _("Closed")
+
+
+class AnswerChannel(models.TextChoices):
+    WEB = "web", _("Web")
+    PAPER = "paper", _("Paper")
+    FILE = "file", _("Vendor file")
+
+
 class SurveyRound(models.Model):
     """One year's safety survey in a municipality, with the questionnaire it used.
 
@@ -18,6 +30,13 @@ class SurveyRound(models.Model):
     questionnaire_name = models.CharField(_("questionnaire"), max_length=200)
     questionnaire_yaml = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The web questionnaire (issue 7): draft -> open (answers accepted) -> closed (sample culled).
+    status = models.CharField(
+        _("status"), max_length=8, choices=RoundStatus.choices, default=RoundStatus.DRAFT
+    )
+    opens_on = models.DateField(_("open from"), null=True, blank=True)
+    closes_on = models.DateField(_("open until"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
         ordering = ["municipality", "-year"]
@@ -74,3 +93,85 @@ class SurveySample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} {self.area.code}: {self.size}"
+
+
+class SurveySamplePerson(models.Model):
+    """One sampled resident while the round is open: personal data for the letters.
+
+    Name and postal address are encrypted (``contact_encrypted``, Fernet) and so is the
+    one-time code, which must be re-printable for reminders; ``code_hash`` (HMAC) finds the
+    row when a resident types the code. Only survey administrators read these rows, and the
+    round's closing deletes them all. The answer itself never points here: only
+    ``answered`` (with the channel, never a time: the order of answers must not be
+    matchable against the marks) is kept, for the reminder list.
+    """
+
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="persons")
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    sex = models.CharField(_("sex"), max_length=1)
+    age_group = models.CharField(_("age group"), max_length=8)
+    contact_encrypted = models.TextField()
+    code_encrypted = models.TextField()
+    code_hash = models.CharField(max_length=64, unique=True)
+    answered = models.BooleanField(_("answered"), default=False)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=AnswerChannel.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("sampled person")
+        verbose_name_plural = _("sampled persons")
+        indexes = [models.Index(fields=["round", "answered"], name="surveys_person_answered")]
+
+    def __str__(self) -> str:
+        return f"{self.round} #{self.pk}"
+
+
+class SurveySampleCell(models.Model):
+    """What is kept of the sample after closing: counts per area, sex and age group."""
+
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="cells")
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    sex = models.CharField(_("sex"), max_length=1)
+    age_group = models.CharField(_("age group"), max_length=8)
+    sampled = models.PositiveIntegerField(_("sampled"))
+    answered_web = models.PositiveIntegerField(default=0)
+    answered_paper = models.PositiveIntegerField(default=0)
+    answered_file = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sample cell")
+        verbose_name_plural = _("sample cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "area", "sex", "age_group"], name="surveys_cell_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.area_id} {self.sex} {self.age_group}: {self.sampled}"
+
+
+class SurveyDraft(models.Model):
+    """Answers given so far by a resident who paused: keyed by the code's hash only, so the
+    resident can continue on another device. Deleted when the answer is sent."""
+
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="drafts")
+    code_hash = models.CharField(max_length=64, unique=True)
+    answers = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.round} draft #{self.pk}"
+
+
+class SurveyCodeAttempt(models.Model):
+    """A wrong code typed on the answer page, counted per client for the rate limit.
+
+    The client address is kept only as a keyed hash, and rows older than the window are
+    deleted as new ones come in."""
+
+    client_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"wrong code at {self.at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ import polars as pl
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import Http404
 
+from trygg.accounts.roles import Capability
 from trygg.analysis.questionnaire import Questionnaire, parse_questionnaire
 from trygg.analysis.survey_io import parse_responses
 from trygg.areas.models import Municipality
@@ -70,7 +71,17 @@ def survey_rounds_for_user(user):
     from trygg.accounts.roles import Capability
     from trygg.areas.selectors import municipalities_for_user
 
-    if not (user.is_authenticated and user.can(Capability.VIEW_REPORTS)):
+    if not (
+        user.is_authenticated
+        and any(
+            user.can(c)
+            for c in (
+                Capability.VIEW_REPORTS,
+                Capability.VIEW_SURVEY_PROGRESS,
+                Capability.MANAGE_SURVEY,
+            )
+        )
+    ):
         return SurveyRound.objects.none()
     return (
         SurveyRound.objects.filter(municipality__in=municipalities_for_user(user))
@@ -120,3 +131,130 @@ def survey_round_areas(*, survey_round: SurveyRound) -> list[dict]:
             }
         )
     return rows
+
+
+# --- the web questionnaire (issue 7) ----------------------------------------------------
+
+
+def survey_round_for_staff(user, *, round_id: int, capability: str) -> SurveyRound:
+    """The round if the user has the capability and works in its municipality, else 404."""
+    if not user.can(capability):
+        raise Http404
+    try:
+        return survey_rounds_for_user(user).get(pk=round_id)
+    except (SurveyRound.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def survey_progress(*, survey_round: SurveyRound) -> dict:
+    """Sampled and answered (web, paper, file) per area × sex × age group, with the totals
+    per area, per sex, per age group and overall: counts only, never a person.
+
+    While the round is open the counts come from the sample rows; after closing from the
+    cells kept at closing."""
+    from trygg.analysis.survey_io import AGE_GROUPS, SEXES
+    from trygg.areas.models import Area
+
+    from .models import RoundStatus, SurveySampleCell, SurveySamplePerson
+
+    cells: dict[tuple, dict] = {}
+    if survey_round.status == RoundStatus.CLOSED:
+        for c in SurveySampleCell.objects.filter(round=survey_round):
+            cells[(c.area_id, c.sex, c.age_group)] = {
+                "sampled": c.sampled,
+                "web": c.answered_web,
+                "paper": c.answered_paper,
+                "file": c.answered_file,
+            }
+    else:
+        rows = (
+            SurveySamplePerson.objects.filter(round=survey_round)
+            .values("area_id", "sex", "age_group", "answered", "channel")
+            .annotate(n=Count("id"))
+        )
+        for r in rows:
+            cell = cells.setdefault(
+                (r["area_id"], r["sex"], r["age_group"]),
+                {"sampled": 0, "web": 0, "paper": 0, "file": 0},
+            )
+            cell["sampled"] += r["n"]
+            if r["answered"]:
+                cell[r["channel"] or "file"] += r["n"]
+    names = dict(Area.objects.filter(id__in={k[0] for k in cells}).values_list("id", "name"))
+
+    def summary(label, parts) -> dict:
+        total = {"label": label, "sampled": 0, "web": 0, "paper": 0, "file": 0}
+        for part in parts:
+            for key in ("sampled", "web", "paper", "file"):
+                total[key] += part[key]
+        total["answered"] = total["web"] + total["paper"] + total["file"]
+        total["rate"] = (
+            round(100 * total["answered"] / total["sampled"]) if total["sampled"] else None
+        )
+        return total
+
+    def group(index: int, order, label) -> list[dict]:
+        keys = sorted({k[index] for k in cells}, key=order)
+        return [summary(label(k), [v for c, v in cells.items() if c[index] == k]) for k in keys]
+
+    age_order = {a: i for i, a in enumerate(AGE_GROUPS)}
+    sex_order = {s: i for i, s in enumerate(SEXES)}
+    return {
+        "overall": summary("", cells.values()),
+        "areas": group(0, lambda k: names.get(k, ""), lambda k: names.get(k, "")),
+        "sexes": group(1, lambda k: sex_order.get(k, 9), lambda k: k),
+        "ages": group(2, lambda k: age_order.get(k, 99), lambda k: k),
+        "cells": [
+            summary((names.get(a, ""), s, g), [v])
+            for (a, s, g), v in sorted(
+                cells.items(),
+                key=lambda kv: (
+                    names.get(kv[0][0], ""),
+                    sex_order.get(kv[0][1], 9),
+                    age_order.get(kv[0][2], 99),
+                ),
+            )
+        ],
+    }
+
+
+def survey_letter_persons(*, survey_round: SurveyRound, reminder: bool) -> list[dict]:
+    """Name, address and code of every sampled person (for the reminder: those who have not
+    answered), decrypted for the letters. Only the survey administrator's views call this."""
+    from . import codes
+    from .models import SurveySamplePerson
+
+    persons = SurveySamplePerson.objects.filter(round=survey_round).order_by("area__name", "id")
+    if reminder:
+        persons = persons.filter(answered=False)
+    out = []
+    for person in persons.select_related("area"):
+        code = codes.decrypt(person.code_encrypted)
+        out.append(
+            {
+                **codes.contact_decrypt(person.contact_encrypted),
+                "area": person.area.name,
+                "code": codes.code_format(code) if code else "",
+                "raw_code": code,
+            }
+        )
+    return out
+
+
+def survey_sample_counts(*, survey_round: SurveyRound) -> dict:
+    from .models import SurveySamplePerson
+
+    persons = SurveySamplePerson.objects.filter(round=survey_round)
+    return {"persons": persons.count(), "answered": persons.filter(answered=True).count()}
+
+
+def survey_pages_visible(user) -> bool:
+    """Whether the survey pages (and their menu entry) are for this user at all."""
+    return any(
+        user.can(capability)
+        for capability in (
+            Capability.VIEW_REPORTS,
+            Capability.VIEW_SURVEY_PROGRESS,
+            Capability.MANAGE_SURVEY,
+        )
+    )

@@ -1,0 +1,222 @@
+// The public report form. Works without JavaScript (pick the area from the list and
+// send); with it, the resident taps the map or uses the phone's position, and the form is
+// kept on the phone until the server has answered, with retries while offline. The hidden
+// client_key makes a retry harmless: the server answers a repeated key with the receipt it
+// already gave.
+(function () {
+  "use strict";
+
+  var DRAFT_KEY = "trygg-resident-draft";
+  var form = document.getElementById("resident-form");
+  if (!form) { return; }
+  var status = document.getElementById("resident-status");
+  var submit = document.getElementById("resident-submit");
+  var lat = form.elements.lat;
+  var lon = form.elements.lon;
+  var summary = document.getElementById("where-summary");
+  var map = null;
+  var marker = null;
+  var retryTimer = null;
+  var retryDelay = 2000;
+  var sending = false;
+
+  function show(kind, text) {
+    status.hidden = false;
+    status.className = "report-status " + kind;
+    status.textContent = text;
+  }
+
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
+  var SKIP = { csrfmiddlewaretoken: true, started: true, website: true, challenge: true, answer: true };
+
+  function saveDraft() {
+    var data = { reasons: [] };
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || SKIP[el.name]) { return; }
+      if (el.type === "checkbox") { if (el.checked) { data[el.name].push(el.value); } }
+      else { data[el.name] = el.value; }
+    });
+    try { localStorage.setItem(DRAFT_KEY, JSON.stringify(data)); } catch (e) { /* private mode */ }
+  }
+
+  function loadDraft() {
+    try { return JSON.parse(localStorage.getItem(DRAFT_KEY) || "null"); } catch (e) { return null; }
+  }
+
+  function clearDraft() {
+    try { localStorage.removeItem(DRAFT_KEY); } catch (e) { /* ignore */ }
+  }
+
+  function restore(data) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || SKIP[el.name] || !(el.name in data)) { return; }
+      if (el.type === "checkbox") { el.checked = data[el.name].indexOf(el.value) !== -1; }
+      else { el.value = data[el.name]; }
+    });
+  }
+
+  // --------------------------------------------------------------------------- map
+  function setPoint(latlng, text) {
+    lat.value = latlng.lat.toFixed(6);
+    lon.value = latlng.lng.toFixed(6);
+    form.elements.area.value = "";
+    if (map) {
+      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
+    }
+    summary.textContent = (text ? text + " – " : "") + form.dataset.marked;
+    saveDraft();
+  }
+
+  function initMap() {
+    var element = document.getElementById("resident-map");
+    if (!element || typeof L === "undefined") { return; }
+    var areas = JSON.parse(document.getElementById(element.dataset.geojson).textContent);
+    map = L.map(element, { zoomSnap: 0.25 });
+    element.trygg = { map: map };
+    var root = document.documentElement.dataset;
+    if (root.tileUrl) {
+      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
+    }
+    var layer = L.geoJSON(areas, {
+      style: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: 0.35 },
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name, { sticky: true });
+        shape.on("click", function (event) { setPoint(event.latlng, feature.properties.name); });
+      },
+    }).addTo(map);
+    if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
+    else { map.setView([62.39, 17.31], 11); }
+    map.on("click", function (event) { setPoint(event.latlng); });
+    if (lat.value && lon.value) {
+      marker = L.marker([parseFloat(lat.value), parseFloat(lon.value)]).addTo(map);
+    }
+    element.dataset.ready = "true";
+  }
+
+  document.getElementById("use-position").addEventListener("click", function () {
+    if (!navigator.geolocation) { show("error", form.dataset.noGps); return; }
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        var latlng = L.latLng(position.coords.latitude, position.coords.longitude);
+        setPoint(latlng);
+        if (map) { map.setView(latlng, Math.max(map.getZoom(), 15)); }
+        show("ok", form.dataset.located);
+      },
+      function () { show("error", form.dataset.noGps); },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+    );
+  });
+
+  // Picking an area from the list replaces a marked point (the keyboard way to say where).
+  form.elements.area.addEventListener("change", function () {
+    if (!form.elements.area.value) { return; }
+    lat.value = "";
+    lon.value = "";
+    if (marker) { marker.remove(); marker = null; }
+    summary.textContent = form.elements.area.options[form.elements.area.selectedIndex].text;
+  });
+
+  // ------------------------------------------------------------------------ errors
+  function clearErrors() {
+    form.querySelectorAll(".field-errors").forEach(function (el) { el.textContent = ""; });
+    form.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+  }
+
+  function showErrors(errors) {
+    clearErrors();
+    var first = null;
+    var general = [];
+    Object.keys(errors).forEach(function (field) {
+      var text = errors[field].map(function (e) { return e.message; }).join(" ");
+      var slot = form.querySelector('.field-errors[data-for="' + (field === "lon" ? "lat" : field) + '"]');
+      if (field === "__all__" || !slot) { general.push(text); return; }
+      slot.textContent = text;
+      var container = document.getElementById("field-" + (field === "lat" || field === "lon" ? "where" : field)) || slot.parentElement;
+      container.classList.add("has-error");
+      first = first || container;
+    });
+    show("error", general.length ? general.join(" ") : form.dataset.invalid);
+    if (first) { first.scrollIntoView({ block: "center" }); }
+  }
+
+  function showChallenge(challenge) {
+    if (!challenge) { return; }
+    var box = document.getElementById("field-answer");
+    box.hidden = false;
+    form.elements.challenge.value = challenge.token;
+    document.getElementById("challenge-question").textContent = challenge.question;
+    form.elements.answer.value = "";
+  }
+
+  // -------------------------------------------------------------------------- send
+  function scheduleRetry() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(send, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
+  }
+
+  function send() {
+    if (sending) { return; }
+    sending = true;
+    submit.disabled = true;
+    show("pending", form.dataset.saving);
+    fetch(window.location.pathname, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-Trygg-Async": "1", Accept: "application/json" },
+    })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") === -1) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        sending = false;
+        submit.disabled = false;
+        if (data.saved) {
+          clearDraft();
+          clearTimeout(retryTimer);
+          window.location.assign(data.receipt);
+          return;
+        }
+        showChallenge(data.challenge);
+        showErrors(data.errors || {});
+        if (data.challenge) { form.elements.answer.focus(); }
+      })
+      .catch(function () {
+        sending = false;
+        submit.disabled = false;
+        show("pending", navigator.onLine === false ? form.dataset.offline : form.dataset.retrying);
+        scheduleRetry();
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!form.elements.client_key.value) { form.elements.client_key.value = newKey(); }
+    saveDraft();
+    retryDelay = 2000;
+    send();
+  });
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+  window.addEventListener("online", function () {
+    if (loadDraft() && status.classList.contains("pending")) { send(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var draft = loadDraft();
+    var serverErrors = form.querySelector(".field-errors li");
+    if (draft && !serverErrors) {
+      restore(draft);
+      show("pending", form.dataset.restored);
+    }
+    if (!form.elements.client_key.value) { form.elements.client_key.value = newKey(); }
+    initMap();
+  });
+})();

@@ -1,0 +1,610 @@
+"""Pages: the public report form and receipt, moderation, and safety walks. Thin: the
+rules are in the selectors and services."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from trygg.accounts.roles import Capability
+from trygg.areas.models import AreaLevel
+from trygg.areas.selectors import area_feature_collection, areas_for_user
+
+from .forms import (
+    ModerationForm,
+    ReportFilterForm,
+    ResidentReportForm,
+    WalkFinishForm,
+    WalkPointForm,
+    WalkStartForm,
+    new_challenge,
+    started_token,
+)
+from .models import ReportStatus, WalkStatus
+from .reasons import reason_label, reason_labels, reasons
+from .selectors import (
+    can_moderate,
+    public_areas,
+    public_municipality_get,
+    report_by_receipt,
+    report_get_for_moderation,
+    reports_for_moderation,
+    status_counts,
+    walk_get_for_leader,
+    walk_get_for_user,
+    walk_points,
+    walk_summary,
+    walks_for_user,
+)
+from .services import (
+    RateLimited,
+    challenge_required,
+    resident_report_action_taken,
+    resident_report_approve,
+    resident_report_reject,
+    resident_report_submit,
+    walk_create,
+    walk_export_record,
+    walk_finish,
+    walk_point_add,
+    walk_route_extend,
+    walk_to_observations,
+)
+from .svg import walk_svg
+
+PDF_CSS = Path(__file__).parent / "static" / "residents" / "walk_pdf.css"
+LIST_PAGE_SIZE = 50
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Trygg-Async") == "1"
+
+
+def _address(request) -> str | None:
+    # Used only to count reports per sender, as a keyed hash; never stored with a report.
+    return request.META.get("REMOTE_ADDR")
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = "area" if field == "lat" and "lat" not in form.fields else field
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# ------------------------------------------------------------------------ public
+
+
+@never_cache
+def report(request, code: str):
+    """The public form: a resident marks a place; no account, no personal data."""
+    municipality = public_municipality_get(code=code)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    address = _address(request)
+    needs_challenge = challenge_required(address)
+    form = ResidentReportForm(
+        request.POST or None, municipality=municipality, challenge_needed=needs_challenge
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                submission = resident_report_submit(
+                    municipality=municipality,
+                    reasons=data["reasons"],
+                    text=data["text"],
+                    when=data["when"],
+                    lat=data["lat"],
+                    lon=data["lon"],
+                    area=data["area"] if data["lat"] is None else None,
+                    client_key=data["client_key"] or "",
+                    address=address,
+                )
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+                status = 429
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                url = reverse("trygghet:receipt", args=[submission.report.receipt_token])
+                if submission.merged:
+                    url += "?merged=1"
+                elif submission.created:
+                    url += "?new=1"
+                if _wants_json(request):
+                    return JsonResponse(
+                        {"saved": True, "merged": submission.merged, "receipt": url},
+                        status=201 if submission.created else 200,
+                    )
+                return redirect(url)
+        status = status if status != 200 else 400
+        if _wants_json(request):
+            challenge = None
+            if "answer" in form.errors:
+                token, question = new_challenge()
+                challenge = {"token": token, "question": question}
+            return JsonResponse(
+                {"saved": False, "errors": form.errors.get_json_data(), "challenge": challenge},
+                status=status,
+            )
+    challenge_token = question = ""
+    if needs_challenge or "answer" in form.errors:
+        challenge_token, question = new_challenge()
+    return render(
+        request,
+        "residents/public_report.html",
+        {
+            "municipality": municipality,
+            "form": form,
+            "reasons": reasons(),
+            "areas_geojson": area_feature_collection(public_areas(municipality)),
+            "started": started_token(),
+            "challenge_token": challenge_token,
+            "challenge_question": question,
+            "public_page": True,
+        },
+        status=status,
+    )
+
+
+@never_cache
+def receipt(request, token: str):
+    """The resident's status page; the link is the only key to it."""
+    report_ = report_by_receipt(token=token)
+    response = render(
+        request,
+        "residents/receipt.html",
+        {
+            "report": report_,
+            "reason_labels": reason_labels(report_.reasons),
+            "is_new": request.GET.get("new") == "1",
+            "merged": request.GET.get("merged") == "1",
+            "receipt_url": request.build_absolute_uri(request.path),
+            "steps": [
+                (ReportStatus.RECEIVED, ReportStatus.RECEIVED.label),
+                (ReportStatus.ASSESSED, ReportStatus.ASSESSED.label),
+                (ReportStatus.ACTION_TAKEN, ReportStatus.ACTION_TAKEN.label),
+            ],
+            "reached": _reached(report_.status),
+            "public_page": True,
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _reached(status: str) -> list[str]:
+    order = [ReportStatus.RECEIVED, ReportStatus.ASSESSED, ReportStatus.ACTION_TAKEN]
+    if status == ReportStatus.REJECTED:
+        return [ReportStatus.RECEIVED]
+    return [s for s in order[: order.index(status) + 1]]
+
+
+# -------------------------------------------------------------------- moderation
+
+
+def _require_moderator(user) -> None:
+    if not can_moderate(user):
+        raise Http404
+
+
+@login_required
+def queue(request):
+    _require_moderator(request.user)
+    reports = reports_for_moderation(request.user)
+    form = ReportFilterForm(request.GET or None)
+    chosen = request.GET.get("status", ReportStatus.RECEIVED)
+    if chosen not in ReportStatus.values:
+        chosen = ""
+    shown = reports.filter(status=chosen) if chosen else reports
+    page = Paginator(shown.order_by("-created_on", "-id"), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [{"report": r, "reasons": reason_labels(r.reasons)} for r in page]
+    points = [
+        {
+            "lat": r.lat,
+            "lon": r.lon,
+            "label": ", ".join(reason_labels(r.reasons)),
+            "url": reverse("residents:report", args=[r.public_id]),
+        }
+        for r in page
+        if r.lat is not None
+    ]
+    municipalities = {r.municipality_id for r in page}
+    areas = areas_for_user(request.user).filter(level=AreaLevel.AREA)
+    if municipalities:
+        areas = areas.filter(municipality_id__in=municipalities)
+    return render(
+        request,
+        "residents/queue.html",
+        {
+            "form": form,
+            "chosen": chosen,
+            "counts": status_counts(reports),
+            "statuses": ReportStatus.choices,
+            "page": page,
+            "rows": rows,
+            "points": points,
+            "areas_geojson": area_feature_collection(areas),
+        },
+    )
+
+
+@login_required
+def report_detail(request, public_id):
+    _require_moderator(request.user)
+    report_ = report_get_for_moderation(request.user, public_id=public_id)
+    form = ModerationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "approve":
+                resident_report_approve(
+                    actor=request.user,
+                    report=report_,
+                    severity=data["severity"] or 1,
+                    public_message=data["public_message"],
+                    internal_note=data["internal_note"],
+                )
+                messages.success(request, _("Approved: the report is in the situational picture."))
+            elif data["action"] == "reject":
+                resident_report_reject(
+                    actor=request.user,
+                    report=report_,
+                    reason=data["reject_reason"],
+                    public_message=data["public_message"],
+                    internal_note=data["internal_note"],
+                )
+                messages.success(request, _("The report is rejected."))
+            else:
+                resident_report_action_taken(
+                    actor=request.user,
+                    report=report_,
+                    public_message=data["public_message"],
+                    internal_note=data["internal_note"] or None,
+                )
+                messages.success(request, _("The action is recorded; the resident can read it."))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("residents:report", public_id=report_.public_id)
+    return render(
+        request,
+        "residents/report_detail.html",
+        {
+            "report": report_,
+            "form": form,
+            "reason_labels": reason_labels(report_.reasons),
+            "areas_geojson": area_feature_collection(
+                areas_for_user(request.user).filter(pk=report_.area_id)
+            ),
+            "point": report_.lat is not None,
+            "points": [{"lat": report_.lat, "lon": report_.lon, "label": ""}],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# -------------------------------------------------------------------- safety walks
+
+
+def _require_walks(user) -> None:
+    if not (user.can(Capability.REPORT_OBSERVATIONS) or can_moderate(user)):
+        raise Http404
+
+
+@login_required
+def walk_list(request):
+    _require_walks(request.user)
+    walks = walks_for_user(request.user).order_by("-walked_on", "-id")
+    return render(
+        request,
+        "residents/walk_list.html",
+        {
+            "walks": walks[:200],
+            "can_start": request.user.can(Capability.REPORT_OBSERVATIONS),
+        },
+    )
+
+
+@login_required
+def walk_new(request):
+    if not request.user.can(Capability.REPORT_OBSERVATIONS):
+        raise Http404
+    areas = areas_for_user(request.user).filter(level=AreaLevel.AREA).order_by("name")
+    form = WalkStartForm(request.POST or None, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            walk = walk_create(
+                actor=request.user,
+                title=data["title"],
+                walked_on=data["walked_on"],
+                areas=list(data["areas"]),
+                participants=data["participants"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("residents:walk", public_id=walk.public_id)
+    return render(
+        request, "residents/walk_new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _point_rows(walk) -> list[dict]:
+    return [
+        {
+            "number": p.number,
+            "lat": p.lat,
+            "lon": p.lon,
+            "area": p.area.name if p.area_id else "",
+            "reasons": reason_labels(p.reasons),
+            "text": p.text,
+            "severity": p.severity,
+            "recorded_at": p.recorded_at,
+            "observation": p.observation,
+        }
+        for p in walk_points(walk)
+    ]
+
+
+@login_required
+def walk_detail(request, public_id):
+    walk = walk_get_for_user(request.user, public_id=public_id)
+    recording = walk.status == WalkStatus.RECORDING and walk.leader_id == request.user.pk
+    points = _point_rows(walk)
+    areas = areas_for_user(request.user, municipality=walk.municipality).filter(
+        level=AreaLevel.AREA
+    )
+    return render(
+        request,
+        "residents/walk_detail.html",
+        {
+            "walk": walk,
+            "recording": recording,
+            "points": points,
+            "summary": walk_summary(walk),
+            "point_form": WalkPointForm() if recording else None,
+            "finish_form": WalkFinishForm(initial={"participants": walk.participants}),
+            "can_convert": can_moderate(request.user) and walk.status == WalkStatus.FINISHED,
+            "svg": mark_safe(  # noqa: S308 - built from numbers and escaped text only
+                walk_svg(
+                    walk.route_coordinates,
+                    points,
+                    title=_("Route and points of %(walk)s") % {"walk": walk.title},
+                )
+            ),
+            "walk_data": {
+                "route": walk.route_coordinates,
+                "points": [
+                    {
+                        "number": p["number"],
+                        "lat": p["lat"],
+                        "lon": p["lon"],
+                        "label": ", ".join(p["reasons"]),
+                    }
+                    for p in points
+                ],
+                "recording": recording,
+                "focus": list(walk.areas.values_list("id", flat=True)),
+            },
+            "areas_geojson": area_feature_collection(areas),
+        },
+    )
+
+
+def _json_errors(form_or_exc) -> dict:
+    if isinstance(form_or_exc, ValidationError):
+        if hasattr(form_or_exc, "error_dict"):
+            return {k: [{"message": m} for m in v] for k, v in form_or_exc.message_dict.items()}
+        return {"__all__": [{"message": m} for m in form_or_exc.messages]}
+    return form_or_exc.errors.get_json_data()
+
+
+@login_required
+def walk_point(request, public_id):
+    """One point, sent as soon as it is added (retried by the page when offline)."""
+    walk = walk_get_for_leader(request.user, public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = WalkPointForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"saved": False, "errors": _json_errors(form)}, status=400)
+    data = form.cleaned_data
+    try:
+        point, created = walk_point_add(
+            actor=request.user,
+            walk=walk,
+            lat=data["lat"],
+            lon=data["lon"],
+            reasons=data["reasons"],
+            text=data["text"],
+            severity=data["severity"],
+            client_key=data["client_key"] or "",
+            recorded_at=data["recorded_at"],
+        )
+    except ValidationError as exc:
+        return JsonResponse({"saved": False, "errors": _json_errors(exc)}, status=400)
+    if not _wants_json(request):
+        return redirect("residents:walk", public_id=walk.public_id)
+    return JsonResponse(
+        {
+            "saved": True,
+            "number": point.number,
+            "lat": point.lat,
+            "lon": point.lon,
+            "area": point.area.name if point.area_id else "",
+            "reasons": reason_labels(point.reasons),
+        },
+        status=201 if created else 200,
+    )
+
+
+@login_required
+def walk_route(request, public_id):
+    """A batch of positions: ``{"coordinates": [[lon, lat], ...]}``."""
+    walk = walk_get_for_leader(request.user, public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        payload = json.loads(request.body or b"{}")
+        coordinates = payload["coordinates"]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"saved": False, "errors": {"route": ["not JSON"]}}, status=400)
+    try:
+        walk = walk_route_extend(actor=request.user, walk=walk, coordinates=coordinates)
+    except ValidationError as exc:
+        return JsonResponse({"saved": False, "errors": _json_errors(exc)}, status=400)
+    return JsonResponse({"saved": True, "length": len(walk.route_coordinates)})
+
+
+@login_required
+def walk_finish_view(request, public_id):
+    walk = walk_get_for_leader(request.user, public_id=public_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = WalkFinishForm(request.POST)
+    if form.is_valid():
+        try:
+            walk_finish(
+                actor=request.user, walk=walk, participants=form.cleaned_data["participants"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The walk is finished. Download the report below."))
+    return redirect("residents:walk", public_id=walk.public_id)
+
+
+@login_required
+def walk_convert(request, public_id):
+    walk = walk_get_for_user(request.user, public_id=public_id)
+    _require_moderator(request.user)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        created = walk_to_observations(actor=request.user, walk=walk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(n)d points are now observations in the situational picture.") % {"n": created},
+        )
+    return redirect("residents:walk", public_id=walk.public_id)
+
+
+EXPORT_FORMATS = ("pdf", "geojson", "csv")
+
+
+@login_required
+def walk_export(request, public_id, fmt: str):
+    walk = walk_get_for_user(request.user, public_id=public_id)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    points = _point_rows(walk)
+    walk_export_record(actor=request.user, walk=walk, fmt=fmt)
+    name = f"trygghetsvandring-{walk.walked_on}-{str(walk.public_id)[:8]}"
+    if fmt == "geojson":
+        response = JsonResponse(_walk_geojson(walk, points), content_type="application/geo+json")
+        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+        return response
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            ["number", "lat", "lon", "area", "reasons", "severity", "text", "recorded_at"]
+        )
+        for p in walk_points(walk):
+            writer.writerow(
+                [
+                    p.number,
+                    p.lat,
+                    p.lon,
+                    p.area.code if p.area_id else "",
+                    ";".join(p.reasons),
+                    p.severity or "",
+                    p.text,
+                    p.recorded_at.isoformat(timespec="minutes"),
+                ]
+            )
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    from django.template.loader import render_to_string
+    from weasyprint import CSS, HTML
+
+    html = render_to_string(
+        "residents/walk_pdf.html",
+        {
+            "walk": walk,
+            "points": points,
+            "summary": walk_summary(walk),
+            "svg": mark_safe(walk_svg(walk.route_coordinates, points, title=walk.title)),  # noqa: S308
+            "areas": walk.areas.order_by("name"),
+        },
+        request=request,
+    )
+    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+def _walk_geojson(walk, points: list[dict]) -> dict:
+    features = []
+    if walk.route_coordinates:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": walk.route_coordinates},
+                "properties": {"kind": "route", "title": walk.title},
+            }
+        )
+    for p in walk_points(walk):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {
+                    "kind": "point",
+                    "number": p.number,
+                    "area_code": p.area.code if p.area_id else None,
+                    "reasons": p.reasons,
+                    "reason_labels": [reason_label(k) for k in p.reasons],
+                    "severity": p.severity,
+                    "text": p.text,
+                    "recorded_at": p.recorded_at.isoformat(),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "properties": {
+            "title": walk.title,
+            "date": walk.walked_on.isoformat(),
+            "municipality": walk.municipality.code,
+            "participants": walk.participants,
+            "status": walk.status,
+        },
+        "features": features,
+    }

@@ -1,0 +1,51 @@
+"""Invitation and reminder letters as one PDF: one A4 page per person, the address placed
+for a window envelope, the code in large print and a QR code to the answer page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import SurveyRound
+from .web import survey_languages, swedish_name
+
+LETTER_CSS = Path(__file__).parent / "static" / "surveys" / "letters_pdf.css"
+
+
+def qr_data_uri(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+
+
+def other_languages_line() -> str:
+    """ "Svara på engelska, arabiska eller somaliska på webben." from the offered languages."""
+    names = [swedish_name(code) for code in survey_languages() if code != "sv"]
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} eller {names[-1]}"
+    return f"Du kan också svara på {listed} på webben."
+
+
+def letters_pdf(
+    *, survey_round: SurveyRound, persons: list[dict], answer_url: str, reminder: bool
+) -> bytes:
+    from weasyprint import CSS, HTML
+
+    for person in persons:
+        person["qr"] = qr_data_uri(f"{answer_url}#{person['raw_code']}")
+    # The letter is always in Swedish; it names the other languages of the web page.
+    with translation.override("sv"):
+        html = render_to_string(
+            "surveys/letters_pdf.html",
+            {
+                "round": survey_round,
+                "persons": persons,
+                "answer_url": answer_url,
+                "reminder": reminder,
+                "languages_line": other_languages_line(),
+            },
+        )
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(LETTER_CSS))])

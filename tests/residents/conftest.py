@@ -1,0 +1,65 @@
+"""A municipality with two areas and a safety group, and a coordinator who moderates."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core import signing
+from django.utils import translation
+
+from tests.factories import AreaFactory, MunicipalityFactory, SafetyGroupFactory, inside, user_in
+from trygg.accounts.roles import Role
+from trygg.residents.forms import STARTED_SALT
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The tests read the interface's English messages, whatever the catalog holds."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def place(db):
+    municipality = MunicipalityFactory(code="2281", name="Sundsvall")
+    area = AreaFactory(municipality=municipality, name="Nacksta")
+    other_area = AreaFactory(municipality=municipality, name="Skönsberg")
+    group = SafetyGroupFactory(municipality=municipality, name="Trygghetsgrupp Nacksta")
+    group.areas.add(area)
+    coordinator = user_in(municipality, role=Role.SAFETY_COORDINATOR)
+    lon, lat = inside(area)
+    return {
+        "municipality": municipality,
+        "area": area,
+        "other_area": other_area,
+        "group": group,
+        "coordinator": coordinator,
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def filled_long_ago(seconds: float = 60) -> str:
+    """A form stamp as if the page was opened ``seconds`` ago."""
+    return signing.dumps(time.time() - seconds, salt=STARTED_SALT)
+
+
+@pytest.fixture
+def form_data(place):
+    def make(**overrides):
+        data = {
+            "reasons": ["dark"],
+            "lat": f"{place['lat']:.6f}",
+            "lon": f"{place['lon']:.6f}",
+            "text": "Trasig belysning i gångtunneln.",
+            "when": "evening",
+            "started": filled_long_ago(),
+            "website": "",
+            "client_key": "",
+        }
+        data.update(overrides)
+        return data
+
+    return make

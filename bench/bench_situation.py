@@ -10,7 +10,9 @@ What it does, all on this machine (loopback only, bounded in time and in request
 2. tops the observations up to ``--observations`` (default 1,000,000) with COPY, spread
    over two years with evening peaks, across the groups and their areas;
 3. starts gunicorn with ``--workers`` sync workers on ``127.0.0.1:--port``;
-4. runs each scenario for ``--seconds`` with ``--users`` threads, each thread a user with its
+4. runs each scenario first for ``--warmup`` seconds unmeasured (each gunicorn worker fills
+   its own in-memory caches, as the first viewer of a meeting does), then for ``--seconds``
+   with ``--users`` threads, each thread a user with its
    own keep-alive connection who reads each answer for a while (exponential think time,
    mean ``--think`` seconds; 0 hammers the server back to back), and prints p50/p95/p99 and
    throughput;
@@ -20,7 +22,9 @@ What it does, all on this machine (loopback only, bounded in time and in request
 
 Run: ``make bench-situation`` or ``.venv/bin/python bench/bench_situation.py [--observations
 200000 --seconds 10]``. Needs gunicorn (``pip install -e '.[bench]'``). ``--keep`` keeps the
-database for another run (the top-up is then skipped).
+database for another run (the top-up is then skipped); ``--skip-build`` then reuses it as it
+is (no migrate, no demo build), e.g. to compare two versions of the code on the same data
+(``PYTHONPATH=/path/to/other/src``).
 """
 
 from __future__ import annotations
@@ -70,7 +74,18 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5.0,
+        help="seconds each scenario runs unmeasured first (each worker's caches fill)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--skip-build",
+        action="store_true",
+        help="reuse a kept database as it is: no migrate, no demo build",
+    )
     return parser.parse_args()
 
 
@@ -186,7 +201,10 @@ def session_cookie(username: str) -> str:
 def start_server(args, env) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "trygg.wsgi:application",
                "--workers", str(args.workers), "--bind", f"127.0.0.1:{args.port}",
-               "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
+               "--access-logfile", "-", "--log-level", "warning",
+               # A worker's first import (numpy, scipy) can outlast the default 30 s on a
+               # loaded machine; the timeout only guards against hung workers here.
+               "--timeout", "120"]  # fmt: skip
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -201,8 +219,8 @@ def start_server(args, env) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
 
 
-def run_scenario(scenario: Scenario, args) -> None:
-    deadline = time.monotonic() + args.seconds
+def run_scenario(scenario: Scenario, args, *, seconds: float | None = None) -> None:
+    deadline = time.monotonic() + (args.seconds if seconds is None else seconds)
     budget = [args.max_requests]
     lock = threading.Lock()
 
@@ -263,9 +281,10 @@ def main() -> int:
     from trygg.accounts.services import user_api_token
     from trygg.demo.services import demo_build
 
-    print(f"database {args.database_url.rsplit('/', 1)[1]}: migrating and building the demo …")
-    call_command("migrate", verbosity=0)
-    demo_build(work_dir=var_dir / "demo")
+    if not args.skip_build:
+        print(f"database {args.database_url.rsplit('/', 1)[1]}: migrating and building the demo …")
+        call_command("migrate", verbosity=0)
+        demo_build(work_dir=var_dir / "demo")
     started = time.perf_counter()
     total = top_up_observations(args.observations)
     print(f"observations: {total:,} ({time.perf_counter() - started:.1f} s to load)")
@@ -324,10 +343,20 @@ def main() -> int:
     server = start_server(args, env)
     try:
         for scenario in scenarios:
+            if args.warmup:
+                # The first requests fill each worker's caches (a meeting's first viewer);
+                # they are not what the other 49 users see, so they are not counted.
+                run_scenario(Scenario(scenario.name, None, scenario.make_request), args,
+                             seconds=args.warmup)  # fmt: skip
             run_scenario(scenario, args)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            # Workers still busy with queued requests on a loaded machine: the figures are in.
+            server.kill()
+            server.wait()
         if not args.keep:
             from django.db import connections
 
@@ -336,7 +365,8 @@ def main() -> int:
 
     base_p95 = percentile(scenarios[0].latencies, 95)
     print(f"\n{args.users} concurrent users (mean think time {args.think:.1f} s), "
-          f"{args.seconds:.0f} s per scenario, {args.workers} gunicorn workers, "
+          f"{args.seconds:.0f} s per scenario after {args.warmup:.0f} s of warm-up, "
+          f"{args.workers} gunicorn workers, "
           f"{os.cpu_count()} cores")  # fmt: skip
     print(f"{'scenario':32} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'p95/base':>9} {'target':>8}  errors")  # fmt: skip

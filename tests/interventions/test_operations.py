@@ -171,6 +171,10 @@ def test_public_promises_show_only_published_current_ones(client, m):
         municipality=m, title="Gammalt", starts_on=date(2020, 1, 1), ends_on=date(2020, 12, 31)
     )
     assert list(promises_public()) == [shown]
-    page = client.get("/operations/promises/").content.decode()  # anonymous
+    overview = client.get("/operations/promises/").content.decode()  # anonymous
+    assert "Tryggare park" in overview
+    assert "Utkast" not in overview and "Gammalt" not in overview
+    # The whole promise, with how it is delivered, is on the municipality's own page.
+    page = client.get(f"/operations/promises/{m.code}/").content.decode()
     assert "Tryggare park" in page and "Belysning i parken" in page and "pågår" in page
     assert "Utkast" not in page and "Gammalt" not in page

@@ -420,3 +420,42 @@ def test_csv_import_page(client, world):
     upload.name = "obs.csv"
     response = client.post("/situation/import/", {"municipality": world["m"].pk, "file": upload})
     assert response.status_code == 200 and "unknown category" in response.content.decode()
+
+
+def test_a_groups_list_read_along_the_indexes_matches_the_plain_order(client):
+    """The API's group pages merge one index branch per group and area; the result must be
+    the plain newest-first order, with no report twice and none missing."""
+    from tests.factories import user_in
+    from trygg.situation.selectors import group_branches, observations_slice
+
+    m = MunicipalityFactory()
+    a, b, outside = (AreaFactory(municipality=m) for _ in range(3))
+    group = SafetyGroupFactory(municipality=m)
+    group.areas.add(a, b)
+    now = timezone.now()
+    for i in range(21):
+        area = (a, b, outside)[i % 3]
+        # Every third report outside the areas is reported to the group; some share a time.
+        ObservationFactory(
+            area=area,
+            group=group if area == outside or i % 4 == 0 else None,
+            observed_at=now - timedelta(minutes=i // 2),
+        )
+    ObservationFactory(area=outside)  # neither: never listed
+    scoped = Observation.objects.filter(municipality=m).filter(
+        pk__in=[o.pk for o in Observation.objects.all() if o.group_id or o.area_id in (a.id, b.id)]
+    )
+    plain = list(scoped.order_by("-observed_at", "-id").values_list("id", flat=True))
+    assert len(plain) == 21
+    for start, stop in ((0, 5), (5, 10), (0, 21), (18, 30), (30, 40)):
+        merged = observations_slice(
+            scoped, start=start, stop=stop, branches=group_branches(group.pk)
+        )
+        assert [o.id for o in merged] == plain[start:stop]
+    # Through the API, with its count.
+    client.force_login(user_in(m, role=Role.SAFETY_COORDINATOR))
+    page = client.get(f"/api/v1/observations/?group={group.pk}&limit=8&offset=8").json()
+    assert page["count"] == 21
+    assert [r["id"] for r in page["results"]] == [
+        str(Observation.objects.get(pk=pk).public_id) for pk in plain[8:16]
+    ]

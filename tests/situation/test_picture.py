@@ -160,3 +160,99 @@ def test_quarter_view_ranks_the_areas(setup):
     assert {r["area_id"] for r in rows} == {setup["calm"].id, setup["hot"].id}
     top = min(rows, key=lambda r: r["need_rank"])
     assert top["area_id"] == setup["hot"].id
+
+
+# ------------------------------------------------------- the PDF's map, the municipal digest
+
+
+def test_the_static_map_shades_areas_and_escapes_names():
+    from tests.factories import square
+    from trygg.situation.static_map import picture_map_svg
+
+    areas = [
+        {"geometry": square(17.0, 62.0), "name": "Lugnt", "count": 0, "rise": False},
+        {"geometry": square(17.01, 62.0), "name": "<Torget & co>", "count": 7, "rise": True,
+         "label_at": (17.015, 62.005)},
+    ]  # fmt: skip
+    points = [{"lat": 62.005, "lon": 17.015, "severity": 3}, {"lat": None, "lon": None}]
+    svg = picture_map_svg(areas, points, title="Karta")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<path") == 2 and svg.count("<circle") == 1
+    assert 'fill="#f1f4f6"' in svg and 'fill="#d9534f"' in svg  # 0 and 6+
+    assert 'stroke="#9b1c1c"' in svg  # the real rise
+    assert "&lt;Torget &amp; co&gt;: 7" in svg and "<Torget" not in svg
+    assert ">7</text>" in svg
+    # Every coordinate lies inside the drawing.
+    import re
+
+    numbers = [float(n) for n in re.findall(r"(\d+\.\d),(\d+\.\d)", svg) for n in n]
+    assert numbers and all(0 <= n <= 680 for n in numbers)
+    assert picture_map_svg([], [], title="Tom").count("<path") == 0
+
+
+def test_the_pdf_map_plots_only_the_points_the_reader_may_see(client, setup, monkeypatch):
+    from trygg.situation import views
+
+    drawn = {}
+    original = views.picture_map_svg
+
+    def spy(areas, points, **kwargs):
+        drawn["areas"], drawn["points"] = areas, points
+        return original(areas, points, **kwargs)
+
+    monkeypatch.setattr(views, "picture_map_svg", spy)
+    url = f"/situation/groups/{setup['group'].id}/{WEEK}/?export=pdf"
+    client.force_login(setup["member"])
+    assert client.get(url).content.startswith(b"%PDF")
+    assert len(drawn["points"]) == 9  # the police-only report is not plotted
+    counts = {a["name"]: a["count"] for a in drawn["areas"]}
+    assert counts == {setup["hot"].name: 9, setup["calm"].name: 1}  # counts include it
+    client.force_login(setup["cop"])
+    client.get(url)
+    assert len(drawn["points"]) == 10
+
+
+def test_the_municipal_digest_goes_to_those_who_steer_without_report_texts(client, setup):
+    m = setup["m"]
+    coordinator = user_in(m, role=Role.SAFETY_COORDINATOR, email="samordnare@example.org")
+    user_in(m, role=Role.MANAGEMENT, email="ledning@example.org")
+    user_in(m, role=Role.ANALYST, email="analytiker@example.org")
+    user_in(m, role=Role.CASE_WORKER, email="soc@example.org")
+    user_in(MunicipalityFactory(), role=Role.MANAGEMENT, email="annan@example.org")
+    group_scope = PictureScope(m, setup["group"])
+    weekly_picture_save(
+        actor=coordinator,
+        scope=group_scope,
+        week=WEEK,
+        assessment="",
+        decided_actions="Polisen patrullerar fredag kväll",
+    )
+    client.force_login(coordinator)
+    url = f"/situation/municipality/{m.code}/{WEEK}/"
+    assert client.post(url, {"action": "municipal_digest"}).status_code == 302
+    assert mail.outbox == []  # not before publication
+    client.post(url, {"action": "publish"})
+    page = client.get(url).content.decode()
+    assert 'value="municipal_digest"' in page
+    client.post(url, {"action": "municipal_digest"})
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert set(message.bcc) == {
+        "samordnare@example.org",
+        "ledning@example.org",
+        "analytiker@example.org",
+    }
+    body = message.body
+    assert setup["group"].name in body and "Polisen patrullerar fredag kväll" in body
+    assert "Hemlig" not in body and "Samling vid centrum" not in body
+    assert "10" in body
+    assert AuditEvent.objects.filter(summary__startswith="Sent the municipal digest").exists()
+    # A group's picture has no municipal digest.
+    group_url = f"/situation/groups/{setup['group'].id}/{WEEK}/"
+    client.post(group_url, {"action": "publish"})
+    assert 'value="municipal_digest"' not in client.get(group_url).content.decode()
+    client.post(group_url, {"action": "municipal_digest"})
+    assert len(mail.outbox) == 1
+    # A member cannot send it.
+    client.force_login(setup["member"])
+    assert client.post(url, {"action": "municipal_digest"}).status_code == 404

@@ -66,6 +66,33 @@ class ActionForm(forms.Form):
         self.fields["owner_organisation"].queryset = _organisations(user)
 
 
+class PictureChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, picture) -> str:
+        scope = picture.group.name if picture.group_id else picture.municipality.name
+        state = _("published") if picture.is_published else _("draft")
+        return _("%(scope)s, week %(week)d %(year)d (%(state)s)") % {
+            "scope": scope,
+            "week": picture.iso_week,
+            "year": picture.iso_year,
+            "state": state,
+        }
+
+
+class PictureLinkForm(forms.Form):
+    """Which weekly pictures led to or follow up an operation."""
+
+    weekly_pictures = PictureChoiceField(
+        label=_("Weekly pictures"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, pictures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weekly_pictures"].queryset = pictures
+
+
 class ActionStatusForm(forms.Form):
     action_id = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(choices=ActionStatus.choices)

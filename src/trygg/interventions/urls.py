@@ -12,4 +12,6 @@ urlpatterns = [
     path("promises/manage/", views.promise_manage, name="promise-manage"),
     path("promises/new/", views.promise_edit, name="promise-create"),
     path("promises/<int:promise_id>/edit/", views.promise_edit, name="promise-edit"),
+    # After the fixed paths above, so that "manage" and "new" are never taken for a code.
+    path("promises/<str:code>/", views.promise_list_municipality, name="promises-municipality"),
 ]

@@ -6,20 +6,23 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.situation.categories import category_label
 
-from .forms import ActionForm, ActionStatusForm, OperationForm, PromiseForm
-from .models import OperationAction
+from .forms import ActionForm, ActionStatusForm, OperationForm, PictureLinkForm, PromiseForm
+from .models import OperationAction, OperationStatus
 from .selectors import (
     operation_evaluation,
     operation_get_for_user,
     operations_for_user,
+    pictures_for_linking,
     promise_get_for_user,
+    promise_municipalities_public,
     promises_for_user,
-    promises_public,
+    promises_public_of,
 )
 from .services import (
     operation_action_add,
@@ -75,6 +78,11 @@ def operation_detail(request, operation_id: int):
     action_form = ActionForm(
         request.POST if request.POST.get("form") == "action" else None, user=request.user
     )
+    picture_form = PictureLinkForm(
+        request.POST if request.POST.get("form") == "pictures" else None,
+        pictures=pictures_for_linking(request.user, operation),
+        initial={"weekly_pictures": list(operation.weekly_pictures.all())},
+    )
     if request.method == "POST":
         if not can_manage:
             raise Http404
@@ -87,6 +95,18 @@ def operation_detail(request, operation_id: int):
                 _errors(action_form, exc)
             else:
                 messages.success(request, _("The action is added."))
+                return redirect("interventions:detail", operation.pk)
+        elif request.POST.get("form") == "pictures" and picture_form.is_valid():
+            try:
+                operation_update(
+                    actor=request.user,
+                    operation=operation,
+                    weekly_pictures=list(picture_form.cleaned_data["weekly_pictures"]),
+                )
+            except ValidationError as exc:
+                _errors(picture_form, exc)
+            else:
+                messages.success(request, _("The linked weekly pictures are saved."))
                 return redirect("interventions:detail", operation.pk)
         elif request.POST.get("form") == "status":
             status_form = ActionStatusForm(request.POST)
@@ -111,6 +131,7 @@ def operation_detail(request, operation_id: int):
             "problem": [category_label(c) for c in operation.categories],
             "actions": operation.actions.select_related("owner_organisation"),
             "action_form": action_form if can_manage else None,
+            "picture_form": picture_form if can_manage else None,
             "status_choices": OperationAction._meta.get_field("status").choices,
             "evaluations": evaluations,
             "pictures": [
@@ -122,10 +143,38 @@ def operation_detail(request, operation_id: int):
     )
 
 
+def _initial_from_query(request) -> dict:
+    """A pre-filled form from a link (the quarterly view's "plan an operation here"): only
+    values the form offers this user are kept, the rest is ignored."""
+    query = request.GET
+    initial: dict = {"status": OperationStatus.PLANNED}
+    form = OperationForm(user=request.user)
+    if query.get("municipality", "").isdigit():
+        municipality = form.fields["municipality"].queryset.filter(pk=query["municipality"])
+        if municipality.exists():
+            initial["municipality"] = int(query["municipality"])
+    area_ids = [int(a) for a in query.getlist("areas") if a.isdigit()]
+    if area_ids:
+        initial["areas"] = list(form.fields["areas"].queryset.filter(pk__in=area_ids))
+    known = {key for key, _label in form.fields["categories"].choices}
+    if categories := [c for c in query.getlist("categories") if c in known]:
+        initial["categories"] = categories
+    for key in ("starts_on", "ends_on"):
+        try:
+            day = parse_date(query.get(key) or "")
+        except ValueError:  # well-formed but not a date, such as 2026-02-30
+            day = None
+        if day is not None:
+            initial[key] = day
+    return initial
+
+
 @login_required
 def operation_create_view(request):
     _require(request.user, Capability.MANAGE_OPERATIONS)
-    form = OperationForm(request.POST or None, user=request.user)
+    form = OperationForm(
+        request.POST or None, user=request.user, initial=_initial_from_query(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             operation = operation_create(actor=request.user, **form.cleaned_data)
@@ -172,8 +221,23 @@ def operation_edit(request, operation_id: int):
 
 
 def promise_list_public(request):
-    """Open to everyone, signed in or not: the promises are public commitments."""
-    return render(request, "interventions/promise_list.html", {"promises": promises_public()})
+    """Open to everyone, signed in or not: the promises are public commitments. The overview
+    lists the municipalities with current promises; each has its own page."""
+    return render(
+        request,
+        "interventions/promise_list.html",
+        {"municipalities": promise_municipalities_public()},
+    )
+
+
+def promise_list_municipality(request, code: str):
+    """One municipality's current citizen promises, open to everyone."""
+    municipality, promises = promises_public_of(code=code)
+    return render(
+        request,
+        "interventions/promise_municipality.html",
+        {"municipality": municipality, "promises": promises},
+    )
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from trygg.accounts.models import SafetyGroup
@@ -21,10 +22,12 @@ from trygg.areas.selectors import areas_for_user
 from .categories import category_keys
 from .models import Observation, ObservationSource
 from .selectors import (
+    group_branches,
     groups_for_reporting,
     observation_get_for_user,
     observations_filtered,
     observations_for_user,
+    observations_slice,
     places_for_user,
 )
 from .services import observation_create, observation_update
@@ -57,6 +60,12 @@ class ObservationSerializer(serializers.ModelSerializer):
 
     def get_mine(self, observation) -> bool:
         return observation.reporter_id == self.context["request"].user.pk
+
+
+LIST_FIELDS = (
+    "id", "public_id", "observed_at", "category", "severity", "lat", "lon", "area__code",
+    "place_name", "group_id", "people_count", "restricted", "text", "reporter_id",
+)  # fmt: skip
 
 
 class ObservationWriteSerializer(serializers.Serializer):
@@ -96,7 +105,8 @@ class ObservationWriteSerializer(serializers.Serializer):
                 raise ValidationError({"place": "unknown place"}) from None
         if data.get("area"):
             try:
-                data["area"] = areas_for_user(user).get(code=data["area"])
+                # The boundary is not needed to file a report under the area.
+                data["area"] = areas_for_user(user).defer("geometry").get(code=data["area"])
             except (Area.DoesNotExist, Area.MultipleObjectsReturned):
                 raise ValidationError({"area": "unknown area code"}) from None
         if data.get("group") is not None:
@@ -132,6 +142,29 @@ FILTERS = [
 ]
 
 
+class ObservationPagination(LimitOffsetPagination):
+    """The documented limit/offset pages with their count, fetched through
+    :func:`observations_slice` so that a group's page reads along the indexes."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.count = self.get_count(queryset)
+        self.offset = self.get_offset(request)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        return observations_slice(
+            queryset,
+            start=self.offset,
+            stop=self.offset + self.limit,
+            branches=getattr(view, "branches", None),
+        )
+
+
 class ObservationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -142,6 +175,7 @@ class ObservationViewSet(
     """Observations of the situational picture that the caller may read."""
 
     serializer_class = ObservationSerializer
+    pagination_class = ObservationPagination
     lookup_field = "public_id"
     lookup_value_regex = "[0-9a-f-]{36}"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -167,14 +201,22 @@ class ObservationViewSet(
         group = params.get("group")
         if group and not group.isdigit():
             raise ValidationError({"group": "a group id"})
-        return observations_filtered(
-            observations_for_user(self.request.user),
-            group=group,
-            area=area,
-            category=params.get("category"),
-            since=_moment(params.get("since")),
-            until=_moment(params.get("until"), end=True),
-        ).order_by("-observed_at", "-id")
+        self.branches = group_branches(group) if group and not area else None
+        return (
+            observations_filtered(
+                observations_for_user(self.request.user),
+                group=group,
+                area=area,
+                category=params.get("category"),
+                since=_moment(params.get("since")),
+                until=_moment(params.get("until"), end=True),
+            )
+            # Only what the serializer reads.
+            .select_related(None)
+            .select_related("area")
+            .only(*LIST_FIELDS)
+            .order_by("-observed_at", "-id")
+        )
 
     def get_object(self):
         return observation_get_for_user(self.request.user, public_id=self.kwargs["public_id"])

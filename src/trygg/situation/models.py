@@ -134,6 +134,8 @@ class Observation(models.Model):
             models.Index(fields=["area", "observed_at"]),
             models.Index(fields=["group", "observed_at"]),
             models.Index(fields=["reporter", "observed_at"]),
+            # The weekly picture's cache version: the latest change in a municipality.
+            models.Index(fields=["municipality", "updated_at"], name="situation_obs_changed_idx"),
         ]
 
     def __str__(self) -> str:

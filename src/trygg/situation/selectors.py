@@ -17,18 +17,22 @@ Who sees which weekly picture: members see their groups' pictures; roles with
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.http import Http404
 from django.utils import timezone
 
-from trygg.accounts.models import OrganisationKind, SafetyGroup
+from trygg.accounts.models import Organisation, OrganisationKind, SafetyGroup
 from trygg.accounts.roles import Capability
 from trygg.analysis.situation import (
     DEFAULT_BASELINE_WEEKS,
@@ -77,18 +81,57 @@ def _in_groups(group_ids) -> Q:
     return Q(group_id__in=group_ids) | Q(area_id__in=areas)
 
 
-def observations_for_user(user) -> QuerySet[Observation]:
-    """Every observation the user may read, with its text."""
+def _readable(user, *, own: bool = True) -> QuerySet[Observation]:
+    """The rule above. Without ``own``, only what the user reads by role, groups and
+    organisation, not as the reporter: the same for every user of the same
+    :func:`viewer_class`, so it may be cached for all of them."""
     if not user.is_authenticated or not (
         user.can(Capability.REPORT_OBSERVATIONS) or user.can(Capability.VIEW_ALL_OBSERVATIONS)
     ):
         return Observation.objects.none()
     observations = Observation.objects.filter(municipality__in=municipalities_for_user(user))
     if not user.can(Capability.VIEW_ALL_OBSERVATIONS):
-        observations = observations.filter(Q(reporter=user) | _in_groups(_group_ids_of(user)))
+        groups = _in_groups(_group_ids_of(user))
+        observations = observations.filter(Q(reporter=user) | groups if own else groups)
     if not is_police(user):
-        observations = observations.filter(Q(restricted=False) | Q(reporter=user))
-    return observations.select_related("area", "group", "place", "reporter", "municipality")
+        unrestricted = Q(restricted=False)
+        observations = observations.filter(unrestricted | Q(reporter=user) if own else unrestricted)
+    return observations
+
+
+def observations_for_user(user) -> QuerySet[Observation]:
+    """Every observation the user may read, with its text."""
+    return _readable(user).select_related("area", "group", "place", "reporter", "municipality")
+
+
+def viewer_class(user) -> str:
+    """A digest of everything except the user's identity that decides which observations
+    the user may read (see :func:`_readable` with ``own=False``): role capabilities,
+    municipalities, police or not, and the groups with their areas. Two users with the same
+    class read the same reports, apart from their own. Two queries."""
+    if not user.is_authenticated:
+        return "anonymous"
+    view_all = user.can(Capability.VIEW_ALL_OBSERVATIONS)
+    can_read = view_all or user.can(Capability.REPORT_OBSERVATIONS)
+    # The organisation's kind and municipalities in one query (as is_police and
+    # municipalities_for_user read them).
+    organisation = list(
+        Organisation.objects.filter(pk=user.organisation_id).values_list("kind", "municipalities")
+    )
+    police = bool(organisation) and organisation[0][0] == OrganisationKind.POLICE
+    municipalities = []
+    if user.can(Capability.VIEW_AREAS):
+        municipalities = sorted({m for _kind, m in organisation if m is not None})
+    groups, areas = [], []
+    if not view_all:
+        memberships = list(user.group_memberships.values_list("group_id", "group__areas"))
+        groups = sorted({g for g, _a in memberships})
+        areas = sorted({a for _g, a in memberships if a is not None})
+    parts = (
+        f"read={int(can_read)} all={int(view_all)} police={int(police)} "
+        f"m={municipalities} g={groups} a={areas}"
+    )
+    return hashlib.sha256(parts.encode()).hexdigest()[:24]
 
 
 def observations_filtered(
@@ -112,6 +155,44 @@ def observations_filtered(
     if until:
         observations = observations.filter(observed_at__lt=until)
     return observations
+
+
+def group_branches(group: int | str) -> list[Q]:
+    """The group filter of :func:`observations_filtered` as separate conditions, each served
+    by an index on (column, observed_at): the group itself and each of its areas."""
+    group_id = int(group)
+    areas = Area.objects.filter(safety_groups=group_id).order_by().values_list("id", flat=True)
+    return [Q(group_id=group_id), *(Q(area_id=a) for a in areas)]
+
+
+def observations_slice(
+    observations: QuerySet[Observation],
+    *,
+    start: int,
+    stop: int,
+    branches: list[Q] | None = None,
+) -> list[Observation]:
+    """``observations`` newest first (``observed_at``, then ``id``), rows ``start:stop``.
+
+    With ``branches`` (conditions whose union is what ``observations`` already selects),
+    each branch is read newest first, at most ``stop`` rows along its own index, and the
+    keys are merged; only the page's rows are then fetched whole. A group's list then reads a
+    few hundred index entries instead of sorting every report of the period.
+    """
+    ordered = ("-observed_at", "-id")
+    if not branches or stop <= start:
+        return list(observations.order_by(*ordered)[start:stop])
+    parts = [
+        observations.filter(branch).order_by(*ordered).values_list("observed_at", "id")[:stop]
+        for branch in branches
+    ]
+    if connection.features.supports_slicing_ordering_in_compound and len(parts) > 1:
+        keys = list(parts[0].union(*parts[1:]))  # one round trip
+    else:
+        keys = [key for part in parts for key in part]
+    ids = [i for _at, i in sorted(set(keys), reverse=True)[start:stop]]
+    rows = {o.id: o for o in observations.filter(id__in=ids)}
+    return [rows[i] for i in ids if i in rows]
 
 
 def observation_get_for_user(user, *, public_id) -> Observation:
@@ -421,33 +502,58 @@ def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names) -> dict 
     }
 
 
-def picture_for_viewer(user, figures: dict) -> dict:
+def picture_for_viewer(user, figures: dict, *, figures_key: str | None = None) -> dict:
     """The figures with only the reports (and points) this user may read.
 
     A published picture's rows are a frozen copy; which of them a user may read is still
     decided by :func:`observations_for_user` today, plus the user's own reports.
+
+    With ``figures_key`` (which changes whenever the figures or the observations behind them
+    change), the rows readable by the user's :func:`viewer_class` are cached for everyone of
+    that class; the user's own reports are added per user, never cached for others. The
+    result's ``viewer_key`` names exactly what this user is shown, for caching the page.
     """
-    ids = [r["id"] for r in figures.get("rows", [])]
-    visible = set(observations_for_user(user).filter(id__in=ids).values_list("id", flat=True))
-    rows = [r for r in figures.get("rows", []) if r["id"] in visible or r["reporter_id"] == user.id]
-    for row in rows:
-        row["category_label"] = category_label(row["category"])
-        row["observed_local"] = datetime.fromisoformat(row["observed_at"]).astimezone(LOCAL)
+    all_rows = figures.get("rows", [])
+    ids = [r["id"] for r in all_rows]
+    klass = viewer_class(user)
+    key = f"trygg:picture-readable:{figures_key}:{klass}" if figures_key else None
+    readable = cache.get(key) if key else None
+    if readable is None:
+        readable = set(_readable(user, own=False).filter(id__in=ids).values_list("id", flat=True))
+        if key:
+            cache.set(key, readable, PICTURE_CACHE_SECONDS)
+    own = [r["id"] for r in all_rows if r["reporter_id"] == user.id and r["id"] not in readable]
+    rows = [r for r in all_rows if r["id"] in readable or r["reporter_id"] == user.id]
+    listed = []
+    for row in rows[:PICTURE_ROWS]:
+        listed.append(
+            {
+                **row,
+                "category_label": category_label(row["category"]),
+                "observed_local": datetime.fromisoformat(row["observed_at"]).astimezone(LOCAL),
+            }
+        )
+    own_part = hashlib.sha256(repr(own).encode()).hexdigest()[:16] if own else "-"
     return {
         **figures,
-        "rows": rows[:PICTURE_ROWS],
-        "rows_hidden": figures.get("rows_total", 0) - len(rows[:PICTURE_ROWS]),
+        "rows": listed,
+        "rows_hidden": figures.get("rows_total", 0) - len(listed),
+        # Only what the map draws; five decimals are a metre.
         "points": [
             {
-                "lat": r["lat"],
-                "lon": r["lon"],
+                "lat": round(r["lat"], 5),
+                "lon": round(r["lon"], 5),
                 "category": r["category"],
-                "label": r["category_label"],
                 "severity": r["severity"],
             }
             for r in rows[:PICTURE_POINTS]
-            if r["lat"] is not None
+            if r["lat"] is not None and r["lon"] is not None
         ],
+        "viewer_key": (
+            f"{figures_key}:{klass}:{user.id if own else 0}:{own_part}"
+            if figures_key
+            else f"uncached-{uuid.uuid4().hex}"
+        ),
     }
 
 
@@ -456,36 +562,52 @@ PICTURE_CACHE_SECONDS = 600
 
 
 def picture_figures(scope: PictureScope, week: IsoWeek) -> tuple[WeeklyPicture | None, dict]:
-    """The stored picture (if any) and its figures: frozen when published, live otherwise.
+    """The stored picture (if any) and its figures: frozen when published, live otherwise."""
+    picture, figures, _key = picture_figures_keyed(scope, week)
+    return picture, figures
 
-    Live figures are cached under a key that changes whenever an observation in the window
-    is added, edited or removed, or crimes are imported, so the whole group can open the
-    picture in the weekly meeting without recomputing it for each of them.
+
+def picture_figures_keyed(
+    scope: PictureScope, week: IsoWeek
+) -> tuple[WeeklyPicture | None, dict, str]:
+    """:func:`picture_figures` and a key that changes whenever they, or the observations
+    and crimes behind them, may have changed.
+
+    Live figures are cached under that key, so the whole group can open the picture in the
+    weekly meeting without recomputing it for each of them.
     """
     picture = picture_get(scope, week)
+    version = data_version(scope.municipality)
     if picture is not None and picture.is_published and picture.snapshot:
-        return picture, picture.snapshot
-    key = _picture_cache_key(scope, week)
+        stamp = picture.published_at.timestamp() if picture.published_at else 0
+        return picture, picture.snapshot, f"published:{picture.pk}:{stamp:.6f}:{version}"
+    group = scope.group.pk if scope.group else 0
+    key = f"trygg:picture:{scope.municipality.pk}:{group}:{week}:{version}"
     figures = cache.get(key)
     if figures is None:
         figures = picture_compute(scope, week)
         cache.set(key, figures, PICTURE_CACHE_SECONDS)
-    return picture, figures
+    return picture, figures, key
 
 
-def _picture_cache_key(scope: PictureScope, week: IsoWeek) -> str:
-    start = week.shifted(-DEFAULT_BASELINE_WEEKS).bounds()[0]
-    end = week.bounds()[1]
-    data = (
-        scope.observations()
-        .filter(observed_at__gte=start, observed_at__lt=end)
-        .aggregate(n=Count("id"), changed=Max("updated_at"))
+def data_version(municipality: Municipality) -> str:
+    """Changes whenever an observation of the municipality is added or edited (its
+    ``updated_at``; two index lookups, not a scan) or crimes are imported.
+
+    Observations are never deleted by the application; a row changed behind its back (an
+    area or group deleted, which sets the link to null) shows within
+    ``PICTURE_CACHE_SECONDS``.
+    """
+    latest = Observation.objects.filter(municipality=OuterRef("pk")).order_by("-updated_at")
+    last_crime = ReportedCrime.objects.filter(municipality=OuterRef("pk")).order_by("-id")
+    changed, crime = (
+        Municipality.objects.filter(pk=municipality.pk)
+        .values_list(
+            Subquery(latest.values("updated_at")[:1]), Subquery(last_crime.values("id")[:1])
+        )
+        .get()
     )
-    crimes = ReportedCrime.objects.filter(municipality=scope.municipality).aggregate(last=Max("id"))
-    changed = data["changed"].timestamp() if data["changed"] else 0
-    version = f"{data['n']}-{changed:.6f}-{crimes['last']}"
-    group = scope.group.pk if scope.group else 0
-    return f"trygg:picture:{scope.municipality.pk}:{group}:{week}:{version}"
+    return f"{changed.timestamp() if changed else 0:.6f}-{crime}"
 
 
 # ------------------------------------------------------------------------- quarter
@@ -550,15 +672,39 @@ def quarter_view(scope: PictureScope, *, year: int, quarter: int) -> list[dict]:
     )
     names = {str(i): (code, name) for i, code, name, _ in areas}
     result = quarter_priorities(table, obs, block_hours=BLOCK_HOURS)
+    # The most reported category of each area: what an operation planned there is about.
+    per_category: dict[int, Counter] = {}
+    for area_id, category, *_rest in rows:
+        per_category.setdefault(area_id, Counter())[category] += 1
     return [
         {
             **row,
             "area_id": int(row["area_code"]),
             "code": names[row["area_code"]][0],
             "name": names[row["area_code"]][1],
+            "top_category": (
+                per_category[int(row["area_code"])].most_common(1)[0][0]
+                if int(row["area_code"]) in per_category
+                else None
+            ),
         }
         for row in result.iter_rows(named=True)
     ]
+
+
+def planning_period(year: int, quarter: int, *, today: date | None = None) -> tuple[date, date]:
+    """The period an operation planned from a quarter's figures is proposed for: the next
+    quarter, starting no earlier than next Monday; a quarter long from next Monday when the
+    next quarter is already over."""
+    today = today or timezone.localdate()
+    following = (year + (quarter == 4), 1 if quarter == 4 else quarter + 1)
+    start, end = (d.astimezone(LOCAL).date() for d in quarter_bounds(*following))
+    end -= timedelta(days=1)
+    next_monday = today + timedelta(days=7 - today.weekday())
+    start = max(start, next_monday)
+    if start > end - timedelta(days=6):
+        start, end = next_monday, next_monday + timedelta(weeks=13) - timedelta(days=1)
+    return start, end
 
 
 def current_week() -> IsoWeek:

@@ -592,6 +592,85 @@ def weekly_picture_send_digest(*, actor, picture: WeeklyPicture, link: str = "")
     return len(recipients)
 
 
+def weekly_picture_send_municipal_digest(*, actor, picture: WeeklyPicture, link: str = "") -> int:
+    """E-mail the whole municipality's published picture to those who steer the work: every
+    active user whose organisation works in the municipality and whose role sees every
+    group's picture (coordinators, analysts, management). Beside the municipal figures it
+    summarises each group's week (counts against the usual level, a real rise, the actions
+    its meeting decided). Never a report's text. Returns the number of recipients."""
+    _require(actor, Capability.ANALYSE_SITUATION)
+    if picture.group_id is not None:
+        raise ValidationError(
+            _("The municipal digest is sent from the whole municipality's picture.")
+        )
+    if not picture.is_published:
+        raise ValidationError(_("Publish the picture before sending it."))
+    from trygg.accounts.models import User
+    from trygg.accounts.roles import ROLE_CAPABILITIES
+
+    from .categories import category_label
+    from .selectors import picture_figures
+
+    steering = [
+        r for r, caps in ROLE_CAPABILITIES.items() if Capability.VIEW_MUNICIPAL_PICTURE in caps
+    ]
+    recipients = sorted(
+        set(
+            User.objects.filter(
+                is_active=True,
+                role__in=steering,
+                organisation__municipalities=picture.municipality,
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        return 0
+    week = IsoWeek(picture.iso_year, picture.iso_week)
+    groups = []
+    for group in SafetyGroup.objects.filter(municipality=picture.municipality).order_by("name"):
+        group_picture, figures = picture_figures(PictureScope(picture.municipality, group), week)
+        groups.append(
+            {
+                "name": group.name,
+                "total": figures["total"],
+                "usual": figures["usual_total"],
+                "rise": figures["total_rise"] or bool(figures["changes"]),
+                "published": bool(group_picture and group_picture.is_published),
+                "decided_actions": group_picture.decided_actions if group_picture else "",
+            }
+        )
+    figures = picture.snapshot
+    context = {
+        "picture": picture,
+        "figures": figures,
+        "categories": [
+            (category_label(r["category"]), r) for r in figures["by_category"] if r["observed"]
+        ],
+        "changes": [(category_label(r["category"]), r) for r in figures["changes"]],
+        "groups": groups,
+        "link": link,
+    }
+    subject = _("Municipal weekly picture %(week)s: %(scope)s") % {
+        "week": figures["week"],
+        "scope": figures["scope"]["name"],
+    }
+    body = render_to_string("situation/digest_municipal.txt", context)
+    with transaction.atomic():
+        EmailMessage(subject=subject, body=body, to=[], bcc=recipients).send()
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXPORT,
+            object_type="weekly_picture",
+            object_id=picture.pk,
+            municipality_code=picture.municipality.code,
+            summary=f"Sent the municipal digest of {figures['scope']['name']} {figures['week']}",
+            details={"recipients": len(recipients), "groups": len(groups)},
+        )
+    return len(recipients)
+
+
 def observations_csv_rows(observations) -> pl.DataFrame:
     """The export's columns, the same as the import's plus where it was placed."""
     rows = [

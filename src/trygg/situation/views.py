@@ -6,6 +6,7 @@ import io
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
@@ -32,11 +34,12 @@ from .selectors import (
     observation_get_for_user,
     observations_filtered,
     observations_for_user,
-    picture_figures,
+    picture_figures_keyed,
     picture_for_viewer,
     picture_scope_for_user,
     picture_scopes_for_user,
     pictures_published,
+    planning_period,
     quarter_view,
 )
 from .services import (
@@ -48,7 +51,9 @@ from .services import (
     weekly_picture_publish,
     weekly_picture_save,
     weekly_picture_send_digest,
+    weekly_picture_send_municipal_digest,
 )
+from .static_map import picture_map_svg
 
 LIST_PAGE_SIZE = 50
 PDF_CSS = Path(__file__).parent / "static" / "situation" / "week_pdf.css"
@@ -333,21 +338,26 @@ def _week(request, scope: PictureScope, week: IsoWeek):
         if not can_analyse:
             raise Http404
         return _week_post(request, scope, week)
-    picture, figures = picture_figures(scope, week)
-    shown = picture_for_viewer(user, figures)
+    picture, figures, figures_key = picture_figures_keyed(scope, week)
+    shown = picture_for_viewer(user, figures, figures_key=figures_key)
     export = request.GET.get("export")
     if export == "csv":
         return _week_csv(request, scope, week, shown)
     if export == "pdf":
         return _week_pdf(request, scope, week, picture, shown)
-    areas = area_feature_collection(
-        scope.areas().select_related("municipality", "parent").order_by("code")
-    )
-    counts = {r["area_id"]: r for r in figures["by_area"]}
-    for feature in areas["features"]:
-        row = counts.get(feature["properties"]["id"], {})
-        feature["properties"]["count"] = row.get("observed", 0)
-        feature["properties"]["rise"] = row.get("rise", False)
+
+    def areas():
+        # Called by the template only when its cached fragment has expired.
+        collection = area_feature_collection(
+            scope.areas().select_related("municipality", "parent").order_by("code")
+        )
+        counts = {r["area_id"]: r for r in figures["by_area"]}
+        for feature in collection["features"]:
+            row = counts.get(feature["properties"]["id"], {})
+            feature["properties"]["count"] = row.get("observed", 0)
+            feature["properties"]["rise"] = row.get("rise", False)
+        return collection
+
     form = None
     if can_analyse and not (picture and picture.is_published):
         form = PictureForm(
@@ -365,6 +375,9 @@ def _week(request, scope: PictureScope, week: IsoWeek):
             "can_analyse": can_analyse,
             "areas_geojson": areas,
             "points": shown["points"],
+            "category_labels": {c["key"]: c["label"] for c in category_table()},
+            "figures_key": figures_key,
+            "viewer_key": shown["viewer_key"],
             "is_current": week == current_week(),
             "previous_url": _week_url(scope, week.shifted(-1)),
             "next_url": _week_url(scope, week.shifted(1)) if week < current_week() else None,
@@ -430,6 +443,20 @@ def _week_post(request, scope, week):
                 actor=request.user, picture=picture, link=request.build_absolute_uri(url)
             )
             messages.success(request, _("The digest was sent to %(n)d members.") % {"n": sent})
+        elif action == "municipal_digest":
+            from .selectors import picture_get
+
+            picture = picture_get(scope, week)
+            if picture is None:
+                raise ValidationError(_("Publish the picture before sending it."))
+            sent = weekly_picture_send_municipal_digest(
+                actor=request.user, picture=picture, link=request.build_absolute_uri(url)
+            )
+            messages.success(
+                request,
+                _("The municipal digest was sent to %(n)d coordinators, analysts and managers.")
+                % {"n": sent},
+            )
         else:
             raise Http404
     except ValidationError as exc:
@@ -494,7 +521,8 @@ def _week_pdf(request, scope, week, picture, shown) -> HttpResponse:
 
     html = render_to_string(
         "situation/week_pdf.html",
-        _week_context(scope, week, picture, shown) | {"printed": timezone.now()},
+        _week_context(scope, week, picture, shown)
+        | {"printed": timezone.now(), "map_svg": _map_svg(scope, shown)},
         request=request,
     )
     pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
@@ -508,6 +536,25 @@ def _week_pdf(request, scope, week, picture, shown) -> HttpResponse:
     name = f"lagesbild-{scope.group.key if scope.group else scope.municipality.code}-{week}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _map_svg(scope: PictureScope, shown: dict) -> str:
+    """The PDF's map: the scope's areas shaded by count and the points this reader may see."""
+    counts = {r["area_id"]: r for r in shown["by_area"]}
+    areas = [
+        {
+            "geometry": geometry,
+            "name": name,
+            "count": counts.get(pk, {}).get("observed", 0),
+            "rise": counts.get(pk, {}).get("rise", False),
+            "label_at": (lon, lat),
+        }
+        for pk, name, geometry, lon, lat in scope.areas().values_list(
+            "pk", "name", "geometry", "centroid_lon", "centroid_lat"
+        )
+    ]
+    title = _("Map of the week: areas shaded by observations, points where they were made")
+    return mark_safe(picture_map_svg(areas, shown["points"], title=title))  # noqa: S308 (escaped)
 
 
 @login_required
@@ -531,6 +578,14 @@ def _quarter(request, scope: PictureScope):
         raise Http404 from None
     previous = f"{year - (quarter == 1)}-Q{4 if quarter == 1 else quarter - 1}"
     following = f"{year + (quarter == 4)}-Q{1 if quarter == 4 else quarter + 1}"
+    by_change = sorted(rows, key=lambda r: r["change_rank"])[:5]
+    plan_all = None
+    if request.user.can(Capability.MANAGE_OPERATIONS):
+        period = planning_period(year, quarter)
+        for row in rows:
+            row["plan_url"] = _plan_url(scope, [row], period)
+        changeable = [r for r in by_change if r["changeable"] > 0]
+        plan_all = _plan_url(scope, changeable, period) if len(changeable) > 1 else None
     return render(
         request,
         "situation/quarter.html",
@@ -538,8 +593,19 @@ def _quarter(request, scope: PictureScope):
             "scope": scope,
             "label": f"{year} Q{quarter}",
             "rows": rows,
-            "by_change": sorted(rows, key=lambda r: r["change_rank"])[:5],
+            "by_change": by_change,
+            "plan_all_url": plan_all,
             "previous": previous,
             "following": following if following <= default else None,
         },
     )
+
+
+def _plan_url(scope: PictureScope, rows: list[dict], period) -> str:
+    """The new-operation form, pre-filled with these areas, their most reported
+    categories and the proposed period."""
+    query = [("municipality", scope.municipality.pk)]
+    query += [("areas", r["area_id"]) for r in rows]
+    query += [("categories", c) for c in dict.fromkeys(r["top_category"] for r in rows) if c]
+    query += [("starts_on", period[0].isoformat()), ("ends_on", period[1].isoformat())]
+    return f"{reverse('interventions:create')}?{urlencode(query)}"

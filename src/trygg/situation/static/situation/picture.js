@@ -17,6 +17,8 @@
     if (typeof L === "undefined") { return; }
     var areas = JSON.parse(document.getElementById(element.dataset.geojson).textContent);
     var points = JSON.parse(document.getElementById(element.dataset.points).textContent);
+    var labelsNode = document.getElementById(element.dataset.labels || "");
+    var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
     var map = L.map(element, { zoomSnap: 0.25 });
     element.trygg = { map: map };
     var root = document.documentElement.dataset;
@@ -51,7 +53,7 @@
         weight: 1,
         fillColor: "#1d3557",
         fillOpacity: 0.75,
-      }).bindTooltip(p.label + " (" + p.severity + ")").addTo(map);
+      }).bindTooltip((labels[p.category] || p.category) + " (" + p.severity + ")").addTo(map);
     });
     element.dataset.ready = "true";
     element.dataset.pointCount = String(points.length);

@@ -1,0 +1,10 @@
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The picture's caches live in the process's memory: no test sees another's entries."""
+    cache.clear()
+    yield
+    cache.clear()

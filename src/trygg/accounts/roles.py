@@ -56,6 +56,7 @@ class Capability(models.TextChoices):
         _("Moderate residents' reports and follow up safety walks"),
     )
 
+
 # Coordinators and analysts run the EST cycle: every observation, every group's picture,
 # the assessment, publication, imports and operations.
 SITUATION_ANALYSIS = frozenset(

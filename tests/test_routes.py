@@ -102,6 +102,23 @@ def residents_objects(area) -> dict:
     }
 
 
+def letters_job(survey_round):
+    """A finished letters job of the round, with its PDF on disk."""
+    from trygg.imports.models import Job, JobKind, JobStatus
+    from trygg.surveys.services import letters_file_path
+
+    job = Job.objects.create(
+        kind=JobKind.LETTERS,
+        municipality=survey_round.municipality,
+        status=JobStatus.DONE,
+        result={"round": survey_round.pk, "kind": "invitation", "letters": 1},
+    )
+    path = letters_file_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.7 test")
+    return job
+
+
 RESIDENTS_ROUTES = {
     "trygghet:report": lambda t: {"code": t["municipality"].code},
     "trygghet:receipt": lambda t: {"token": t["resident_report"].receipt_token},
@@ -128,6 +145,7 @@ STATISTICS_ROUTES = {
     "surveys:letters": lambda t: {"round_id": t["survey_round"].id},
     "surveys:paper": lambda t: {"round_id": t["survey_round"].id},
     "surveys:close": lambda t: {"round_id": t["survey_round"].id},
+    "surveys:letters-file": lambda t: {"public_id": letters_job(t["survey_round"]).public_id},
     "public:municipality": lambda t: {"code": t["municipality"].code},
     "analysis-run-detail": lambda t: {"public_id": t["run"].public_id},
     "api-area-statistics": lambda t: {"pk": t["area"].id},

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import AreaFactory, MunicipalityFactory, survey_sample_world, user_in
+from tests.factories import (
+    IMMEDIATE_TASKS,
+    AreaFactory,
+    MunicipalityFactory,
+    survey_sample_world,
+    user_in,
+)
 from trygg.accounts.roles import Role
 from trygg.analysis.errors import InputError
 from trygg.analysis.questionnaire import standard_questionnaire
@@ -75,24 +81,47 @@ def test_a_bad_sample_frame_names_line_and_column_and_imports_nothing(municipali
     assert SurveySamplePerson.objects.count() == 2  # the old frame is untouched
 
 
-def test_letters_pdf_and_reminders_only_to_those_who_have_not_answered(admin, municipality):
+def test_letters_pdf_and_reminders_only_to_those_who_have_not_answered(
+    admin, municipality, settings, tmp_path
+):
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.VAR_DIR = tmp_path
     survey_round, found = survey_sample_world(municipality, persons=3)
     survey_answer_submit(code_hash=codes.code_hash(found[0]), answers={}, channel="web")
-    invitation = admin.post(f"/surveys/{survey_round.id}/letters/", {"kind": "invitation"})
-    assert invitation.status_code == 200 and invitation["Content-Type"] == "application/pdf"
-    assert invitation.content.startswith(b"%PDF")
-    text = _pdf_text(invitation.content)
+    invitation = _letters(admin, survey_round, "invitation")
+    assert invitation["Content-Type"] == "application/pdf"
+    text = _pdf_text(b"".join(invitation.streaming_content))
     assert codes.code_format(found[1]) in text and "Testperson 1" in text
     assert "engelska" in text  # the other languages are named
-    reminder = admin.post(f"/surveys/{survey_round.id}/letters/", {"kind": "reminder"})
-    text = _pdf_text(reminder.content)
+    reminder = _letters(admin, survey_round, "reminder")
+    text = _pdf_text(b"".join(reminder.streaming_content))
     assert codes.code_format(found[0]) not in text and codes.code_format(found[2]) in text
     listing = admin.post(f"/surveys/{survey_round.id}/letters/", {"kind": "reminder_csv"})
     rows = listing.content.decode("utf-8-sig").strip().splitlines()
     assert len(rows) == 3 and "Testperson 0" not in listing.content.decode("utf-8-sig")
     events = AuditEvent.objects.filter(object_type="survey_sample", action="export")
-    assert [e.details["count"] for e in events.order_by("id")] == [3, 2, 2]
+    # queued and downloaded, for each kind; then the address list
+    assert [e.details["count"] for e in events.order_by("id")] == [3, 3, 2, 2, 2]
     assert all("Testperson" not in e.summary + str(e.details) for e in events)
+    # The files hold names and addresses: closing the round deletes them.
+    assert len(list((tmp_path / "letters").iterdir())) == 2
+    survey_round_close(survey_round=survey_round, actor=None)
+    assert list((tmp_path / "letters").iterdir()) == []
+
+
+def _letters(admin, survey_round, kind: str):
+    """Queue the letters, follow the job to the letters page and download the file."""
+    queued = admin.post(f"/surveys/{survey_round.id}/letters/", {"kind": kind})
+    assert queued.status_code == 302 and "?job=" in queued.url
+    page = admin.get(queued.url)
+    assert page.status_code == 200
+    job = page.context["job"]
+    assert job.is_finished and job.status == "done"
+    link = f"/surveys/letters/{job.public_id}.pdf"
+    assert link in page.content.decode()
+    response = admin.get(link)
+    assert response.status_code == 200
+    return response
 
 
 def _pdf_text(pdf: bytes) -> str:

@@ -21,6 +21,7 @@ class JobKind(models.TextChoices):
     VALIDATE = "validate", _("validation")
     IMPORT = "import", _("import")
     ANALYSIS = "analysis", _("analysis")
+    LETTERS = "letters", _("survey letters")
 
 
 class Job(models.Model):

@@ -28,7 +28,8 @@ def upload_get_for_user(user, *, public_id) -> ImportUpload:
 
 
 def jobs_for_user(user) -> QuerySet[Job]:
-    """Import jobs for those who import, analysis jobs for those who run the analysis."""
+    """Import jobs for those who import, analysis jobs for those who run the analysis,
+    letter printing for survey administrators."""
     if not user.is_authenticated:
         return Job.objects.none()
     kinds = []
@@ -36,6 +37,8 @@ def jobs_for_user(user) -> QuerySet[Job]:
         kinds += [JobKind.VALIDATE, JobKind.IMPORT]
     if user.can(Capability.RUN_ANALYSIS):
         kinds.append(JobKind.ANALYSIS)
+    if user.can(Capability.MANAGE_SURVEY):
+        kinds.append(JobKind.LETTERS)
     return Job.objects.filter(kind__in=kinds, municipality__in=municipalities_for_user(user))
 
 

@@ -35,6 +35,8 @@ STEP_LABELS = {
     "write tables": _("Writing the tables"),
     "report html": _("Writing the report"),
     "report pdf": _("Making the PDF"),
+    # the survey letters (trygg.surveys.tasks)
+    "letters": _("Writing the letters"),
 }
 
 

@@ -142,6 +142,10 @@ def job_status(request, public_id):
     done_url = ""
     if job.kind == JobKind.ANALYSIS and job.result.get("run"):
         done_url = reverse("reports:detail", kwargs={"public_id": job.result["run"]})
+    elif job.kind == JobKind.LETTERS:
+        # Back to the letters page, which then offers the file (or says what went wrong).
+        letters_url = reverse("surveys:letters", kwargs={"round_id": job.result.get("round", 0)})
+        done_url = f"{letters_url}?job={job.public_id}"
     return JsonResponse(
         {
             "id": str(job.public_id),

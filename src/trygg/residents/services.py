@@ -425,15 +425,9 @@ def resident_report_approve(
         report.observation = observation
         report.public_message = public_message
         report.internal_note = internal_note.strip()
-        report.moderated_by = actor
-        report.moderated_at = timezone.now()
-        report.save()
-        audit_record(
+        _report_moderated(
+            report,
             actor=actor,
-            action=AuditAction.UPDATE,
-            object_type="resident_report",
-            object_id=str(report.public_id),
-            municipality_code=report.municipality.code,
             summary="Approved a resident's report into the situational picture",
             details={"observation": str(observation.public_id), "severity": severity},
         )
@@ -465,15 +459,9 @@ def resident_report_reject(
         if reason == RejectReason.PERSONAL_DATA:
             # The text is what carried the personal data: it goes, the place stays.
             report.text = ""
-        report.moderated_by = actor
-        report.moderated_at = timezone.now()
-        report.save()
-        audit_record(
+        _report_moderated(
+            report,
             actor=actor,
-            action=AuditAction.UPDATE,
-            object_type="resident_report",
-            object_id=str(report.public_id),
-            municipality_code=report.municipality.code,
             summary=f"Rejected a resident's report: {reason}",
             details={"reason": reason},
         )
@@ -498,16 +486,8 @@ def resident_report_action_taken(
         report.public_message = public_message
         if internal_note is not None:
             report.internal_note = internal_note.strip()
-        report.moderated_by = actor
-        report.moderated_at = timezone.now()
-        report.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            object_type="resident_report",
-            object_id=str(report.public_id),
-            municipality_code=report.municipality.code,
-            summary="Recorded the action taken on a resident's report",
+        _report_moderated(
+            report, actor=actor, summary="Recorded the action taken on a resident's report"
         )
     return report
 
@@ -752,4 +732,20 @@ def walk_export_record(*, actor, walk: SafetyWalk, fmt: str) -> None:
         municipality_code=walk.municipality.code,
         summary=f"Exported the safety walk {walk.title} ({fmt})",
         details={"format": fmt},
+    )
+
+
+def _report_moderated(report: ResidentReport, *, actor, summary: str, details=None) -> None:
+    """Save a moderation step with who and when, and log it."""
+    report.moderated_by = actor
+    report.moderated_at = timezone.now()
+    report.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="resident_report",
+        object_id=str(report.public_id),
+        municipality_code=report.municipality.code,
+        summary=summary,
+        details=details,
     )

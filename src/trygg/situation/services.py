@@ -561,6 +561,25 @@ def weekly_picture_send_digest(*, actor, picture: WeeklyPicture, link: str = "")
     recipients = sorted(set(members.values_list("email", flat=True)))
     if not recipients:
         return 0
+
+    figures = picture.snapshot
+    _digest_mail(
+        actor=actor,
+        picture=picture,
+        recipients=recipients,
+        subject=_("Weekly picture %(week)s: %(scope)s"),
+        template="situation/digest.txt",
+        context={"link": link},
+        summary=f"Sent the digest of {figures['scope']['name']} {figures['week']}",
+        details={"recipients": len(recipients)},
+    )
+    return len(recipients)
+
+
+def _digest_mail(
+    *, actor, picture, recipients, subject, template, context, summary, details
+) -> None:
+    """Mail a published picture's figures (never a report's text) and log the sending."""
     from .categories import category_label
 
     figures = picture.snapshot
@@ -571,13 +590,10 @@ def weekly_picture_send_digest(*, actor, picture: WeeklyPicture, link: str = "")
             (category_label(r["category"]), r) for r in figures["by_category"] if r["observed"]
         ],
         "changes": [(category_label(r["category"]), r) for r in figures["changes"]],
-        "link": link,
+        **context,
     }
-    subject = _("Weekly picture %(week)s: %(scope)s") % {
-        "week": figures["week"],
-        "scope": figures["scope"]["name"],
-    }
-    body = render_to_string("situation/digest.txt", context)
+    subject = subject % {"week": figures["week"], "scope": figures["scope"]["name"]}
+    body = render_to_string(template, context)
     with transaction.atomic():
         EmailMessage(subject=subject, body=body, to=[], bcc=recipients).send()
         audit_record(
@@ -586,10 +602,9 @@ def weekly_picture_send_digest(*, actor, picture: WeeklyPicture, link: str = "")
             object_type="weekly_picture",
             object_id=picture.pk,
             municipality_code=picture.municipality.code,
-            summary=f"Sent the digest of {figures['scope']['name']} {figures['week']}",
-            details={"recipients": len(recipients)},
+            summary=summary,
+            details=details,
         )
-    return len(recipients)
 
 
 def weekly_picture_send_municipal_digest(*, actor, picture: WeeklyPicture, link: str = "") -> int:
@@ -608,7 +623,6 @@ def weekly_picture_send_municipal_digest(*, actor, picture: WeeklyPicture, link:
     from trygg.accounts.models import User
     from trygg.accounts.roles import ROLE_CAPABILITIES
 
-    from .categories import category_label
     from .selectors import picture_figures
 
     steering = [
@@ -642,32 +656,16 @@ def weekly_picture_send_municipal_digest(*, actor, picture: WeeklyPicture, link:
             }
         )
     figures = picture.snapshot
-    context = {
-        "picture": picture,
-        "figures": figures,
-        "categories": [
-            (category_label(r["category"]), r) for r in figures["by_category"] if r["observed"]
-        ],
-        "changes": [(category_label(r["category"]), r) for r in figures["changes"]],
-        "groups": groups,
-        "link": link,
-    }
-    subject = _("Municipal weekly picture %(week)s: %(scope)s") % {
-        "week": figures["week"],
-        "scope": figures["scope"]["name"],
-    }
-    body = render_to_string("situation/digest_municipal.txt", context)
-    with transaction.atomic():
-        EmailMessage(subject=subject, body=body, to=[], bcc=recipients).send()
-        audit_record(
-            actor=actor,
-            action=AuditAction.EXPORT,
-            object_type="weekly_picture",
-            object_id=picture.pk,
-            municipality_code=picture.municipality.code,
-            summary=f"Sent the municipal digest of {figures['scope']['name']} {figures['week']}",
-            details={"recipients": len(recipients), "groups": len(groups)},
-        )
+    _digest_mail(
+        actor=actor,
+        picture=picture,
+        recipients=recipients,
+        subject=_("Municipal weekly picture %(week)s: %(scope)s"),
+        template="situation/digest_municipal.txt",
+        context={"groups": groups, "link": link},
+        summary=f"Sent the municipal digest of {figures['scope']['name']} {figures['week']}",
+        details={"recipients": len(recipients), "groups": len(groups)},
+    )
     return len(recipients)
 
 

@@ -3,6 +3,7 @@ for a window envelope, the code in large print and a QR code to the answer page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -29,23 +30,42 @@ def other_languages_line() -> str:
     return f"Du kan också svara på {listed} på webben."
 
 
+# Letters are laid out a batch at a time, so that a sample of thousands reports progress and
+# never holds one huge HTML tree in memory.
+LETTERS_PER_BATCH = 100
+
+
 def letters_pdf(
-    *, survey_round: SurveyRound, persons: list[dict], answer_url: str, reminder: bool
+    *,
+    survey_round: SurveyRound,
+    persons: list[dict],
+    answer_url: str,
+    reminder: bool,
+    progress: Callable[[float], None] | None = None,
 ) -> bytes:
     from weasyprint import CSS, HTML
 
-    for person in persons:
-        person["qr"] = qr_data_uri(f"{answer_url}#{person['raw_code']}")
-    # The letter is always in Swedish; it names the other languages of the web page.
-    with translation.override("sv"):
-        html = render_to_string(
-            "surveys/letters_pdf.html",
-            {
-                "round": survey_round,
-                "persons": persons,
-                "answer_url": answer_url,
-                "reminder": reminder,
-                "languages_line": other_languages_line(),
-            },
-        )
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(LETTER_CSS))])
+    stylesheet = CSS(filename=str(LETTER_CSS))
+    languages_line = other_languages_line()
+    documents = []
+    for start in range(0, len(persons), LETTERS_PER_BATCH):
+        batch = persons[start : start + LETTERS_PER_BATCH]
+        for person in batch:
+            person["qr"] = qr_data_uri(f"{answer_url}#{person['raw_code']}")
+        # The letter is always in Swedish; it names the other languages of the web page.
+        with translation.override("sv"):
+            html = render_to_string(
+                "surveys/letters_pdf.html",
+                {
+                    "round": survey_round,
+                    "persons": batch,
+                    "answer_url": answer_url,
+                    "reminder": reminder,
+                    "languages_line": languages_line,
+                },
+            )
+        documents.append(HTML(string=html).render(stylesheets=[stylesheet]))
+        if progress is not None:
+            progress(min(1.0, (start + len(batch)) / len(persons)))
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -419,6 +420,7 @@ def survey_round_close(*, survey_round: SurveyRound, actor) -> int:
         culled = persons.count()
         persons.delete()
         drafts = SurveyDraft.objects.filter(round=survey_round).delete()[0]
+        letter_files = _letters_files_delete(survey_round)
         survey_round.status = RoundStatus.CLOSED
         survey_round.closed_at = timezone.now()
         survey_round.save(update_fields=["status", "closed_at"])
@@ -429,7 +431,12 @@ def survey_round_close(*, survey_round: SurveyRound, actor) -> int:
             object_id=str(survey_round.pk),
             municipality_code=survey_round.municipality.code,
             summary=f"Closed the survey {survey_round}: the sample of {culled} persons was culled",
-            details={"persons": culled, "drafts": drafts, "cells": len(cells)},
+            details={
+                "persons": culled,
+                "drafts": drafts,
+                "cells": len(cells),
+                "letter_files": letter_files,
+            },
         )
     return culled
 
@@ -677,6 +684,42 @@ def survey_answer_submit(*, code_hash: str, answers: dict, channel: str) -> None
         person.channel = channel
         person.save(update_fields=["answered", "channel"])
         SurveyDraft.objects.filter(code_hash=code_hash).delete()
+
+
+def letters_file_path(job) -> Path:
+    """Where a letters job leaves its PDF (names and addresses: deleted at the round's close)."""
+    return Path(settings.VAR_DIR) / "letters" / f"{job.public_id}.pdf"
+
+
+def survey_letters_start(*, survey_round: SurveyRound, kind: str, answer_url: str, actor):
+    """Queue the invitation or reminder letters of a round as a background job."""
+    from trygg.imports.models import Job, JobKind
+    from trygg.imports.services import job_create
+
+    from .tasks import letters_task
+
+    with transaction.atomic():
+        job = job_create(kind=JobKind.LETTERS, municipality=survey_round.municipality, actor=actor)
+        job.result = {"round": survey_round.pk, "kind": kind}
+        job.save(update_fields=["result"])
+    result = letters_task.enqueue(
+        job_id=job.pk, round_id=survey_round.pk, kind=kind, answer_url=answer_url
+    )
+    Job.objects.filter(pk=job.pk).update(task_id=result.id)
+    job.refresh_from_db()
+    return job
+
+
+def _letters_files_delete(survey_round: SurveyRound) -> int:
+    from trygg.imports.models import Job, JobKind
+
+    deleted = 0
+    for job in Job.objects.filter(kind=JobKind.LETTERS, municipality=survey_round.municipality):
+        path = letters_file_path(job)
+        if job.result.get("round") == survey_round.pk and path.exists():
+            path.unlink()
+            deleted += 1
+    return deleted
 
 
 def survey_letters_printed(

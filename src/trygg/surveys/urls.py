@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:round_id>/settings/", views.round_settings, name="settings"),
     path("<int:round_id>/sample/", views.round_sample, name="sample"),
     path("<int:round_id>/letters/", views.round_letters, name="letters"),
+    path("letters/<uuid:public_id>.pdf", views.letters_file, name="letters-file"),
     path("<int:round_id>/paper/", views.round_paper, name="paper"),
     path("<int:round_id>/close/", views.round_close, name="close"),
 ]

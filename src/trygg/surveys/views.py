@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.areas.selectors import municipalities_for_user
+from trygg.imports.backend import ensure_worker
+from trygg.imports.selectors import job_get_for_user
 
 from .codes import code_hash, code_normalise
 from .forms import CloseForm, PaperCodeForm, RoundSettingsForm, SampleForm
-from .letters import letters_pdf
 from .models import RoundStatus
 from .selectors import (
     survey_letter_persons,
@@ -30,8 +31,10 @@ from .selectors import (
 from .services import (
     CodeUsedError,
     SurveyStateError,
+    letters_file_path,
     survey_answer_submit,
     survey_letters_printed,
+    survey_letters_start,
     survey_round_close,
     survey_round_create,
     survey_round_open,
@@ -240,28 +243,59 @@ def round_letters(request, round_id: int):
                 what="addresses exported",
             )
             return _reminder_csv(survey_round, persons)
-        answer_url = request.build_absolute_uri(reverse("answer:start"))
-        pdf = letters_pdf(
+        # Thousands of A4 pages take minutes: they are laid out in the background.
+        job = survey_letters_start(
             survey_round=survey_round,
-            persons=persons,
-            answer_url=answer_url,
-            reminder=kind == "reminder",
+            kind=kind,
+            answer_url=request.build_absolute_uri(reverse("answer:start")),
+            actor=request.user,
         )
         survey_letters_printed(
             survey_round=survey_round, kind=kind, count=len(persons), actor=request.user
         )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        name = "paminnelser" if kind == "reminder" else "inbjudningar"
-        response["Content-Disposition"] = (
-            f'attachment; filename="{name}-{survey_round.municipality.code}-{survey_round.year}.pdf"'
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        return redirect(f"{reverse('surveys:letters', args=[survey_round.pk])}?job={job.public_id}")
+    job = None
+    if request.GET.get("job"):
+        job = job_get_for_user(request.user, public_id=request.GET["job"])
+        if job.result.get("round") != survey_round.pk:
+            raise Http404
+        ensure_worker()
     return render(
         request,
         "surveys/round_letters.html",
-        {"round": survey_round, "counts": survey_sample_counts(survey_round=survey_round)},
+        {
+            "round": survey_round,
+            "counts": survey_sample_counts(survey_round=survey_round),
+            "job": job,
+        },
     )
+
+
+@login_required
+def letters_file(request, public_id):
+    """The PDF a letters job wrote: names and addresses, for the survey administrator only."""
+    job = job_get_for_user(request.user, public_id=public_id)
+    survey_round = _round(request, job.result.get("round", 0), Capability.MANAGE_SURVEY)
+    path = letters_file_path(job)
+    if not path.is_file():
+        raise Http404
+    kind = job.result.get("kind", "invitation")
+    survey_letters_printed(
+        survey_round=survey_round,
+        kind=kind,
+        count=job.result.get("letters", 0),
+        actor=request.user,
+        what="letters downloaded",
+    )
+    name = "paminnelser" if kind == "reminder" else "inbjudningar"
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{name}-{survey_round.municipality.code}-{survey_round.year}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _reminder_csv(survey_round, persons: list[dict]) -> HttpResponse:

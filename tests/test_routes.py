@@ -199,32 +199,41 @@ def url_for(name: str, target: dict | None) -> str:
     return reverse(name, kwargs=kwargs)
 
 
-def cases():
-    for name, rule in MATRIX.items():
-        for actor in ["anonymous", *Role.values]:
-            for target in ("own", "other") if ("own" in rule or "other" in rule) else (None,):
-                if actor == "anonymous":
-                    expected = rule["anonymous"]
-                elif target is not None:
-                    own_rule = rule.get(actor, rule[target])
-                    expected = own_rule[target] if isinstance(own_rule, dict) else own_rule
-                else:
-                    expected = rule.get(actor, rule.get("default"))
-                yield pytest.param(
-                    name, actor, target, expected, id=f"{name}-{actor}-{target or 'any'}"
-                )
+def expectations(name: str) -> list[tuple[str, str | None, object]]:
+    """(actor, target, expected answer) for every role, and anonymous, on one route."""
+    rule = MATRIX[name]
+    found = []
+    for actor in ["anonymous", *Role.values]:
+        for target in ("own", "other") if ("own" in rule or "other" in rule) else (None,):
+            if actor == "anonymous":
+                expected = rule["anonymous"]
+            elif target is not None:
+                own_rule = rule.get(actor, rule[target])
+                expected = own_rule[target] if isinstance(own_rule, dict) else own_rule
+            else:
+                expected = rule.get(actor, rule.get("default"))
+            found.append((actor, target, expected))
+    return found
 
 
-@pytest.mark.parametrize(("name", "actor", "target", "expected"), list(cases()))
-def test_route(client, world, two_factor_off, name, actor, target, expected):
+# One test per route, one subtest per role and target: the world of objects is built once
+# per route instead of once per role, which keeps the suite quick as roles and routes grow.
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_route(client, world, two_factor_off, subtests, name):
     municipality, objects = world
-    if actor != "anonymous":
-        client.force_login(user_in(municipality, role=actor))
-    url = url_for(name, objects[target] if target else objects["own"])
-    response = client.get(url, HTTP_ACCEPT="application/json" if name == "api-schema" else "*/*")
-    if expected == "login":
-        assert response.status_code == 302 and response.url.startswith("/accounts/login/")
-    elif expected == "login-admin":
-        assert response.status_code == 302 and response.url.startswith("/admin/login/")
-    else:
-        assert response.status_code == expected
+    for actor, target, expected in expectations(name):
+        with subtests.test(actor=actor, target=target or "any"):
+            client.logout()
+            if actor != "anonymous":
+                client.force_login(user_in(municipality, role=actor))
+            url = url_for(name, objects[target] if target else objects["own"])
+            accept = "application/json" if name == "api-schema" else "*/*"
+            response = client.get(url, HTTP_ACCEPT=accept)
+            if expected == "login":
+                assert response.status_code == 302
+                assert response.url.startswith("/accounts/login/")
+            elif expected == "login-admin":
+                assert response.status_code == 302
+                assert response.url.startswith("/admin/login/")
+            else:
+                assert response.status_code == expected, (actor, target, url)

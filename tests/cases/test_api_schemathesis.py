@@ -14,7 +14,9 @@ import re
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,8 +53,17 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 @pytest.fixture
 def schema(db):
-    loaded = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-    return loaded.include(path_regex=API)
+    # Requests go through the real WSGI handler, which closes the database connection when a
+    # request ends; inside a test that connection holds the test's transaction (PostgreSQL
+    # loses it), so keep it open as Django's own test client does.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        loaded = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+        yield loaded.include(path_regex=API)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 KINDS = {

@@ -294,14 +294,7 @@ def resident_report_submit(
             return Submission(resent, created=False, merged=False)
     rate_check(address)
     errors: dict[str, list[str]] = {}
-    try:
-        reasons = reasons_check(reasons)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        text = text_check(text)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    reasons, text = _reasons_and_text_checked(reasons, text, errors)
     if when and when not in WhenSeen.values:
         errors["when"] = [_("Unknown choice.")]
     try:
@@ -601,14 +594,7 @@ def walk_point_add(
         if existing is not None:
             return existing, False
     errors: dict[str, list[str]] = {}
-    try:
-        reasons = reasons_check(reasons)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        text = text_check(text)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    reasons, text = _reasons_and_text_checked(reasons, text, errors)
     if severity is not None and severity not in (1, 2, 3):
         errors["severity"] = [_("Severity is 1, 2 or 3.")]
     try:
@@ -749,3 +735,16 @@ def _report_moderated(report: ResidentReport, *, actor, summary: str, details=No
         summary=summary,
         details=details,
     )
+
+
+def _reasons_and_text_checked(reasons, text, errors: dict) -> tuple:
+    """The cleaned reasons and text of a report or walk point; problems go into ``errors``."""
+    try:
+        reasons = reasons_check(reasons)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        text = text_check(text)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    return reasons, text

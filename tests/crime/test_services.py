@@ -133,3 +133,29 @@ def test_cli_import_with_reject_file(municipality, tmp_path):
     )
     strict = CliRunner().invoke(main, ["import", "crimes", str(path), "--municipality", "2281"])
     assert strict.exit_code == 2 and "brott.csv, line 5, column 'category'" in strict.output
+
+
+def test_an_area_removed_during_the_import_stops_it_before_anything_is_stored(
+    municipality, tmp_path, monkeypatch
+):
+    """The database has no foreign keys on crimes (ADR 0008): the import checks its areas."""
+    from trygg.crime import services
+
+    stale = {**services._area_ids(municipality), "GONE": 10**9}
+    monkeypatch.setattr(services, "_area_ids", lambda m: stale)
+    text = "id;occurred_at;category;area_code\n1;2025-03-01;theft;W\n2;2025-03-01;theft;GONE\n"
+    with pytest.raises(InputError) as caught:
+        crimes_import(municipality=municipality, path=write(tmp_path, text))
+    assert "removed while it was being imported" in str(caught.value)
+    assert caught.value.first.column == "area_code"
+    assert not ReportedCrime.objects.exists()
+
+
+def test_removing_an_area_or_a_municipality_still_reaches_their_crimes(municipality, tmp_path):
+    crimes_import(municipality=municipality, path=write(tmp_path, CSV))
+    municipality.areas.get(code="W").delete()
+    assert dict(ReportedCrime.objects.values_list("source_id", "area__code")) == {
+        "1": None, "2": "E", "3": None,
+    }  # fmt: skip
+    municipality.delete()
+    assert not ReportedCrime.objects.exists()

@@ -169,3 +169,28 @@ def test_session_list_and_sign_out_everywhere(client, coordinator):
     client.post(reverse("usersessions_list"))
     assert other_device.get("/").status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_session_activity_is_noted_once_a_minute_not_on_every_request(client, coordinator):
+    from allauth.usersessions.models import UserSession
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, "sara")
+    assert client.get("/").status_code == 200  # the first page after login notes it
+    record = UserSession.objects.get(user=coordinator)
+    first_seen = record.last_seen_at
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert client.get("/").status_code == 200
+    assert not [q for q in queries.captured_queries if "usersession" in q["sql"].lower()]
+    record.refresh_from_db()
+    assert record.last_seen_at == first_seen
+
+    session = client.session
+    session[SESSION_LAST_SEEN] = time.time() - 90
+    session.save()
+    assert client.get("/").status_code == 200
+    record.refresh_from_db()
+    assert record.last_seen_at > first_seen
+    assert UserSession.objects.filter(user=coordinator).count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -21,7 +22,8 @@ _LAST_SEEN_RESOLUTION = 60
 
 
 class SessionTimeoutMiddleware:
-    """End a session after a period without activity, and after a fixed time in any case."""
+    """End a session after a period without activity, and after a fixed time in any case;
+    note the activity once a minute."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -41,6 +43,10 @@ class SessionTimeoutMiddleware:
                 return redirect(f"{reverse('account_login')}?next={request.path}")
             if SESSION_LAST_SEEN not in session or now - last_seen > _LAST_SEEN_RESOLUTION:
                 session[SESSION_LAST_SEEN] = now
+                # The "last seen" of the user's session list, at the same pace: allauth's
+                # own middleware wrote it (a transaction and a commit) on every request.
+                if settings.USERSESSIONS_TRACK_ACTIVITY and session.session_key:
+                    UserSession.objects.create_from_request(request)
         return self.get_response(request)
 
 

@@ -81,7 +81,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "trygg.accounts.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "trygg.accounts.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last so that it sees the outcome of authentication in the views.
@@ -161,6 +160,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Trygg"
+# Noted once a minute by trygg.accounts.middleware.SessionTimeoutMiddleware, not by allauth's
+# middleware, which writes on every request.
 USERSESSIONS_TRACK_ACTIVITY = True
 
 # Lock an account (per user name and address) after five failed logins for 30 minutes.

@@ -14,8 +14,7 @@
   var lat = form.elements.lat;
   var lon = form.elements.lon;
   var summary = document.getElementById("where-summary");
-  var map = null;
-  var marker = null;
+  var point = TryggMap.point(lat, lon);
   var retryTimer = null;
   var retryDelay = 2000;
   var sending = false;
@@ -61,12 +60,8 @@
 
   // --------------------------------------------------------------------------- map
   function setPoint(latlng, text) {
-    lat.value = latlng.lat.toFixed(6);
-    lon.value = latlng.lng.toFixed(6);
+    point.set(latlng);
     form.elements.area.value = "";
-    if (map) {
-      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
-    }
     summary.textContent = (text ? text + " – " : "") + form.dataset.marked;
     saveDraft();
   }
@@ -74,49 +69,15 @@
   function initMap() {
     var element = document.getElementById("resident-map");
     if (!element || typeof L === "undefined") { return; }
-    var areas = JSON.parse(document.getElementById(element.dataset.geojson).textContent);
-    map = L.map(element, { zoomSnap: 0.25 });
-    element.trygg = { map: map };
-    var root = document.documentElement.dataset;
-    if (root.tileUrl) {
-      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
-    }
-    var layer = L.geoJSON(areas, {
-      style: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: 0.35 },
-      onEachFeature: function (feature, shape) {
-        shape.bindTooltip(feature.properties.name, { sticky: true });
-        shape.on("click", function (event) { setPoint(event.latlng, feature.properties.name); });
-      },
-    }).addTo(map);
-    if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
-    else { map.setView([62.39, 17.31], 11); }
-    map.on("click", function (event) { setPoint(event.latlng); });
-    if (lat.value && lon.value) {
-      marker = L.marker([parseFloat(lat.value), parseFloat(lon.value)]).addTo(map);
-    }
-    element.dataset.ready = "true";
+    TryggMap.pickingMap(element, point, setPoint, { padding: [8, 8], zoom: 11 });
   }
 
-  document.getElementById("use-position").addEventListener("click", function () {
-    if (!navigator.geolocation) { show("error", form.dataset.noGps); return; }
-    navigator.geolocation.getCurrentPosition(
-      function (position) {
-        var latlng = L.latLng(position.coords.latitude, position.coords.longitude);
-        setPoint(latlng);
-        if (map) { map.setView(latlng, Math.max(map.getZoom(), 15)); }
-        show("ok", form.dataset.located);
-      },
-      function () { show("error", form.dataset.noGps); },
-      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
-    );
-  });
+  TryggMap.positionButton(document.getElementById("use-position"), point, setPoint, show, form.dataset);
 
   // Picking an area from the list replaces a marked point (the keyboard way to say where).
   form.elements.area.addEventListener("change", function () {
     if (!form.elements.area.value) { return; }
-    lat.value = "";
-    lon.value = "";
-    if (marker) { marker.remove(); marker = null; }
+    point.clear();
     summary.textContent = form.elements.area.options[form.elements.area.selectedIndex].text;
   });
 

@@ -13,7 +13,6 @@
   var statusBox = document.getElementById("walk-status");
   var map = null;
   var routeLine = null;
-  var pointMarker = null;
 
   function show(kind, text) {
     statusBox.hidden = false;
@@ -30,17 +29,8 @@
 
   function initMap() {
     if (typeof L === "undefined") { return; }
-    var areas = JSON.parse(document.getElementById(mapElement.dataset.geojson).textContent);
-    map = L.map(mapElement, { zoomSnap: 0.25 });
-    mapElement.trygg = { map: map };
-    var root = document.documentElement.dataset;
-    if (root.tileUrl) {
-      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
-    }
-    var layer = L.geoJSON(areas, {
-      style: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: 0.25 },
-      interactive: false,
-    }).addTo(map);
+    map = TryggMap.create(mapElement);
+    var layer = TryggMap.areas(map, { fillOpacity: 0.25, interactive: false });
     // The view first: Leaflet cannot draw a line on a map that has none yet.
     var seen = data.route.map(function (c) { return [c[1], c[0]]; })
       .concat(data.points.map(function (p) { return [p.lat, p.lon]; }));
@@ -48,12 +38,7 @@
     else if (seen.length === 1) { map.setView(seen[0], 16); }
     else {
       // A new walk opens on its areas; the rest of the municipality is a pan away.
-      var focus = layer.getLayers().filter(function (shape) {
-        return (data.focus || []).indexOf(shape.feature.properties.id) !== -1;
-      });
-      if (focus.length) { map.fitBounds(L.featureGroup(focus).getBounds(), { padding: [8, 8] }); }
-      else if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); }
-      else { map.setView([62.39, 17.31], 12); }
+      TryggMap.fit(map, layer, { focus: data.focus, zoom: 12 });
     }
     routeLine = L.polyline(data.route.map(function (c) { return [c[1], c[0]]; }), {
       color: "#1d5c96", weight: 4,
@@ -75,6 +60,8 @@
     var form = document.getElementById("walk-point-form");
     var counts = document.getElementById("walk-counts");
     var list = document.getElementById("walk-points");
+    var place = TryggMap.point(form.elements.lat, form.elements.lon);
+    place.attach(map);
     var watchId = null;
     var flushing = false;
     var lastSent = 0;
@@ -189,9 +176,7 @@
     }
 
     function setPointPlace(latlng) {
-      form.elements.lat.value = latlng.lat.toFixed(6);
-      form.elements.lon.value = latlng.lng.toFixed(6);
-      if (pointMarker) { pointMarker.setLatLng(latlng); } else if (map) { pointMarker = L.marker(latlng).addTo(map); }
+      place.set(latlng);
       document.getElementById("point-where").textContent = form.elements.lat.value + ", " + form.elements.lon.value;
     }
 
@@ -217,19 +202,14 @@
       li.textContent = recorder.dataset.pendingLabel;
       list.appendChild(li);
       form.reset();
-      form.elements.lat.value = "";
-      form.elements.lon.value = "";
-      if (pointMarker) { pointMarker.remove(); pointMarker = null; }
+      place.clear();
       flush();
     });
 
+    function noGps() { show("error", recorder.dataset.noGps); }
+
     document.getElementById("point-here").addEventListener("click", function () {
-      if (!navigator.geolocation) { show("error", recorder.dataset.noGps); return; }
-      navigator.geolocation.getCurrentPosition(
-        function (pos) { setPointPlace(L.latLng(pos.coords.latitude, pos.coords.longitude)); },
-        function () { show("error", recorder.dataset.noGps); },
-        { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 }
-      );
+      TryggMap.locate(30000, setPointPlace, noGps);
     });
 
     var track = document.getElementById("walk-track");
@@ -242,14 +222,14 @@
         flush();
         return;
       }
-      if (!navigator.geolocation) { show("error", recorder.dataset.noGps); return; }
+      if (!navigator.geolocation) { noGps(); return; }
       watchId = navigator.geolocation.watchPosition(
         function (pos) {
           // Positions worse than 50 m would draw zigzags; the next one will be better.
           if (pos.coords.accuracy && pos.coords.accuracy > 50) { return; }
           addRoutePoint(L.latLng(pos.coords.latitude, pos.coords.longitude));
         },
-        function () { show("error", recorder.dataset.noGps); },
+        noGps,
         { enableHighAccuracy: true, maximumAge: 5000, timeout: 20000 }
       );
       track.setAttribute("aria-pressed", "true");
@@ -257,12 +237,7 @@
     });
 
     document.getElementById("walk-route-here").addEventListener("click", function () {
-      if (!navigator.geolocation) { show("error", recorder.dataset.noGps); return; }
-      navigator.geolocation.getCurrentPosition(
-        function (pos) { addRoutePoint(L.latLng(pos.coords.latitude, pos.coords.longitude)); flush(); },
-        function () { show("error", recorder.dataset.noGps); },
-        { enableHighAccuracy: true, timeout: 10000, maximumAge: 10000 }
-      );
+      TryggMap.locate(10000, function (latlng) { addRoutePoint(latlng); flush(); }, noGps);
     });
 
     var draw = document.getElementById("walk-draw");

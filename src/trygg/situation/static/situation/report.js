@@ -14,7 +14,7 @@
   var lon = form.elements.lon;
   var summary = document.getElementById("where-summary");
   var map = null;
-  var marker = null;
+  var point = TryggMap.point(lat, lon);
   var retryTimer = null;
   var retryDelay = 2000;
   var sending = false;
@@ -75,11 +75,7 @@
 
   // --------------------------------------------------------------------------- map
   function setPoint(latlng, text) {
-    lat.value = latlng.lat.toFixed(6);
-    lon.value = latlng.lng.toFixed(6);
-    if (map) {
-      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
-    }
+    point.set(latlng);
     summary.textContent = text || (lat.value + ", " + lon.value);
     saveDraft();
   }
@@ -87,48 +83,12 @@
   function initMap() {
     var element = document.getElementById("report-map");
     if (!element || typeof L === "undefined") { return; }
-    var areas = JSON.parse(document.getElementById(element.dataset.geojson).textContent);
-    map = L.map(element, { zoomSnap: 0.25 });
-    element.trygg = { map: map };
-    var root = document.documentElement.dataset;
-    if (root.tileUrl) {
-      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
-    }
-    var layer = L.geoJSON(areas, {
-      style: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: 0.35 },
-      onEachFeature: function (feature, shape) {
-        shape.bindTooltip(feature.properties.name, { sticky: true });
-        shape.on("click", function (event) { setPoint(event.latlng, feature.properties.name); });
-      },
-    }).addTo(map);
     // Start on the reporter's own groups' areas; the rest of the municipality is a pan away.
     var focus = JSON.parse(document.getElementById("report-focus").textContent);
-    var mine = layer.getLayers().filter(function (shape) {
-      return focus.indexOf(shape.feature.properties.id) !== -1;
-    });
-    if (mine.length) { map.fitBounds(L.featureGroup(mine).getBounds(), { padding: [8, 8] }); }
-    else if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
-    else { map.setView([62.39, 17.31], 11); }
-    map.on("click", function (event) { setPoint(event.latlng); });
-    if (lat.value && lon.value) {
-      marker = L.marker([parseFloat(lat.value), parseFloat(lon.value)]).addTo(map);
-    }
-    element.dataset.ready = "true";
+    map = TryggMap.pickingMap(element, point, setPoint, { focus: focus, padding: [8, 8], zoom: 11 });
   }
 
-  document.getElementById("use-position").addEventListener("click", function () {
-    if (!navigator.geolocation) { show("error", form.dataset.noGps); return; }
-    navigator.geolocation.getCurrentPosition(
-      function (position) {
-        var latlng = L.latLng(position.coords.latitude, position.coords.longitude);
-        setPoint(latlng);
-        if (map) { map.setView(latlng, Math.max(map.getZoom(), 15)); }
-        show("ok", form.dataset.located);
-      },
-      function () { show("error", form.dataset.noGps); },
-      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
-    );
-  });
+  TryggMap.positionButton(document.getElementById("use-position"), point, setPoint, show, form.dataset);
 
   var places = JSON.parse(document.getElementById("report-places").textContent);
   form.elements.place.addEventListener("change", function () {
@@ -138,8 +98,8 @@
       lon.value = "";
       if (map) {
         var latlng = L.latLng(chosen.lat, chosen.lon);
-        if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
-        map.setView(latlng, Math.max(map.getZoom(), 14));
+        point.mark(latlng);
+        point.zoomTo(latlng, 14);
       }
       summary.textContent = chosen.name;
     }
@@ -209,9 +169,7 @@
           form.reset();
           form.elements.client_key.value = newKey();
           form.elements.observed_at.value = localNow();
-          lat.value = "";
-          lon.value = "";
-          if (marker) { marker.remove(); marker = null; }
+          point.clear();
           window.scrollTo(0, 0);
         } else {
           show("error", form.dataset.invalid);

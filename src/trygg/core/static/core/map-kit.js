@@ -1,0 +1,143 @@
+// The map pieces that the page scripts share (the report forms, the safety walk, the maps of
+// residents' reports): the base map, the area outlines, the first view, one position from
+// the phone and the marker of a picked place. Loaded after Leaflet and before the page
+// script, as its own file so the pages keep their strict CSP; it draws nothing by itself.
+// (core/map.js is the areas page's own script, which draws every [data-geojson] it finds.)
+(function () {
+  "use strict";
+
+  // Sundsvall: where a map without any areas opens.
+  var HOME = [62.39, 17.31];
+
+  // The map in `element`. A tile layer is added only when the install configures one,
+  // because many municipal networks cannot reach a tile server. element.trygg.map is how
+  // the browser tests reach the map.
+  function create(element) {
+    var map = L.map(element, { zoomSnap: 0.25 });
+    element.trygg = { map: map };
+    var root = document.documentElement.dataset;
+    if (root.tileUrl) {
+      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
+    }
+    return map;
+  }
+
+  // The areas of the json_script tag named by the map element's data-geojson, in the common
+  // outline. `options` gives fillOpacity and any other L.geoJSON option (interactive,
+  // onEachFeature); only the keys given are passed on, since an option set to undefined
+  // would still override Leaflet's default.
+  function areas(map, options) {
+    var source = document.getElementById(map.getContainer().dataset.geojson);
+    var settings = {
+      style: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: options.fillOpacity },
+    };
+    Object.keys(options).forEach(function (key) {
+      if (key !== "fillOpacity") { settings[key] = options[key]; }
+    });
+    return L.geoJSON(JSON.parse(source.textContent), settings).addTo(map);
+  }
+
+  // The first view when there is nothing else to show: the areas whose ids are in `focus`
+  // (the user's own), else all areas (with `padding`, if given), else the town at `zoom`.
+  function fit(map, layer, options) {
+    var focus = options.focus || [];
+    var mine = layer.getLayers().filter(function (shape) {
+      return focus.indexOf(shape.feature.properties.id) !== -1;
+    });
+    if (mine.length) { map.fitBounds(L.featureGroup(mine).getBounds(), { padding: [8, 8] }); }
+    else if (layer.getLayers().length) {
+      map.fitBounds(layer.getBounds(), options.padding ? { padding: options.padding } : {});
+    }
+    else { map.setView(HOME, options.zoom); }
+  }
+
+  // One position from the phone, as a LatLng; `failed` when there is none (no GPS, no
+  // permission, no fix within ten seconds). `maximumAge` says how old a cached one may be.
+  function locate(maximumAge, found, failed) {
+    if (!navigator.geolocation) { failed(); return; }
+    navigator.geolocation.getCurrentPosition(
+      function (position) { found(L.latLng(position.coords.latitude, position.coords.longitude)); },
+      function () { failed(); },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: maximumAge }
+    );
+  }
+
+  // The report forms' "Use my position" button: the phone's position is picked as a tap on
+  // the map would be (`pick`), and the map zooms in to street level on it. `say(kind, text)`
+  // tells the user, with the form's texts `located` and `noGps`.
+  function positionButton(button, place, pick, say, texts) {
+    button.addEventListener("click", function () {
+      locate(60000, function (latlng) {
+        pick(latlng);
+        place.zoomTo(latlng, 15);
+        say("ok", texts.located);
+      }, function () { say("error", texts.noGps); });
+    });
+  }
+
+  // The report forms' map, where a tap picks the place: `pick(latlng, areaName)` is called
+  // by a tap on an area and then by the map's own click (so the map's, without a name, has
+  // the last word), `place` (a point()) gets the map and marks what the fields hold, and
+  // `view` is fit()'s options.
+  function pickingMap(element, place, pick, view) {
+    var map = create(element);
+    place.attach(map);
+    var layer = areas(map, {
+      fillOpacity: 0.35,
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name, { sticky: true });
+        shape.on("click", function (event) { pick(event.latlng, feature.properties.name); });
+      },
+    });
+    fit(map, layer, view);
+    map.on("click", function (event) { pick(event.latlng); });
+    place.markFields();
+    element.dataset.ready = "true";
+    return map;
+  }
+
+  // The place a form is about: its lat/lon fields (six decimals, about 0.1 m) and the one
+  // marker that shows it. The map comes later (it is drawn on DOMContentLoaded, or never
+  // when Leaflet did not load), so it is handed over with attach(); until then only the
+  // fields change.
+  function point(lat, lon) {
+    var map = null;
+    var marker = null;
+    function mark(latlng) {
+      if (marker) { marker.setLatLng(latlng); } else if (map) { marker = L.marker(latlng).addTo(map); }
+    }
+    return {
+      attach: function (drawn) { map = drawn; },
+      // Mark what the fields already hold: a restored draft, or a form sent back with errors.
+      markFields: function () {
+        if (lat.value && lon.value) { mark([parseFloat(lat.value), parseFloat(lon.value)]); }
+      },
+      set: function (latlng) {
+        lat.value = latlng.lat.toFixed(6);
+        lon.value = latlng.lng.toFixed(6);
+        mark(latlng);
+      },
+      // The marker only: a named place is sent by its id, not by the fields.
+      mark: mark,
+      // Centre the map on `latlng`, zooming in to `zoom` unless it is closer already.
+      zoomTo: function (latlng, zoom) {
+        if (map) { map.setView(latlng, Math.max(map.getZoom(), zoom)); }
+      },
+      clear: function () {
+        lat.value = "";
+        lon.value = "";
+        if (marker) { marker.remove(); marker = null; }
+      },
+    };
+  }
+
+  window.TryggMap = {
+    create: create,
+    areas: areas,
+    fit: fit,
+    locate: locate,
+    pickingMap: pickingMap,
+    positionButton: positionButton,
+    point: point,
+  };
+})();

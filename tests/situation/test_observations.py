@@ -414,6 +414,28 @@ def test_api_create_list_filter_and_scope(client, world):
     )
 
 
+def test_the_lists_count_follows_new_reports_and_changed_rights_at_once(client, world):
+    """The list's count is reused between identical requests, never past a change."""
+    w = world
+    report(w["school_b"], w["area_b"], text="Grupp B:s iakttagelse")
+    report(w["police_a"], w["area_a"])
+    client.force_login(w["school_a"])
+
+    def count():
+        return client.get("/api/v1/observations/").json()["count"]
+
+    assert count() == 1
+    assert count() == 1
+    report(w["police_a"], w["area_a"])  # a new report in the municipality
+    assert count() == 2
+    SafetyGroupMembership.objects.create(group=w["group_b"], user=w["school_a"])
+    assert count() == 3  # what the user may read changed, the reports did not
+    SafetyGroupMembership.objects.filter(group=w["group_b"], user=w["school_a"]).delete()
+    assert count() == 2
+    client.force_login(w["school_b"])
+    assert count() == 1  # another user never gets this user's count
+
+
 def test_csv_import_page(client, world):
     client.force_login(world["coordinator"])
     upload = io.BytesIO(b"id,observed_at,category,severity,area_code\nx,2026-01-01,bad,1,Z\n")

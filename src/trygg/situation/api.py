@@ -25,6 +25,7 @@ from .selectors import (
     group_branches,
     groups_for_reporting,
     observation_get_for_user,
+    observations_count,
     observations_filtered,
     observations_for_user,
     observations_slice,
@@ -151,7 +152,8 @@ class ObservationPagination(LimitOffsetPagination):
         self.limit = self.get_limit(request)
         if self.limit is None:
             return None
-        self.count = self.get_count(queryset)
+        filters = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
+        self.count = observations_count(request.user, queryset, filters=filters)
         self.offset = self.get_offset(request)
         if self.count > self.limit and self.template is not None:
             self.display_page_controls = True

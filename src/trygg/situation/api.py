@@ -106,8 +106,14 @@ class ObservationWriteSerializer(serializers.Serializer):
                 raise ValidationError({"place": "unknown place"}) from None
         if data.get("area"):
             try:
-                # The boundary is not needed to file a report under the area.
-                data["area"] = areas_for_user(user).defer("geometry").get(code=data["area"])
+                # Neither the area's boundary nor its district is needed to file a report.
+                data["area"] = (
+                    areas_for_user(user)
+                    .select_related(None)
+                    .select_related("municipality")
+                    .defer("geometry")
+                    .get(code=data["area"])
+                )
             except (Area.DoesNotExist, Area.MultipleObjectsReturned):
                 raise ValidationError({"area": "unknown area code"}) from None
         if data.get("group") is not None:

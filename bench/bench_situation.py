@@ -80,6 +80,11 @@ def parse_args() -> argparse.Namespace:
         default=5.0,
         help="seconds each scenario runs unmeasured first (each worker's caches fill)",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios to run besides the baseline: picture, list, report",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument(
         "--skip-build",
@@ -340,6 +345,12 @@ def main() -> int:
         Scenario("observation list API", 150.0, observation_list),
         Scenario("report an observation (API)", 50.0, report),
     ]
+    if args.only:
+        wanted = {f"{name}" for name in args.only.split(",")}
+        short = {"weekly picture page": "picture", "observation list API": "list"}
+        scenarios = [scenarios[0]] + [
+            s for s in scenarios[1:] if short.get(s.name, "report") in wanted
+        ]
     server = start_server(args, env)
     try:
         for scenario in scenarios:

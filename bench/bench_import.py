@@ -58,6 +58,17 @@ def copy_baseline(path: Path) -> float:
     return time.perf_counter() - start
 
 
+def wal_position() -> int | None:
+    """PostgreSQL's write-ahead log position in bytes (what an import costs the server's log)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+        return cursor.fetchone()[0]
+
+
 def start_profile():
     from pyinstrument import Profiler
 
@@ -143,12 +154,15 @@ def main() -> None:
             for mode in ("validate", "import"):
                 upload_start(upload, mode=mode)
                 profiler = start_profile() if args.profile else None
+                wal_before = wal_position()
                 start = time.perf_counter()
                 assert run_pending_tasks() == 1
                 seconds = time.perf_counter() - start
                 timings[f"{label}: {mode}"] = seconds
                 ratio = f"  ({seconds / baseline:.1f}× baseline)" if baseline else ""
-                print(f"  {label + ': ' + mode + ' (task)':<40} {seconds:8.2f} s{ratio}")
+                wal = wal_position()
+                wal = f", {(wal - wal_before) / 1e6:,.0f} MB WAL" if wal is not None else ""
+                print(f"  {label + ': ' + mode + ' (task)':<40} {seconds:8.2f} s{ratio}{wal}")
                 if profiler is not None:
                     profiler.stop()
                     print(profiler.output_text(unicode=True, color=False, show_all=False))

@@ -1,8 +1,10 @@
 // The map pieces that the page scripts share (the report forms, the safety walk, the maps of
-// residents' reports): the base map, the area outlines, the first view, one position from
-// the phone and the marker of a picked place. Loaded after Leaflet and before the page
-// script, as its own file so the pages keep their strict CSP; it draws nothing by itself.
-// (core/map.js is the areas page's own script, which draws every [data-geojson] it finds.)
+// residents' reports, the areas pages, the priority dashboard, the hexagon map and the
+// weekly picture): the base map, the area outlines, the first view, the link from an area
+// to its page, one position from the phone and the marker of a picked place. Loaded after
+// Leaflet and before the page script, as its own file so the pages keep their strict CSP;
+// it draws nothing by itself. (core/map.js, the areas pages' script, is the one that draws
+// every [data-geojson] it finds.)
 (function () {
   "use strict";
 
@@ -22,17 +24,19 @@
     return map;
   }
 
-  // The areas of the json_script tag named by the map element's data-geojson, in the common
-  // outline. `options` gives fillOpacity and any other L.geoJSON option (interactive,
+  // The features of a json_script tag, in the common outline. The tag is the one named by
+  // the map element's data-geojson unless `options.source` names another (the dashboard's
+  // and the hexagon map's data). `options` gives fillOpacity for the common outline, or a
+  // `style` of the page's own, and any other L.geoJSON option (interactive, filter,
   // onEachFeature); only the keys given are passed on, since an option set to undefined
   // would still override Leaflet's default.
   function areas(map, options) {
-    var source = document.getElementById(map.getContainer().dataset.geojson);
+    var source = document.getElementById(options.source || map.getContainer().dataset.geojson);
     var settings = {
       style: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: options.fillOpacity },
     };
     Object.keys(options).forEach(function (key) {
-      if (key !== "fillOpacity") { settings[key] = options[key]; }
+      if (key !== "fillOpacity" && key !== "source") { settings[key] = options[key]; }
     });
     return L.geoJSON(JSON.parse(source.textContent), settings).addTo(map);
   }
@@ -49,6 +53,15 @@
       map.fitBounds(layer.getBounds(), options.padding ? { padding: options.padding } : {});
     }
     else { map.setView(HOME, options.zoom); }
+  }
+
+  // An area (an L.geoJSON onEachFeature) that shows its name on hover and opens its page
+  // on a click: the areas pages and the priority dashboard.
+  function areaLink(feature, shape) {
+    shape.bindTooltip(feature.properties.name, { sticky: true });
+    shape.on("click", function () {
+      window.location.href = "/areas/" + feature.properties.id + "/";
+    });
   }
 
   // One position from the phone, as a LatLng; `failed` when there is none (no GPS, no
@@ -135,6 +148,7 @@
     create: create,
     areas: areas,
     fit: fit,
+    areaLink: areaLink,
     locate: locate,
     pickingMap: pickingMap,
     positionButton: positionButton,

@@ -1,6 +1,7 @@
 // The weekly picture's map: areas shaded by this week's observations (a red border where
-// the rise is real) and the points of the reports the user may read. Data come from
-// json_script tags; nothing inline, so the page keeps its strict CSP.
+// the rise is real) and the points of the reports the user may read, on the shared base map
+// (core/map-kit.js). Data come from json_script tags; nothing inline, so the page keeps its
+// strict CSP.
 (function () {
   "use strict";
 
@@ -15,18 +16,12 @@
 
   function draw(element) {
     if (typeof L === "undefined") { return; }
-    var areas = JSON.parse(document.getElementById(element.dataset.geojson).textContent);
     var points = JSON.parse(document.getElementById(element.dataset.points).textContent);
     var labelsNode = document.getElementById(element.dataset.labels || "");
     var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
-    var map = L.map(element, { zoomSnap: 0.25 });
-    element.trygg = { map: map };
-    var root = document.documentElement.dataset;
-    if (root.tileUrl) {
-      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
-    }
+    var map = TryggMap.create(element);
     var label = element.dataset.countLabel || "";
-    var layer = L.geoJSON(areas, {
+    var layer = TryggMap.areas(map, {
       style: function (feature) {
         var p = feature.properties;
         return {
@@ -39,13 +34,9 @@
       onEachFeature: function (feature, shape) {
         shape.bindTooltip(feature.properties.name + ": " + (feature.properties.count || 0) + " " + label, { sticky: true });
       },
-    }).addTo(map);
+    });
     // The view must exist before circle markers are added.
-    if (layer.getLayers().length) {
-      map.fitBounds(layer.getBounds(), { padding: [10, 10] });
-    } else {
-      map.setView([62.39, 17.31], 10);
-    }
+    TryggMap.fit(map, layer, { padding: [10, 10], zoom: 10 });
     points.forEach(function (p) {
       L.circleMarker([p.lat, p.lon], {
         radius: SEVERITY_RADIUS[p.severity] || 6,

@@ -502,7 +502,9 @@ def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names) -> dict 
     before = crimes.filter(occurred_at__gte=base_start, occurred_at__lt=start)
     usual = dict(before.values("category").annotate(n=Count("id")).values_list("category", "n"))
     this = dict(now.values("category").annotate(n=Count("id")).values_list("category", "n"))
-    by_area = now.exclude(area=None).values("area_id").annotate(n=Count("id")).order_by("-n")
+    by_area = (
+        now.exclude(area=None).values("area_id").annotate(n=Count("id")).order_by("-n", "area_id")
+    )
     return {
         "total": sum(this.values()),
         "usual_total": sum(usual.values()) / baseline_weeks,
@@ -518,7 +520,10 @@ def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names) -> dict 
                 "rise": rise_p_value(this.get(c, 0), usual.get(c, 0), baseline_weeks) <= 0.01
                 and this.get(c, 0) >= 3,
             }
-            for c in sorted(set(this) | set(usual), key=lambda c: -this.get(c, 0))
+            # Ties by the usual level, then by name: the same table on every load.
+            for c in sorted(
+                set(this) | set(usual), key=lambda c: (-this.get(c, 0), -usual.get(c, 0), c)
+            )
         ],
         "by_area": [
             {

@@ -39,3 +39,51 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(scope="module")
+def module_demo_run(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo municipality and one analysis run, built once per module (tests/shared_db.py);
+    tests use `demo_run`."""
+    from tests.shared_db import demo_run_for_module
+
+    yield from demo_run_for_module(django_db_blocker, tmp_path_factory)
+
+
+@pytest.fixture
+def demo_run(db, module_demo_run):
+    """The module's shared demo run, read afresh so that nothing one test caches on the object
+    carries over to the next; what a test changes in the database is rolled back after it."""
+    from trygg.reports.models import AnalysisRun
+
+    return AnalysisRun.objects.get(pk=module_demo_run.pk)
+
+
+# Modules whose tests share data built once per module (tests/shared_db.py). pytest-xdist's
+# `load` hands out tests one by one, which would build that data once on each worker; these
+# modules go to one worker as a whole, every other test is handed out on its own as before.
+# (xdist's own `--dist loadgroup` does not group under pytest 9.2: it renames items through
+# `item._nodeid`, which pytest no longer reads.)
+SHARED_DATA_MODULES = frozenset(
+    {
+        "tests/demo/test_demo_contents.py",
+        "tests/public/test_public.py",
+        "tests/reports/test_area_page.py",
+        "tests/reports/test_runs.py",
+        "tests/reports/test_statistics.py",
+    }
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedModulesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_DATA_MODULES else nodeid
+
+    return SharedModulesTogether(config, log)

@@ -14,7 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from .world import STATES, new_pin
+from tests.shared_db import module_transaction
+
+from .world import STATES, World, new_pin
 
 MATRIX = {
     key: value
@@ -223,9 +225,29 @@ def cases():
                 yield pytest.param(name, actor, id=f"{name}-{actor}")
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    """One world for the module's tests, built once (tests/shared_db.py): each test runs in a
+    savepoint inside the transaction that holds it, so every test meets the world as built."""
+    from django.test import override_settings
+
+    with override_settings(TRYGG_SYNTHETIC_PINS=True), module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            world = World()
+        yield world
+
+
+@pytest.fixture
+def world(db, two_factor_off, module_world):
+    """The module's world. Tests only read its objects (and log its users in); what their
+    requests write goes to the database, and is rolled back after each test."""
+    return module_world
+
+
 # A read changes nothing a later reader could notice, so every actor of a GET operation
 # shares one world (a subtest each); a write gets a fresh world per actor, since the first
-# successful write (closing a case, say) would change what the next actor meets.
+# successful write (closing a case, say) would change what the next actor meets. Fresh: each
+# test's writes are rolled back after it, so the next test meets the world as it was built.
 @pytest.mark.parametrize(("name", "actor"), list(cases()))
 def test_operation(world, subtests, name, actor):
     for each in ACTORS if actor is None else (actor,):

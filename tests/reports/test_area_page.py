@@ -9,17 +9,19 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import MunicipalityFactory, demo_with_run, user_in
+from tests.factories import MunicipalityFactory, user_in
 from trygg.accounts.roles import Role
 from trygg.areas.models import Area
 from trygg.audit.models import AuditEvent
 
+# `demo_run` is built once for the module (tests/shared_db.py); the module is listed in
+# SHARED_DATA_MODULES (tests/conftest.py), so its tests run on one xdist worker.
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def run(tmp_path, settings):
-    return demo_with_run(tmp_path, settings)
+def run(demo_run):
+    return demo_run
 
 
 def test_the_area_tables_download_as_shown_and_are_audited(client, run, two_factor_off):

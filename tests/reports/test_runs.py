@@ -6,24 +6,17 @@ import pytest
 
 from tests.factories import MunicipalityFactory, user_in
 from trygg.accounts.roles import Role
-from trygg.analysis.pipeline import AnalysisParams
 from trygg.audit.models import AuditEvent
-from trygg.demo.services import demo_build
 from trygg.reports.models import AnalysisRun
-from trygg.reports.services import analysis_run_create
 
+# `demo_run` is built once for the module (tests/shared_db.py); the module is listed in
+# SHARED_DATA_MODULES (tests/conftest.py), so its tests run on one xdist worker.
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def run(tmp_path, settings):
-    settings.VAR_DIR = tmp_path / "var"
-    demo_build(work_dir=tmp_path / "demo")
-    from trygg.areas.models import Municipality
-
-    return analysis_run_create(
-        municipality=Municipality.objects.get(code="2281"), params=AnalysisParams(pdf=False)
-    )
+def run(demo_run):
+    return demo_run
 
 
 def test_a_run_keeps_its_files_record_and_summary(run):

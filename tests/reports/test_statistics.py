@@ -7,19 +7,21 @@ import io
 import polars as pl
 import pytest
 
-from tests.factories import IMMEDIATE_TASKS, MunicipalityFactory, demo_with_run, user_in
+from tests.factories import IMMEDIATE_TASKS, MunicipalityFactory, user_in
 from trygg.accounts.roles import Role
 from trygg.areas.models import Area
 from trygg.audit.models import AuditEvent
 from trygg.imports.models import Job, JobStatus
 from trygg.reports.models import AnalysisRun
 
+# `demo_run` is built once for the module (tests/shared_db.py); the module is listed in
+# SHARED_DATA_MODULES (tests/conftest.py), so its tests run on one xdist worker.
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def run(tmp_path, settings):
-    return demo_with_run(tmp_path, settings)
+def run(demo_run):
+    return demo_run
 
 
 @pytest.fixture

@@ -89,7 +89,10 @@ def _readable(user, *, own: bool = True) -> QuerySet[Observation]:
         user.can(Capability.REPORT_OBSERVATIONS) or user.can(Capability.VIEW_ALL_OBSERVATIONS)
     ):
         return Observation.objects.none()
-    observations = Observation.objects.filter(municipality__in=municipalities_for_user(user))
+    # The municipalities as a literal list, like the groups' areas below: with a subquery
+    # each branch of a group's list (observations_slice) took PostgreSQL 1–3 ms to plan.
+    municipalities = list(municipalities_for_user(user).values_list("pk", flat=True))
+    observations = Observation.objects.filter(municipality_id__in=municipalities)
     if not user.can(Capability.VIEW_ALL_OBSERVATIONS):
         groups = _in_groups(_group_ids_of(user))
         observations = observations.filter(Q(reporter=user) | groups if own else groups)

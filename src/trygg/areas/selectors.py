@@ -18,7 +18,30 @@ from .models import Area, AreaLevel, Municipality, PopulationCount
 def municipalities_for_user(user) -> QuerySet[Municipality]:
     if not (user.is_authenticated and user.can(Capability.VIEW_AREAS)):
         return Municipality.objects.none()
-    return Municipality.objects.filter(organisations__users=user).distinct()
+    return Municipality.objects.filter(pk__in=municipality_ids_for_user(user))
+
+
+def municipality_ids_for_user(user) -> list[int]:
+    """The ids of the municipalities the user's organisation works in.
+
+    Read once per user object, i.e. once per request, and used as a literal list: as a
+    subquery (organisation → municipalities, distinct) inside every scoped query it cost
+    PostgreSQL 1–3 ms of planning per query, several times per request. The list is read
+    again when the user's organisation changes.
+    """
+    if not (user.is_authenticated and user.can(Capability.VIEW_AREAS)):
+        return []
+    cached = getattr(user, "_trygg_municipality_ids", None)
+    if cached is not None and cached[0] == user.organisation_id:
+        return cached[1]
+    ids = list(
+        Municipality.objects.filter(organisations__users=user)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    user._trygg_municipality_ids = (user.organisation_id, ids)
+    return ids
 
 
 def areas_for_user(user, *, municipality: Municipality | None = None) -> QuerySet[Area]:

@@ -22,7 +22,11 @@ from trygg.analysis.errors import InputError, RowProblem
 from trygg.analysis.situation import LOCAL, IsoWeek
 from trygg.analysis.tables import LINE_COLUMN, read_csv_text
 from trygg.areas.models import Area, AreaLevel, Municipality
-from trygg.areas.selectors import locate_points, municipalities_for_user
+from trygg.areas.selectors import (
+    locate_points,
+    municipalities_for_user,
+    municipality_ids_for_user,
+)
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
@@ -99,7 +103,7 @@ def _where(
             raise ValidationError(_("Choose the safety group or area the report belongs to."))
         candidates = {only[0].pk: only[0]}
     (municipality,) = candidates.values()
-    if not allowed.filter(pk=municipality.pk).exists():
+    if municipality.pk not in municipality_ids_for_user(actor):
         raise ValidationError(_("You cannot report in that municipality."))
     if (lat is None) != (lon is None):
         raise ValidationError(_("A position needs both latitude and longitude."))

@@ -31,7 +31,7 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.http import Http404
 from django.utils import timezone, translation
 
-from trygg.accounts.models import Organisation, OrganisationKind, SafetyGroup
+from trygg.accounts.models import OrganisationKind, SafetyGroup
 from trygg.accounts.roles import Capability
 from trygg.analysis.situation import (
     DEFAULT_BASELINE_WEEKS,
@@ -108,20 +108,14 @@ def viewer_class(user) -> str:
     """A digest of everything except the user's identity that decides which observations
     the user may read (see :func:`_readable` with ``own=False``): role capabilities,
     municipalities, police or not, and the groups with their areas. Two users with the same
-    class read the same reports, apart from their own. Two queries."""
+    class read the same reports, apart from their own. One query for the groups; the
+    organisation and the municipality ids are read at most once per user object."""
     if not user.is_authenticated:
         return "anonymous"
     view_all = user.can(Capability.VIEW_ALL_OBSERVATIONS)
     can_read = view_all or user.can(Capability.REPORT_OBSERVATIONS)
-    # The organisation's kind and municipalities in one query (as is_police and
-    # municipalities_for_user read them).
-    organisation = list(
-        Organisation.objects.filter(pk=user.organisation_id).values_list("kind", "municipalities")
-    )
-    police = bool(organisation) and organisation[0][0] == OrganisationKind.POLICE
-    municipalities = []
-    if user.can(Capability.VIEW_AREAS):
-        municipalities = sorted({m for _kind, m in organisation if m is not None})
+    police = is_police(user)
+    municipalities = municipality_ids_for_user(user)
     groups, areas = [], []
     if not view_all:
         memberships = list(user.group_memberships.values_list("group_id", "group__areas"))

@@ -54,7 +54,8 @@ def audit_record(
     occurred_at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event to the chain; call it inside the transaction of the change it logs."""
-    with transaction.atomic():
+    # No savepoint of its own: an entry that fails must take the change it logs with it.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             # Serialise writers so that two events never claim the same predecessor.
             with connection.cursor() as cursor:

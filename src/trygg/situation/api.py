@@ -13,7 +13,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from trygg.accounts.models import SafetyGroup
 from trygg.accounts.roles import Capability
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import Area
@@ -23,13 +22,13 @@ from .categories import category_keys
 from .models import Observation, ObservationSource
 from .selectors import (
     group_branches,
-    groups_for_reporting,
     observation_get_for_user,
     observations_count,
     observations_filtered,
     observations_for_user,
     observations_slice,
     places_for_user,
+    reporting_groups_by_id,
 )
 from .services import observation_create, observation_update
 
@@ -117,10 +116,9 @@ class ObservationWriteSerializer(serializers.Serializer):
             except (Area.DoesNotExist, Area.MultipleObjectsReturned):
                 raise ValidationError({"area": "unknown area code"}) from None
         if data.get("group") is not None:
-            try:
-                data["group"] = groups_for_reporting(user).get(pk=data["group"])
-            except SafetyGroup.DoesNotExist:
-                raise ValidationError({"group": "you do not report to that group"}) from None
+            data["group"] = reporting_groups_by_id(user).get(data["group"])
+            if data["group"] is None:
+                raise ValidationError({"group": "you do not report to that group"})
         return data
 
 

@@ -242,6 +242,22 @@ def groups_for_reporting(user) -> QuerySet[SafetyGroup]:
     return groups.select_related("municipality").order_by("municipality__code", "name")
 
 
+def reporting_groups_by_id(user) -> dict[int, SafetyGroup]:
+    """:func:`groups_for_reporting` by id, read once per user object (once per request).
+
+    Filing a report asks twice whether the reporter may use a group: the API or form
+    resolving the id, and the service's own check. Both answer from this one query. The
+    groups are read again when the user's organisation or role changes.
+    """
+    key = (user.organisation_id, user.role)
+    cached = getattr(user, "_trygg_reporting_groups", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    groups = {group.pk: group for group in groups_for_reporting(user)}
+    user._trygg_reporting_groups = (key, groups)
+    return groups
+
+
 def places_for_user(user) -> QuerySet[Place]:
     return Place.objects.filter(municipality__in=municipalities_for_user(user)).select_related(
         "area", "municipality"

@@ -33,7 +33,7 @@ from trygg.audit.services import audit_record
 from .categories import category_keys
 from .models import TEXT_MAX_LENGTH, Observation, ObservationSource, Place, WeeklyPicture
 from .privacy import find_personal_numbers
-from .selectors import PictureScope, groups_for_reporting, picture_compute
+from .selectors import PictureScope, groups_for_reporting, picture_compute, reporting_groups_by_id
 
 #: A report may be dated a few minutes ahead: phones' clocks drift.
 CLOCK_SLACK = timedelta(minutes=10)
@@ -145,11 +145,14 @@ def _check_fields(*, category: str, severity: int, observed_at: datetime, people
 
 
 def _default_group(actor, where: Where, group: SafetyGroup | None) -> SafetyGroup | None:
-    reporting = groups_for_reporting(actor).filter(municipality=where.municipality)
     if group is not None:
-        if not reporting.filter(pk=group.pk).exists():
+        if (
+            group.pk not in reporting_groups_by_id(actor)
+            or group.municipality_id != where.municipality.pk
+        ):
             raise ValidationError({"group": _("You do not report to that safety group.")})
         return group
+    reporting = groups_for_reporting(actor).filter(municipality=where.municipality)
     mine = reporting.filter(memberships__user=actor)
     if where.area is not None:
         covering = mine.filter(areas=where.area).first()
@@ -190,18 +193,6 @@ def observation_create(
     where = _where(
         actor, municipality=municipality, group=group, lat=lat, lon=lon, place=place, area=area
     )
-    if source_id:
-        # A key is the reporter's own (the unique index is per reporter), so a resent
-        # report is found through that index.
-        existing = (
-            Observation.objects.filter(
-                municipality=where.municipality, reporter=actor, source=source, source_id=source_id
-            )
-            .exclude(source_id="")
-            .first()
-        )
-        if existing is not None:
-            return existing, False
     group = _default_group(actor, where, group)
     try:
         with transaction.atomic():
@@ -233,7 +224,10 @@ def observation_create(
                 details={"source": source, "restricted": restricted, "group": group and group.pk},
             )
     except IntegrityError:
-        # Two retries raced; the first one won.
+        # The key was sent before (a retry, or two racing): the first report stands. Asking
+        # the unique index instead of looking first saves a query on every new report.
+        if not source_id:
+            raise
         existing = Observation.objects.filter(
             municipality=where.municipality, source=source, source_id=source_id, reporter=actor
         ).first()
@@ -292,7 +286,7 @@ def observation_update(*, actor, observation: Observation, **changes: Any) -> Ob
     if (
         "group" in changes
         and changes["group"] is not None
-        and not groups_for_reporting(actor).filter(pk=changes["group"].pk).exists()
+        and changes["group"].pk not in reporting_groups_by_id(actor)
     ):
         raise ValidationError({"group": _("You do not report to that safety group.")})
     changed = {k: v for k, v in values.items() if getattr(observation, k) != v}

@@ -117,8 +117,11 @@ def test_survey_xlsx_with_a_wrong_column_reports_every_row_then_imports(client, 
     assert all(p["column"] == "area_code" for p in up.problems)
     page = client.get(f"/imports/{up.public_id}/").content.decode()
     assert "Sundsvall" in page and 'id="problems"' in page
+    # Stored as the analysis gives it, shown in the reader's language.
+    assert up.problems[0]["reason"].startswith("unknown area code 'Sundsvall'")
+    assert "okänd områdeskod &#x27;Sundsvall&#x27;" in page
     report = client.get(f"/imports/{up.public_id}/problems.csv").content.decode()
-    assert report.count("\n") == 5
+    assert report.count("\n") == 5 and "okänd områdeskod 'Sundsvall'" in report
     client.post(f"/imports/{up.public_id}/", mapping_post(up, area_code="deso"))
     up.refresh_from_db()
     assert up.status == UploadStatus.VALID

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -441,7 +442,13 @@ def test_csv_import_page(client, world):
     upload = io.BytesIO(b"id,observed_at,category,severity,area_code\nx,2026-01-01,bad,1,Z\n")
     upload.name = "obs.csv"
     response = client.post("/situation/import/", {"municipality": world["m"].pk, "file": upload})
-    assert response.status_code == 200 and "unknown category" in response.content.decode()
+    # The reason is in the reader's language, the value from the file as it was.
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and "okänd kategori 'bad'" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    upload.seek(0)
+    response = client.post("/situation/import/", {"municipality": world["m"].pk, "file": upload})
+    assert "unknown category 'bad'" in html.unescape(response.content.decode())
 
 
 def test_a_groups_list_read_along_the_indexes_matches_the_plain_order(client):

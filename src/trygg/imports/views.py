@@ -11,6 +11,7 @@ from trygg.accounts.roles import Capability
 from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
+from trygg.core.problems import problem_reason
 
 from .backend import ensure_worker
 from .forms import MappingForm, UploadForm
@@ -120,7 +121,7 @@ def upload_problems_csv(request, public_id):
     writer.writerow(["file", "line", "column", "reason"])
     for p in upload.problems:
         writer.writerow(
-            [upload.file_name, p.get("line") or p.get("feature"), p["column"], p["reason"]]
+            [upload.file_name, p.get("line") or p.get("feature"), p["column"], problem_reason(p["reason"])]
         )
     audit_record(
         actor=request.user,

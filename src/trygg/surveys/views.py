@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.areas.selectors import municipalities_for_user
+from trygg.core.problems import problem_text
 from trygg.imports.backend import ensure_worker
 from trygg.imports.selectors import job_get_for_user
 
@@ -116,7 +117,7 @@ def _round(request, round_id: int, capability: str):
 
 
 def _problems(exc: InputError) -> list[str]:
-    return [str(p) for p in exc.problems[:50]]
+    return [problem_text(p) for p in exc.problems[:50]]
 
 
 @login_required

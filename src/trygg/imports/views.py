@@ -121,7 +121,12 @@ def upload_problems_csv(request, public_id):
     writer.writerow(["file", "line", "column", "reason"])
     for p in upload.problems:
         writer.writerow(
-            [upload.file_name, p.get("line") or p.get("feature"), p["column"], problem_reason(p["reason"])]
+            [
+                upload.file_name,
+                p.get("line") or p.get("feature"),
+                p["column"],
+                problem_reason(p["reason"]),
+            ]
         )
     audit_record(
         actor=request.user,

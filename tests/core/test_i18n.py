@@ -90,3 +90,12 @@ def test_numbers_are_grouped_the_swedish_way(client):
     AreaFactory(municipality=municipality, population=98_993)
     client.force_login(user_in(municipality))
     assert "98\xa0993" in client.get("/").content.decode()
+
+
+def test_djangos_own_blank_choice_is_swedish():
+    """Django 6.1's "- Select an option -" is not in its Swedish catalogue; ours has it."""
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+    from django.utils import translation
+
+    with translation.override("sv"):
+        assert str(BLANK_CHOICE_LABEL) == "- Välj -"

@@ -439,6 +439,9 @@ def test_the_lists_count_follows_new_reports_and_changed_rights_at_once(client, 
 
 def test_csv_import_page(client, world):
     client.force_login(world["coordinator"])
+    form = html.unescape(client.get("/situation/import/").content.decode())
+    # One municipality: already chosen; the button says what it does.
+    assert f'<option value="{world["m"].pk}" selected>' in form and ">Importera</button>" in form
     upload = io.BytesIO(b"id,observed_at,category,severity,area_code\nx,2026-01-01,bad,1,Z\n")
     upload.name = "obs.csv"
     response = client.post("/situation/import/", {"municipality": world["m"].pk, "file": upload})

@@ -156,4 +156,8 @@ class ObservationImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = municipalities_for_user(user)
+        municipalities = municipalities_for_user(user)
+        self.fields["municipality"].queryset = municipalities
+        only = list(municipalities[:2])
+        if len(only) == 1:  # most users work in one municipality: nothing to choose
+            self.initial.setdefault("municipality", only[0].pk)

@@ -415,6 +415,25 @@ def test_api_create_list_filter_and_scope(client, world):
     )
 
 
+def test_api_refuses_an_area_group_or_place_the_reporter_cannot_use(client, world):
+    """Each refusal names the field and says what to use instead, in the reader's language."""
+    w = world
+    client.force_login(w["school_a"])
+    body = {"category": "vandalism", "severity": 1, "area": w["area_a"].code}
+
+    def refused(**change) -> dict:
+        response = client.post(
+            "/api/v1/observations/", body | change, content_type="application/json"
+        )
+        assert response.status_code == 400, response.content
+        return response.json()
+
+    assert "Okänd områdeskod" in refused(area=w["other_area"].code)["area"]
+    assert "Okänd plats" in refused(place=999_999)["place"]
+    assert refused(group=w["group_b"].pk)["group"].startswith("Du rapporterar inte")
+    assert not Observation.objects.filter(reporter=w["school_a"]).exists()
+
+
 def test_the_lists_count_follows_new_reports_and_changed_rights_at_once(client, world):
     """The list's count is reused between identical requests, never past a change."""
     w = world

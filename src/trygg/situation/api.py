@@ -7,6 +7,7 @@ from datetime import datetime, time
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -19,7 +20,7 @@ from trygg.areas.models import Area
 from trygg.areas.selectors import areas_for_user
 
 from .categories import category_keys
-from .models import Observation, ObservationSource
+from .models import Observation, ObservationSource, Place
 from .selectors import (
     group_branches,
     observation_get_for_user,
@@ -101,8 +102,14 @@ class ObservationWriteSerializer(serializers.Serializer):
         if data.get("place") is not None:
             try:
                 data["place"] = places_for_user(user).get(pk=data["place"])
-            except Exception:
-                raise ValidationError({"place": "unknown place"}) from None
+            except Place.DoesNotExist:
+                raise ValidationError(
+                    {
+                        "place": _(
+                            "Unknown place: use the id of one of your municipality's named places."
+                        )
+                    }
+                ) from None
         if data.get("area"):
             try:
                 # Neither the area's boundary nor its district is needed to file a report.
@@ -114,11 +121,17 @@ class ObservationWriteSerializer(serializers.Serializer):
                     .get(code=data["area"])
                 )
             except (Area.DoesNotExist, Area.MultipleObjectsReturned):
-                raise ValidationError({"area": "unknown area code"}) from None
+                raise ValidationError(
+                    {
+                        "area": _(
+                            "Unknown area code: use the code of one of your municipality's areas."
+                        )
+                    }
+                ) from None
         if data.get("group") is not None:
             data["group"] = reporting_groups_by_id(user).get(data["group"])
             if data["group"] is None:
-                raise ValidationError({"group": "you do not report to that group"})
+                raise ValidationError({"group": _("You do not report to that safety group.")})
         return data
 
 

@@ -311,3 +311,17 @@ def test_weighting_changes_estimates_when_nonresponse_depends_on_age_and_sex():
     )
     # Older women (more often unsafe) answer more: weighting lowers unsafety clearly.
     assert a["estimate"][0] < b["estimate"][0] - 3 * a["se"][0]
+
+
+def test_a_suppressed_first_row_beside_published_rows_gives_estimates_not_a_crash():
+    # Litter: area A has 2 answers (suppressed at 3), area B has 3 (published). The first row
+    # of the level is suppressed, so its method is empty while later rows say "direct"; that
+    # order once crashed polars' cast of the object column ("cannot cast 'Object' type").
+    low = _with_publication(min_n=3, sae=3)
+    est = estimate_indices(tiny_frame(), questionnaire=low, small_area=False)
+    litter = est.filter(pl.col("index") == "litter").sort("area_code")
+    assert litter["area_code"].to_list() == ["A", "B"]
+    assert litter["suppressed"].to_list() == [True, False]
+    assert litter["method"].to_list() == [None, "direct"]
+    assert litter["colour"][0] is None and litter["colour"][1] is not None
+    assert litter["estimate"][0] is None and litter["estimate"][1] is not None

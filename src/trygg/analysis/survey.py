@@ -525,7 +525,13 @@ def estimate_indices(
     ]
     out = pl.concat(pieces, how="vertical_relaxed")
     colours = q.colour_codes(out["estimate"].fill_null(np.nan).to_numpy())
-    return out.with_columns(pl.Series("colour", colours, dtype=pl.String)).select(ESTIMATE_COLUMNS)
+    return out.with_columns(_strings("colour", colours)).select(ESTIMATE_COLUMNS)
+
+
+def _strings(name: str, values: np.ndarray) -> pl.Series:
+    """A string column from an object array that may hold None: polars refuses to cast an
+    object array whose first element is None, so it goes through a Python list."""
+    return pl.Series(name, values.tolist(), dtype=pl.String)
 
 
 #: Estimate columns blanked for suppressed rows (``n < min_n_publish``).
@@ -611,12 +617,12 @@ def _assemble(
         [
             keys["area_code"].gather(domain),
             keys["year"].gather(domain),
-            pl.Series("index", text["index"][index], dtype=pl.String),
+            _strings("index", text["index"][index]),
             values["estimate"],
             values["ci_low"],
             values["ci_high"],
             pl.Series("n", n[rows].astype(np.int64)),
-            pl.Series("method", method, dtype=pl.String),
+            _strings("method", method),
             pl.Series("suppressed", suppressed),
             values["se"],
             values["share"],
@@ -624,8 +630,8 @@ def _assemble(
             values["share_ci_high"],
             values["share_se"],
             pl.Series("level", [level], dtype=pl.String).gather(np.zeros(rows.size, np.int64)),
-            pl.Series("index_kind", text["index_kind"][index], dtype=pl.String),
-            pl.Series("group", text["group"][index], dtype=pl.String),
+            _strings("index_kind", text["index_kind"][index]),
+            _strings("group", text["group"][index]),
             values["direct_estimate"],
             values["direct_se"],
             pl.Series("df", df[rows], dtype=pl.Float64, nan_to_null=True),

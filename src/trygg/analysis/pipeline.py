@@ -17,8 +17,9 @@ Steps and their defaults (all recorded in ``run.json``):
   parent district, suppression below the questionnaire's minimum n;
 * crime: points placed in areas, counts and rates per 1,000 per area × year × category,
   yearly trend per area (quasi-Poisson), harm-weighted rate (category table weights);
-* hot spots: Gi* on the areas' crime rate in the analysis year (queen contiguity, 999
-  permutations, Benjamini–Hochberg at ``alpha``) and, with ``h3_resolution``, on the H3 grid;
+* hot spots: Gi* on the areas' crime rate in the analysis year (queen contiguity, two-sided
+  test under total randomisation with adaptive draws, Benjamini–Hochberg at ``alpha``;
+  ADR 0012) and, with ``h3_resolution``, on the H3 grid;
 * priorities: :mod:`trygg.analysis.priority` with bootstrap rank intervals.
 
 Progress: ``progress(step, fraction)`` is called with ``fraction`` 0.0 when a step starts and
@@ -104,7 +105,7 @@ class AnalysisParams:
     lang: Literal["sv", "en"] = "sv"
     weights: dict[str, float] | None = None
     harm_weights: dict[str, float] | None = None
-    # None: enough permutations for the number of units (hotspots.permutations_for).
+    # None: draws adapt to each unit (hotspots.gi_star); a number fixes them for every unit.
     permutations: int | None = None
     alpha: float = 0.05
     seed: int = priority_mod.DEFAULT_SEED
@@ -121,6 +122,15 @@ class AnalysisParams:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["weights"] = dict(priority_mod.DEFAULT_WEIGHTS, **(self.weights or {}))
+        data["hotspot_test"] = {
+            "statistic": "Getis-Ord Gi*",
+            "alternative": "two-sided",
+            "randomisation": "total",
+            "draws": "adaptive (999, then tenfold rounds up to the cap; column draws)"
+            if self.permutations is None
+            else f"fixed {self.permutations}",
+            "multiple_testing": f"Benjamini-Hochberg, alpha {self.alpha}",
+        }
         return data
 
 
@@ -513,7 +523,7 @@ def run_analysis_on_tables(
             return pl.DataFrame(
                 schema={"unit": pl.String, "value": pl.Float64, "gi": pl.Float64,
                         "gi_z": pl.Float64, "p_value": pl.Float64, "q_value": pl.Float64,
-                        "class": pl.String, "level": pl.String}
+                        "class": pl.String, "draws": pl.Int64, "level": pl.String}
             )  # fmt: skip
         return pl.concat(frames, how="vertical_relaxed")
 

@@ -20,6 +20,19 @@ class AnalysisForm(forms.Form):
     alpha = forms.FloatField(
         label=_("False discovery rate for hot spots"), min_value=0.001, max_value=0.2, initial=0.05
     )
+    h3_resolution = forms.TypedChoiceField(
+        label=_("Hot spots on a hexagon grid too"),
+        choices=[
+            ("", _("No, areas only")),
+            ("7", _("Large hexagons (about 5 km²)")),
+            ("8", _("Medium hexagons (about 0.7 km²)")),
+            ("9", _("Small hexagons (about 0.1 km², streets and squares)")),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Only reported crimes with coordinates are placed in hexagons."),
+    )
     pdf = forms.BooleanField(label=_("Also make the PDF report"), required=False, initial=True)
 
     def __init__(self, *args, municipalities, **kwargs):
@@ -53,5 +66,6 @@ class AnalysisForm(forms.Form):
             "weights": {k[7:]: v for k, v in data.items() if k.startswith("weight_")},
             "draws": data["draws"],
             "alpha": data["alpha"],
+            "h3_resolution": data.get("h3_resolution"),
             "pdf": data.get("pdf", False),
         }

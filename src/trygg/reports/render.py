@@ -21,9 +21,11 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+import h3
 import numpy as np
 import polars as pl
 from scipy import stats
+from shapely.geometry import Polygon
 
 from trygg.analysis import charts
 from trygg.analysis.priority import COMPONENTS
@@ -58,6 +60,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "map_hot": "Heta och kalla punkter {year} (Gi*)",
         "map_hot_caption": "Områden där brottsnivån tillsammans med grannområdenas är "
         "signifikant hög (het) eller låg (kall) efter kontroll för många test (FDR {alpha}).",
+        "map_hot_h3": "Heta och kalla punkter {year} i sexkanter (H3, upplösning {resolution})",
+        "map_hot_h3_caption": "{hot} heta och {cold} kalla av {cells} sexkanter med "
+        "brott eller inom kommunen; tvåsidigt test, FDR {alpha}. Sexkanter utan mönster visas "
+        "inte.",
         "trends": "Utveckling",
         "trend_survey": "Index för hela {municipality} per år",
         "trend_crime": "Anmälda brott per 1 000 invånare, hela {municipality}",
@@ -111,6 +117,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "map_hot": "Hot and cold spots {year} (Gi*)",
         "map_hot_caption": "Areas where the crime level together with the neighbours' is "
         "significantly high (hot) or low (cold) after correcting for many tests (FDR {alpha}).",
+        "map_hot_h3": "Hot and cold spots {year} in hexagons (H3, resolution {resolution})",
+        "map_hot_h3_caption": "{hot} hot and {cold} cold of {cells} hexagons with crimes or "
+        "inside the municipality; two-sided test, FDR {alpha}. Hexagons without a pattern are "
+        "not drawn.",
         "trends": "Trends",
         "trend_survey": "Indices for all of {municipality} per year",
         "trend_crime": "Reported crimes per 1,000 residents, all of {municipality}",
@@ -179,9 +189,14 @@ METHOD: dict[str, list[tuple[str, str]]] = {
         (
             "Heta punkter (Gi*)",
             "Getis–Ords Gi* jämför brottsnivån i ett område och dess grannar "
-            "med hela kommunen. Om mönstret är verkligt prövas genom att slumpa om grannarna 999 "
-            "gånger. Eftersom många områden prövas samtidigt kontrolleras andelen falska fynd "
-            "(Benjamini–Hochberg, FDR): bara områden som klarar den gränsen kallas heta eller kalla.",
+            "med hela kommunen. Om mönstret är verkligt prövas tvåsidigt (heta och kalla punkter "
+            "lika) genom att lotta ut områdets och grannarnas värden slumpmässigt bland alla "
+            "områden: först 999 gånger, och för områden där få lottningar är lika extrema tio "
+            "gånger fler, om och om igen, så att även mycket små p-värden blir säkra. Eftersom "
+            "många områden prövas samtidigt kontrolleras andelen falska fynd (Benjamini–Hochberg, "
+            "FDR): bara områden som klarar den gränsen kallas heta eller kalla. Ett enstaka "
+            "område med många brott bland lugna grannar är ingen het punkt i den här meningen; "
+            "det syns i brottstakten och i prioriteringen.",
         ),
         (
             "Prioritering",
@@ -232,10 +247,14 @@ METHOD: dict[str, list[tuple[str, str]]] = {
         (
             "Hot spots (Gi*)",
             "Getis–Ord Gi* compares the crime level of an area and its neighbours "
-            "with the whole municipality. Whether the pattern is real is tested by reshuffling the "
-            "neighbours 999 times. Because many areas are tested at once, the share of false "
-            "findings is controlled (Benjamini–Hochberg, FDR): only areas passing that bar are "
-            "called hot or cold.",
+            "with the whole municipality. Whether the pattern is real is tested two-sided (hot "
+            "and cold spots alike) by placing the area's and its neighbours' values at random "
+            "among all areas: 999 times first, and ten times more, round after round, for areas "
+            "where few draws are as extreme, so that even very small p-values are sure. Because "
+            "many areas are tested at once, the share of false findings is controlled "
+            "(Benjamini–Hochberg, FDR): only areas passing that bar are called hot or cold. A "
+            "single area with much crime among quiet neighbours is not a hot spot in this sense; "
+            "it shows in the crime rate and the priorities.",
         ),
         (
             "Priorities",
@@ -420,8 +439,46 @@ def _maps(r: Any, lang: str) -> str:
             _t(lang, "map_hot_caption", alpha=_num(r.params.alpha, lang, 2)),
         )
     )
+    if r.params.h3_resolution is not None:
+        out.append(_h3_hotspot_figure(r, codes, lang))
     out.append("</section>")
     return "".join(out)
+
+
+def _h3_hotspot_figure(r: Any, codes: list[str], lang: str) -> str:
+    """The grid's hot and cold cells over the areas (drawn without a pattern): a map of
+    every cell would be megabytes of SVG for a few coloured ones."""
+    level = f"h3_{r.params.h3_resolution}"
+    cells = r.hotspots.filter(pl.col("level") == level) if r.hotspots.height else r.hotspots
+    marked = cells.filter(pl.col("class").is_in(["hot", "cold"])) if cells.height else cells
+    shapes = [
+        charts.MapArea(c, r.geometries[c], "none", title=r.names.get(c, c)) for c in codes
+    ] + [
+        charts.MapArea(unit, _cell_polygon(unit), klass, title=f"{unit}: {klass}")
+        for unit, klass in zip(marked["unit"].to_list(), marked["class"].to_list(), strict=True)
+    ]
+    counts = {k: int((cells["class"] == k).sum()) if cells.height else 0 for k in ("hot", "cold")}
+    return _figure(
+        charts.choropleth(
+            shapes,
+            charts.HOTSPOT_CLASSES[lang],
+            title=_t(lang, "map_hot_h3", year=r.year, resolution=r.params.h3_resolution),
+            lang=lang,
+            pattern_id="hatch-hotspots-h3",
+        ),
+        _t(
+            lang,
+            "map_hot_h3_caption",
+            hot=counts["hot"],
+            cold=counts["cold"],
+            cells=_num(cells.height, lang, 0),
+            alpha=_num(r.params.alpha, lang, 2),
+        ),
+    )
+
+
+def _cell_polygon(cell: str) -> Polygon:
+    return Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
 
 
 def _figure(svg: str, caption: str) -> str:

@@ -100,7 +100,9 @@ def index(request):
         {
             "users": users_for_administrator(request.user).count(),
             "organisations": organisations.count(),
-            "municipalities": municipalities_for_user(request.user),
+            "municipality_names": ", ".join(
+                municipalities_for_user(request.user).values_list("name", flat=True)
+            ),
         },
     )
 

@@ -580,3 +580,11 @@ def test_pages_are_swedish(admin_client, local_user):
     text = page.content.decode()
     assert "Återställ lösenord" in text
     assert "Senaste inloggning" in text
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_pages_answer_only_get_and_post(admin_client, local_user, method):
+    url = reverse("manage:user", args=[local_user.pk])
+    assert getattr(admin_client, method)(url).status_code == 405
+    local_user.refresh_from_db()
+    assert local_user.is_active

@@ -91,7 +91,14 @@ def build_world():
         objects[label] |= situation_objects(municipality, area)
         objects[label] |= statistics_objects(municipality, run)
         objects[label] |= residents_objects(area)
+        objects[label] |= administration_objects(municipality)
     return sundsvall, objects
+
+
+def administration_objects(municipality) -> dict:
+    """A user of an organisation working only in the municipality (issue 14)."""
+    managed = user_in(municipality, role=Role.READ_ONLY)
+    return {"managed_user": managed, "organisation": managed.organisation}
 
 
 def situation_objects(municipality, area) -> dict:
@@ -194,6 +201,17 @@ SITUATION_ROUTES = {
 }
 
 
+MANAGE_ROUTES = {
+    "manage:user": lambda t: {"user_id": t["managed_user"].id},
+    "manage:user-password": lambda t: {"user_id": t["managed_user"].id},
+    "manage:user-authenticators": lambda t: {"user_id": t["managed_user"].id},
+    "manage:organisation": lambda t: {"organisation_id": t["organisation"].id},
+    "manage:area": lambda t: {"area_id": t["area"].id},
+    "groups:edit": lambda t: {"group_id": t["group"].id},
+    "groups:members": lambda t: {"group_id": t["group"].id},
+}
+
+
 def url_for(name: str, target: dict | None) -> str:
     kwargs = {}
     if name in ("areas:detail",):
@@ -214,6 +232,8 @@ def url_for(name: str, target: dict | None) -> str:
         kwargs = RESIDENTS_ROUTES[name](target)
     elif name in STATISTICS_ROUTES:
         kwargs = STATISTICS_ROUTES[name](target)
+    elif name in MANAGE_ROUTES:
+        kwargs = MANAGE_ROUTES[name](target)
     elif name == "municipality-detail":
         kwargs = {"code": target["municipality"].code}
     return reverse(name, kwargs=kwargs)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("areas/", include("trygg.areas.urls")),
     path("groups/", include("trygg.accounts.urls")),
+    path("manage/", include("trygg.accounts.manage_urls")),
     path("reports/", include("trygg.reports.urls")),
     path("imports/", include("trygg.imports.urls")),
     path("surveys/", include("trygg.surveys.urls")),

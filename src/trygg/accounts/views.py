@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from .roles import Capability
 from .selectors import safety_group_get_for_user, safety_group_members, safety_groups_for_user
 
 
@@ -8,7 +9,15 @@ from .selectors import safety_group_get_for_user, safety_group_members, safety_g
 def group_list(request):
     groups = safety_groups_for_user(request.user)
     mine = set(groups.filter(memberships__user=request.user).values_list("id", flat=True))
-    return render(request, "accounts/group_list.html", {"groups": groups, "mine": mine})
+    return render(
+        request,
+        "accounts/group_list.html",
+        {
+            "groups": groups,
+            "mine": mine,
+            "can_manage": request.user.can(Capability.MANAGE_GROUPS),
+        },
+    )
 
 
 @login_required
@@ -17,5 +26,9 @@ def group_detail(request, group_id: int):
     return render(
         request,
         "accounts/group_detail.html",
-        {"group": group, "memberships": safety_group_members(group=group)},
+        {
+            "group": group,
+            "memberships": safety_group_members(group=group),
+            "can_manage": request.user.can(Capability.MANAGE_GROUPS),
+        },
     )

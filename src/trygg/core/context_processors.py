@@ -56,7 +56,10 @@ def navigation_for(user) -> list[dict]:
         items.append({"url": reverse("imports:index"), "label": _("Import"), "name": "import"})
     items.append({"url": reverse("api-docs"), "label": _("API"), "name": "api"})
     if user.can(Capability.ADMINISTER):
-        items.append({"url": reverse("admin:index"), "label": _("Administration"), "name": "admin"})
+        # The municipality's own administration; the raw Django admin is the operator's.
+        items.append(
+            {"url": reverse("manage:index"), "label": _("Administration"), "name": "admin"}
+        )
     return items
 
 

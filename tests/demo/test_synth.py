@@ -403,9 +403,10 @@ def test_module_does_not_import_django() -> None:
 # ----------------------------------------------------------------------- national
 
 
-def test_national_set_has_6000_deso_like_areas_quickly(national) -> None:
-    m, seconds = national
-    assert seconds < 15  # about 1 s on a laptop core; generous for busy CI machines
+def test_national_set_has_6000_deso_like_areas(national) -> None:
+    # Its speed is measured in bench/bench_analyze.py, not asserted here (a busy machine
+    # would fail a timed assertion for no fault of the code).
+    m, _ = national
     assert m.code == "SE"
     areas = features(m, "area")
     assert len(areas) == 6000

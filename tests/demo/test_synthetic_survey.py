@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import polars as pl
 import pytest
 
@@ -98,11 +96,9 @@ def test_area_table_from_geojson_features_and_population():
         generate_survey(table.drop("parent_code"), years=[2024], n_answers=10)
 
 
-def test_national_scale_is_fast():
+def test_national_scale_reaches_every_area():
+    # The speed is measured in bench/bench_analyze.py, never asserted in a test.
     areas = synthetic_areas(n_areas=6000, seed=1)
-    start = time.perf_counter()
     frame = generate_survey(areas, years=[2024], n_answers=200_000, seed=1)
-    elapsed = time.perf_counter() - start
     assert frame.height == 200_000
     assert frame["area_code"].n_unique() > 5900
-    assert elapsed < 5.0  # about 0.4 s here; generous for a shared machine

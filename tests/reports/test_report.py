@@ -120,3 +120,36 @@ def test_suppressed_cells_are_marked(results):
 def test_texts_are_complete_in_both_languages():
     assert set(TEXTS["sv"]) == set(TEXTS["en"])
     assert all(v.strip() for lang in TEXTS for v in TEXTS[lang].values())
+
+
+def test_grid_hot_spots_get_their_own_map_around_the_hot_cells(tmp_path):
+    """With an H3 resolution the report adds a map of the hot and cold hexagons, zoomed to
+    their surroundings, and says how many there are; without one it has no such map."""
+    paths = write_inputs(tmp_path)
+    tables = AnalysisInputs(
+        areas=load_geojson(paths["areas"]),
+        crimes=crime_mod.read_crimes(paths["crimes"]).crimes,
+        responses=read_responses(paths["survey"]),
+        population=read_population(paths["population"]),
+    )
+    grid = run_analysis_on_tables(
+        tables,
+        params=fast_params(municipality_name="Sundsvall", permutations=None, h3_resolution=8),
+    )
+    cells = grid.hotspots.filter(grid.hotspots["level"] == "h3_8")
+    hot = int((cells["class"] == "hot").sum())
+    assert hot > 0  # the planted centre is found on the grid with the default inference
+    html = render_report_html(grid, lang="sv")
+    assert html.count('class="chart map"') == 4
+    assert "i sexkanter (H3, upplösning 8)" in html
+    assert f"{hot} heta och" in html
+    # Every hot hexagon is drawn (its title is the cell id), the quiet ones are not.
+    figure = html.split("i sexkanter (H3, upplösning 8)")[1].split("</figure>")[0]
+    assert figure.count("<title>") >= hot
+    assert cells.filter(cells["class"] == "none")["unit"][0] not in figure
+    assert (
+        "upplösning"
+        not in render_report_html(
+            run_analysis_on_tables(tables, params=fast_params()), lang="sv"
+        ).split("Metod")[0]
+    )

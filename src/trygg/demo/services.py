@@ -14,6 +14,7 @@ from django.db import transaction
 
 from trygg.accounts.models import Organisation, SafetyGroup, SafetyGroupMembership, User
 from trygg.accounts.roles import Role
+from trygg.analysis.pipeline import AnalysisParams
 from trygg.areas.models import Area, Municipality
 from trygg.areas.services import (
     ImportResult,
@@ -104,6 +105,8 @@ CRIME_YEARS = (2022, 2023, 2024, 2025, 2026)
 SURVEY_ANSWERS_PER_YEAR = 1200
 # Areas that the public sources name as priorities get more crime and worse survey answers.
 HOT_AREA_NAMES = ("Nacksta", "Skönsberg", "Centrum")
+# Hexagons of about 0.1 km² for the demo's grid hot spots (streets and squares).
+DEMO_H3_RESOLUTION = 9
 
 
 def demo_statistics_files(
@@ -240,6 +243,11 @@ def demo_analysis_refresh(*, result: DemoResult, progress=None):
     latest = AnalysisRun.objects.filter(municipality=municipality).first()
     if latest is not None and latest.directory.exists() and not any(i.changed for i in imports):
         return latest, False
-    run = analysis_run_create(municipality=municipality, progress=progress)
+    # Hot spots on the street-scale grid too, so the report shows the centre's cluster.
+    run = analysis_run_create(
+        municipality=municipality,
+        progress=progress,
+        params=AnalysisParams(h3_resolution=DEMO_H3_RESOLUTION),
+    )
     publication_create(run=run, actor=None)
     return run, True

@@ -24,6 +24,7 @@ from typing import Any
 import h3
 import numpy as np
 import polars as pl
+import shapely
 from scipy import stats
 from shapely.geometry import Polygon
 
@@ -62,8 +63,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "signifikant hög (het) eller låg (kall) efter kontroll för många test (FDR {alpha}).",
         "map_hot_h3": "Heta och kalla punkter {year} i sexkanter (H3, upplösning {resolution})",
         "map_hot_h3_caption": "{hot} heta och {cold} kalla av {cells} sexkanter med "
-        "brott eller inom kommunen; tvåsidigt test, FDR {alpha}. Sexkanter utan mönster visas "
-        "inte.",
+        "brott eller inom kommunen; tvåsidigt test, FDR {alpha}. Kartan visar trakten kring "
+        "de heta och kalla sexkanterna; sexkanter utan mönster visas inte.",
         "trends": "Utveckling",
         "trend_survey": "Index för hela {municipality} per år",
         "trend_crime": "Anmälda brott per 1 000 invånare, hela {municipality}",
@@ -119,8 +120,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "significantly high (hot) or low (cold) after correcting for many tests (FDR {alpha}).",
         "map_hot_h3": "Hot and cold spots {year} in hexagons (H3, resolution {resolution})",
         "map_hot_h3_caption": "{hot} hot and {cold} cold of {cells} hexagons with crimes or "
-        "inside the municipality; two-sided test, FDR {alpha}. Hexagons without a pattern are "
-        "not drawn.",
+        "inside the municipality; two-sided test, FDR {alpha}. The map shows the surroundings "
+        "of the hot and cold hexagons; hexagons without a pattern are not drawn.",
         "trends": "Trends",
         "trend_survey": "Indices for all of {municipality} per year",
         "trend_crime": "Reported crimes per 1,000 residents, all of {municipality}",
@@ -451,12 +452,20 @@ def _h3_hotspot_figure(r: Any, codes: list[str], lang: str) -> str:
     level = f"h3_{r.params.h3_resolution}"
     cells = r.hotspots.filter(pl.col("level") == level) if r.hotspots.height else r.hotspots
     marked = cells.filter(pl.col("class").is_in(["hot", "cold"])) if cells.height else cells
-    shapes = [
-        charts.MapArea(c, r.geometries[c], "none", title=r.names.get(c, c)) for c in codes
-    ] + [
+    hexagons = [
         charts.MapArea(unit, _cell_polygon(unit), klass, title=f"{unit}: {klass}")
         for unit, klass in zip(marked["unit"].to_list(), marked["class"].to_list(), strict=True)
     ]
+    window = _window_around([h.geometry for h in hexagons])
+    shapes = []
+    for c in codes:
+        geometry = r.geometries[c]
+        if window is not None:
+            geometry = shapely.clip_by_rect(geometry, *window)
+            if geometry.is_empty:
+                continue
+        shapes.append(charts.MapArea(c, geometry, "none", title=r.names.get(c, c)))
+    shapes += hexagons
     counts = {k: int((cells["class"] == k).sum()) if cells.height else 0 for k in ("hot", "cold")}
     return _figure(
         charts.choropleth(
@@ -475,6 +484,19 @@ def _h3_hotspot_figure(r: Any, codes: list[str], lang: str) -> str:
             alpha=_num(r.params.alpha, lang, 2),
         ),
     )
+
+
+def _window_around(geometries: list[Any]) -> tuple[float, float, float, float] | None:
+    """A map window around hexagons a few hundred metres across: their bounds with half
+    again on every side and at least about 3 km wide, so that they are visible and the
+    streets around them are recognisable. None: no hexagon, draw the whole municipality."""
+    if not geometries:
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geometries, dtype=object))
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_y = max((maxy - miny) * 0.75, 0.0135)  # 0.0135° of latitude: 1.5 km
+    half_x = max((maxx - minx) * 0.75, half_y / math.cos(math.radians(cy)))
+    return cx - half_x, cy - half_y, cx + half_x, cy + half_y
 
 
 def _cell_polygon(cell: str) -> Polygon:

@@ -256,3 +256,52 @@ def test_the_municipal_digest_goes_to_those_who_steer_without_report_texts(clien
     # A member cannot send it.
     client.force_login(setup["member"])
     assert client.post(url, {"action": "municipal_digest"}).status_code == 404
+
+
+def test_publishing_in_one_step_keeps_the_meeting_record(client, setup):
+    """Type the assessment and the decided actions, press "Publicera och lås" without saving
+    first: the frozen picture, its PDF and its e-mail carry both texts (they were once lost)."""
+    import io
+
+    from pypdf import PdfReader
+
+    coordinator = user_in(setup["m"], role=Role.SAFETY_COORDINATOR)
+    client.force_login(coordinator)
+    url = f"/situation/groups/{setup['group'].id}/{WEEK}/"
+    answer = client.post(
+        url,
+        {
+            "action": "publish",
+            "assessment": "Öppen handel vid torget på kvällarna",
+            "decided_actions": "Fältassistenter och polis på torget fredag 19–23",
+        },
+    )
+    assert answer.status_code == 302
+    picture = WeeklyPicture.objects.get()
+    assert picture.is_published
+    assert picture.assessment == "Öppen handel vid torget på kvällarna"
+    assert picture.decided_actions == "Fältassistenter och polis på torget fredag 19–23"
+    page = client.get(url).content.decode()
+    assert "Öppen handel vid torget på kvällarna" in page
+    assert "Fältassistenter och polis på torget fredag 19–23" in page
+    pdf = client.get(url + "?export=pdf").content
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Öppen handel vid torget" in " ".join(text.split())
+    assert "fredag 19–23" in " ".join(text.split())
+    client.post(url, {"action": "digest"})
+    assert "Öppen handel vid torget på kvällarna" in mail.outbox[-1].body
+    assert "fredag 19–23" in mail.outbox[-1].body
+
+
+def test_publishing_refuses_a_personal_number_in_the_record_and_freezes_nothing(client, setup):
+    coordinator = user_in(setup["m"], role=Role.SAFETY_COORDINATOR)
+    client.force_login(coordinator)
+    url = f"/situation/groups/{setup['group'].id}/{WEEK}/"
+    client.post(url, {"action": "save", "assessment": "Sparad text", "decided_actions": ""})
+    client.post(
+        url,
+        {"action": "publish", "assessment": "Gäller 19121212-1212", "decided_actions": ""},
+    )
+    picture = WeeklyPicture.objects.get()
+    assert not picture.is_published
+    assert picture.assessment == "Sparad text"

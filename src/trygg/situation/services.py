@@ -487,10 +487,7 @@ def weekly_picture_save(
 ) -> WeeklyPicture:
     """The analyst's assessment and the meeting's decided actions, on a draft picture."""
     _require(actor, Capability.ANALYSE_SITUATION)
-    assessment, decided_actions = assessment.strip(), decided_actions.strip()
-    for field, value in (("assessment", assessment), ("decided_actions", decided_actions)):
-        if find_personal_numbers(value):
-            raise ValidationError({field: _("Remove the personal identity number.")})
+    assessment, decided_actions = _picture_texts(assessment, decided_actions)
     with transaction.atomic():
         picture, _created = WeeklyPicture.objects.select_for_update().get_or_create(
             municipality=scope.municipality,
@@ -513,9 +510,32 @@ def weekly_picture_save(
     return picture
 
 
-def weekly_picture_publish(*, actor, scope: PictureScope, week: IsoWeek) -> WeeklyPicture:
-    """Freeze the week's figures: from now on the page shows this copy."""
+def _picture_texts(assessment: str, decided_actions: str) -> tuple[str, str]:
+    """The meeting's texts, trimmed; a personal identity number in either is refused."""
+    assessment, decided_actions = assessment.strip(), decided_actions.strip()
+    for field, value in (("assessment", assessment), ("decided_actions", decided_actions)):
+        if find_personal_numbers(value):
+            raise ValidationError({field: _("Remove the personal identity number.")})
+    return assessment, decided_actions
+
+
+def weekly_picture_publish(
+    *,
+    actor,
+    scope: PictureScope,
+    week: IsoWeek,
+    assessment: str | None = None,
+    decided_actions: str | None = None,
+) -> WeeklyPicture:
+    """Freeze the week's figures: from now on the page shows this copy.
+
+    ``assessment`` and ``decided_actions``, when given, are what the form holds as the
+    meeting publishes: they are kept with the frozen picture, so publishing in one step never
+    loses the record typed above the button. None keeps what was saved before."""
     _require(actor, Capability.ANALYSE_SITUATION)
+    texts = None
+    if assessment is not None or decided_actions is not None:
+        texts = _picture_texts(assessment or "", decided_actions or "")
     with transaction.atomic():
         picture, _created = WeeklyPicture.objects.select_for_update().get_or_create(
             municipality=scope.municipality,
@@ -525,6 +545,8 @@ def weekly_picture_publish(*, actor, scope: PictureScope, week: IsoWeek) -> Week
         )
         if picture.is_published:
             raise ValidationError(_("The picture is already published."))
+        if texts is not None:
+            picture.assessment, picture.decided_actions = texts
         picture.snapshot = picture_compute(scope, week)
         picture.status = "published"
         picture.published_at = timezone.now()

@@ -431,7 +431,20 @@ def _week_post(request, scope, week):
             )
             messages.success(request, _("The assessment is saved."))
         elif action == "publish":
-            weekly_picture_publish(actor=request.user, scope=scope, week=week)
+            form = PictureForm(request.POST)
+            form.is_valid()
+            weekly_picture_publish(
+                actor=request.user,
+                scope=scope,
+                week=week,
+                # A form without the fields keeps what was saved; the page always sends them.
+                assessment=form.cleaned_data.get("assessment", "")
+                if "assessment" in request.POST
+                else None,
+                decided_actions=form.cleaned_data.get("decided_actions", "")
+                if "decided_actions" in request.POST
+                else None,
+            )
             messages.success(request, _("The picture is published; its figures are now frozen."))
         elif action == "digest":
             from .selectors import picture_get

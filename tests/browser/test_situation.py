@@ -88,3 +88,45 @@ def test_an_unsent_report_survives_a_lost_connection(browser, live_server, demo)
     page.wait_for_selector(".report-status.ok", timeout=15000)
     assert Observation.objects.filter(text__startswith="Offlinetest").count() == 1
     context.close()
+
+
+def test_the_meeting_types_its_record_and_publishes_in_one_step(page, live_server, demo):
+    """The coordinator types the assessment and the decided actions and presses "Publicera
+    och lås" straight away: the frozen picture, its PDF and its e-mail keep both texts."""
+    import io
+
+    from django.core import mail
+    from pypdf import PdfReader
+
+    from trygg.situation.models import WeeklyPicture
+
+    from trygg.accounts.models import User
+
+    group = SafetyGroup.objects.get(key="tg-nacksta")
+    for member in User.objects.filter(group_memberships__group=group):
+        member.email = f"{member.username}@example.org"  # demo users have no address
+        member.save(update_fields=["email"])
+    week = week_of(Observation.objects.filter(group=group).latest("observed_at").observed_at)
+    url = f"{live_server.url}/situation/groups/{group.id}/{week}/"
+    sign_in(page, live_server.url, "samordnare", demo.password)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(url)
+    page.fill("#id_assessment", "Handel med narkotika vid torget kvällstid")
+    page.fill("#id_decided_actions", "Polis och fältassistenter vid torget fredag 19–23")
+    page.get_by_role("button", name="Publicera och lås").click()
+    page.wait_for_selector("text=Handel med narkotika vid torget kvällstid")
+    assert page.locator("#id_assessment").count() == 0  # frozen: no form any more
+    assert "Polis och fältassistenter vid torget fredag 19–23" in page.inner_text("main")
+    picture = WeeklyPicture.objects.get(group=group, iso_year=week.year, iso_week=week.week)
+    assert picture.is_published
+    pdf = page.request.get(url + "?export=pdf")
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.body())).pages
+    )
+    assert "Handel med narkotika vid torget kvällstid" in text
+    mail.outbox.clear()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mejla sammanfattningen till gruppen").click()
+    assert "Sammanfattningen skickades till 0" not in page.inner_text("main")
+    assert mail.outbox and "Handel med narkotika vid torget kvällstid" in mail.outbox[-1].body
+    assert page.errors == []

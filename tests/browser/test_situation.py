@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core import mail
+from pypdf import PdfReader
 
 from tests.browser.conftest import sign_in
-from trygg.accounts.models import SafetyGroup
+from trygg.accounts.models import SafetyGroup, User
 from trygg.analysis.situation import week_of
 from trygg.areas.models import Area
-from trygg.situation.models import Observation
+from trygg.situation.models import Observation, WeeklyPicture
 
 pytestmark = pytest.mark.browser
 
@@ -93,15 +97,6 @@ def test_an_unsent_report_survives_a_lost_connection(browser, live_server, demo)
 def test_the_meeting_types_its_record_and_publishes_in_one_step(page, live_server, demo):
     """The coordinator types the assessment and the decided actions and presses "Publicera
     och lås" straight away: the frozen picture, its PDF and its e-mail keep both texts."""
-    import io
-
-    from django.core import mail
-    from pypdf import PdfReader
-
-    from trygg.situation.models import WeeklyPicture
-
-    from trygg.accounts.models import User
-
     group = SafetyGroup.objects.get(key="tg-nacksta")
     for member in User.objects.filter(group_memberships__group=group):
         member.email = f"{member.username}@example.org"  # demo users have no address

@@ -36,3 +36,9 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused form (CSRF) as a page in the user's language that says what to do, instead
+    of Django's English technical page; the reason goes to the security log only."""
+    return render(request, "403.html", status=403)

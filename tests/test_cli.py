@@ -157,3 +157,28 @@ def test_roles_lists_every_role():
 def test_token_for_unknown_user():
     result = CliRunner().invoke(main, ["token", "nobody"])
     assert result.exit_code == 1 and "No active user 'nobody'" in result.output
+
+
+def test_a_data_folder_built_by_the_demo_keeps_the_demo_settings(tmp_path):
+    """`trygg serve` after `trygg demo` runs the demo's settings (two-factor relaxed, demo
+    identity numbers accepted), as `make demo` does; any other folder gets the base settings,
+    and DJANGO_SETTINGS_MODULE always wins (see _setup)."""
+    from trygg.cli import DEMO_MARKER, default_settings_module
+
+    assert default_settings_module({"TRYGG_VAR_DIR": str(tmp_path)}) == "trygg.settings.base"
+    (tmp_path / DEMO_MARKER).write_text("demo", encoding="utf-8")
+    assert default_settings_module({"TRYGG_VAR_DIR": str(tmp_path)}) == "trygg.settings.demo"
+
+
+@pytest.mark.django_db
+def test_the_login_page_says_when_two_factor_login_is_off(client, settings):
+    settings.TRYGG_REQUIRE_TWO_FACTOR = False
+    settings.TRYGG_DEMO_MODE = False
+    assert "Tvåfaktorsinloggning är avstängd" in client.get("/accounts/login/").content.decode()
+    settings.TRYGG_DEMO_MODE = True
+    page = client.get("/accounts/login/").content.decode()
+    assert "demokommunen" in page and "Tvåfaktorsinloggning är avstängd" not in page
+    settings.TRYGG_REQUIRE_TWO_FACTOR = True
+    settings.TRYGG_DEMO_MODE = False
+    page = client.get("/accounts/login/").content.decode()
+    assert "avstängd" not in page and "demokommunen" not in page

@@ -16,10 +16,31 @@ DEFAULT_SETTINGS = "trygg.settings.base"
 INPUT_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+DEMO_SETTINGS = "trygg.settings.demo"
+# Left in the data folder by `trygg demo`: later commands on that folder (`trygg serve`) run
+# with the demo's settings, as `make demo` does, unless DJANGO_SETTINGS_MODULE says otherwise.
+DEMO_MARKER = ".demo-install"
+
+
+def default_settings_module(environ: os._Environ | dict = os.environ) -> str:
+    """The settings when DJANGO_SETTINGS_MODULE is not set: the demo's for a data folder that
+    `trygg demo` built, otherwise the base settings."""
+    var_dir = Path(environ.get("TRYGG_VAR_DIR") or Path.cwd() / "var")
+    return DEMO_SETTINGS if (var_dir / DEMO_MARKER).is_file() else DEFAULT_SETTINGS
+
+
 def _setup(settings_module: str | None = None) -> None:
     if settings_module:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    if "DJANGO_SETTINGS_MODULE" not in os.environ:
+        os.environ["DJANGO_SETTINGS_MODULE"] = default_settings_module()
+        if os.environ["DJANGO_SETTINGS_MODULE"] == DEMO_SETTINGS:
+            click.echo(
+                "This data folder was built by `trygg demo`: the demo settings apply "
+                "(two-factor login relaxed, synthetic data). Set DJANGO_SETTINGS_MODULE to "
+                "choose others.",
+                err=True,
+            )
     import django
 
     django.setup()
@@ -78,13 +99,18 @@ def main() -> None:
 @click.option("--scale", default=1.0, show_default=True, type=float, help="Population scale.")
 def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
     """Build the synthetic demo municipality (again, without duplicates) and serve it."""
-    _setup("trygg.settings.demo")
+    _setup(DEMO_SETTINGS)
     from trygg.demo.services import demo_build
 
     click.echo("Preparing the database …")
     _migrate()
     click.echo("Building the demo municipality …")
-    result = demo_build(work_dir=_ensure_var_dir() / "demo", seed=seed, scale=scale)
+    var_dir = _ensure_var_dir()
+    result = demo_build(work_dir=var_dir / "demo", seed=seed, scale=scale)
+    (var_dir / DEMO_MARKER).write_text(
+        "Built by `trygg demo`: trygg commands on this folder use trygg.settings.demo.\n",
+        encoding="utf-8",
+    )
     click.echo(
         f"Municipality {result.municipality_code}: areas {result.areas}; "
         f"population {result.population}; survey answers {result.survey}; "

@@ -8,7 +8,10 @@ an action run on a selection) escapes the audit chain.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import wraps
+
+from django.contrib.admin.options import ActionLocation
 
 from .models import AuditAction
 from .services import audit_record
@@ -82,17 +85,18 @@ class AuditedAdminMixin:
             )
         return super().log_deletions(request, queryset)
 
-    def get_actions(self, request):
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         # Other bulk actions (allauth's "make verified", axes' clean-up) write nothing to
-        # Django's admin log; wrap each so that it is audited with the objects it ran on.
-        actions = super().get_actions(request)
+        # Django's admin log; wrap each, on the change list and the change form alike, so
+        # that it is audited with the objects it ran on.
+        actions = super().get_actions(request, action_location=action_location)
         return {
             name: (
-                (func if name in _LOGGED_ELSEWHERE else self._audited_action(func, name)),
-                name,
-                description,
+                action
+                if name in _LOGGED_ELSEWHERE
+                else replace(action, func=self._audited_action(action.func, name))
             )
-            for name, (func, _name, description) in actions.items()
+            for name, action in actions.items()
         }
 
     def _audited_action(self, func, name: str):

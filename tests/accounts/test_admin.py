@@ -167,6 +167,16 @@ def test_a_municipal_administrator_cannot_use_the_admin_on_another_municipality(
     assert victim.authenticator_set.filter(pk=device.pk).exists()
 
 
+def test_a_signed_in_user_who_is_not_the_operator_is_told_so_without_a_loop(client, sundsvall):
+    administrator = user_in(sundsvall, role=Role.ADMINISTRATOR)
+    activate_totp(administrator)
+    sign_in_with_second_factor(client, administrator)
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1] == ("/", 302)
+    assert response.status_code == 200
+    assert "driftansvarig" in response.content.decode()
+
+
 def test_staff_and_superuser_flags_need_the_second_factor_session(client, sundsvall, settings):
     superuser = user_in(sundsvall, role=Role.ANALYST, is_superuser=True, is_staff=True)
     activate_totp(superuser)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponseRedirect
@@ -32,6 +33,14 @@ class TryggAdminSite(AdminSite):
     def login(self, request, extra_context=None):
         # The admin's own login form asks for a password only; the site's login (allauth)
         # asks for the second factor too. Never authenticate here.
+        if request.user.is_authenticated:
+            # Signed in but not the operator: the site's login would send straight back.
+            if self.has_permission(request):
+                return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+            messages.error(
+                request, _("The Django administration is for the operator of the installation.")
+            )
+            return HttpResponseRedirect(reverse("home"))
         target = request.GET.get(REDIRECT_FIELD_NAME) or reverse(
             "admin:index", current_app=self.name
         )

@@ -100,6 +100,28 @@ def test_a_password_alone_at_the_admin_login_never_opens_a_session(client, sunds
         assert_no_session(client)
 
 
+def test_no_other_password_login_view_is_routed():
+    """Django's LoginView (and DRF's browsable-API login, which is one) would open a
+    session on a password alone; only allauth's login and the admin's redirect exist."""
+    from django.contrib.auth.views import LoginView
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def views(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern.callback
+
+    found = [
+        view
+        for view in views(get_resolver().url_patterns)
+        if isinstance(getattr(view, "view_class", None), type)
+        and issubclass(view.view_class, LoginView)
+    ]
+    assert found == []
+
+
 def test_a_session_opened_without_the_second_factor_is_signed_out(sundsvall):
     """Whatever login view a password-only session came from (the admin's once), a user with
     a second factor set up is signed out everywhere, the account pages included, where a

@@ -96,6 +96,21 @@ def user_in(municipality: Municipality, role: str = Role.SAFETY_COORDINATOR, **k
     return UserFactory(organisation=organisation, role=role, **kwargs)
 
 
+def sign_in_with_second_factor(client, user) -> None:
+    """``force_login`` as if through the login page with a second factor: allauth notes the
+    step in the session, and trygg.accounts.middleware trusts no session of a user with
+    two-factor login set up without it."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "mfa", "type": "totp", "at": timezone.now().timestamp()}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
 # --- the situational picture and operations (issue 4) ---------------------------------
 
 

@@ -548,15 +548,52 @@ def roles() -> None:
 
 @main.command()
 @click.argument("username")
-def token(username: str) -> None:
-    """Print (creating it if needed) the API token of a user."""
+@click.option("--name", default="", help="What the new key is for.")
+@click.option("--list", "show", is_flag=True, help="List the user's keys; create none.")
+@click.option("--revoke", metavar="BEGINNING", help="Revoke the user's key that begins so.")
+def token(username: str, name: str, show: bool, revoke: str | None) -> None:
+    """Create a new API key for a user and print it (once: only its hash is kept).
+
+    Keys expire after TRYGG_API_KEY_DAYS days. --list shows the user's keys by their first
+    characters, --revoke BEGINNING revokes one of them.
+    """
     _setup()
     from trygg.accounts.services import user_api_token
 
+    if show or revoke:
+        _token_list_or_revoke(username, revoke)
+        return
     try:
-        click.echo(user_api_token(username=username))
+        click.echo(user_api_token(username=username, name=name))
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _token_list_or_revoke(username: str, revoke: str | None) -> None:
+    from trygg.accounts.models import User
+    from trygg.api.selectors import api_keys_for_user
+    from trygg.api.services import api_key_revoke
+
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        raise click.ClickException(f"No user '{username}'.")
+    keys = api_keys_for_user(user)
+    if revoke:
+        beginning = revoke.rstrip("…")
+        matching = [k for k in keys if k.revoked_at is None and k.prefix.startswith(beginning)]
+        if len(matching) != 1:
+            raise click.ClickException(
+                f"{len(matching)} keys of '{username}' begin with '{revoke}'; name exactly one."
+            )
+        api_key_revoke(api_key=matching[0], actor=None)
+        click.echo(f"Revoked {matching[0].prefix}…")
+        return
+    for key in keys:
+        state = "revoked" if key.revoked_at else ("valid" if key.is_usable else "expired")
+        click.echo(
+            f"{key.prefix}…  {state:8} created {key.created_at:%Y-%m-%d}  "
+            f"expires {key.expires_at:%Y-%m-%d}  {key.name}"
+        )
 
 
 @main.command()

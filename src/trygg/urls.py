@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/", include("trygg.cases.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("trygg.api.urls")),
+    path("api-keys/", include("trygg.api.key_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -20,7 +20,6 @@ from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -28,6 +27,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from trygg.accounts.services import user_api_token
 from trygg.cases.models import Case, Concern, Consent, FollowUp, Person
 
 from .world import give_consent, make_case, make_person
@@ -116,7 +116,7 @@ def sides(world):
 
 
 def token_for(user) -> dict:
-    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    return {"Authorization": f"Token {user_api_token(username=user.username)}"}
 
 
 def run_operation(operation, headers: dict, known: dict[str, list[str]], foreign: set[str]):

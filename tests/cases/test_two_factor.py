@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.factories import sign_in_with_second_factor
 from trygg.audit.models import AuditEvent
 
 from .test_matrix import MATRIX, target
@@ -67,11 +68,11 @@ def test_with_totp_set_up_the_case_pages_open(required, client):
     world = required
     police = world.users["police"]
     TOTP.activate(police, generate_totp_secret())
-    client.force_login(police)
+    sign_in_with_second_factor(client, police)
     case = world.cases["own_team"]
     assert client.get(f"/cases/{case.public_id}/").status_code == 200
     api = APIClient()
-    api.force_login(police)
+    sign_in_with_second_factor(api, police)
     assert api.get(f"/api/v1/cases/{case.public_id}/").status_code == 200
 
 

@@ -6,7 +6,7 @@ from .roles import Capability
 
 # What the administrator role manages in the Django admin. Individual data (the cases app)
 # is deliberately absent: administrators never see individual cases.
-ADMINISTERED_APPS = frozenset({"accounts", "areas", "axes", "authtoken", "account", "mfa"})
+ADMINISTERED_APPS = frozenset({"accounts", "areas", "axes", "account", "mfa"})
 READ_ONLY_APPS = frozenset({"audit"})
 
 

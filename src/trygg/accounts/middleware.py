@@ -11,9 +11,11 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from .signals import SESSION_LOGIN_AT
+from .two_factor import session_has_second_factor
 
 SESSION_LAST_SEEN = "trygg_last_seen"
 # Writing the session on every request costs a database write; once a minute is enough
@@ -51,9 +53,11 @@ class SessionTimeoutMiddleware:
 
 
 class RequireTwoFactorMiddleware:
-    """Send users whose role needs two-factor login to set it up before anything else."""
+    """Send users whose role needs two-factor login to set it up before anything else, and
+    sign out a session of such a user that was opened without the second factor."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
+    ALWAYS_ALLOWED_PREFIXES = ("/static/", "/healthz")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -65,14 +69,22 @@ class RequireTwoFactorMiddleware:
             and user is not None
             and user.is_authenticated
             and user.needs_two_factor
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not is_mfa_enabled(user)
+            and not request.path.startswith(self.ALWAYS_ALLOWED_PREFIXES)
+            and not session_has_second_factor(request)
         ):
-            messages.warning(
-                request,
-                _("Your role gives access to individual data: set up two-factor login first."),
-            )
-            return redirect("mfa_activate_totp")
+            if is_mfa_enabled(user):
+                # Only a login view that skips allauth's second step gets here (the admin's
+                # once did): the session is not trusted, not even on the account pages,
+                # where a password alone would let it remove the authenticator.
+                logout(request)
+                messages.warning(request, _("Sign in with your second factor."))
+                return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+            if not request.path.startswith(self.ALLOWED_PREFIXES):
+                messages.warning(
+                    request,
+                    _("Your role gives access to individual data: set up two-factor login first."),
+                )
+                return redirect("mfa_activate_totp")
         return self.get_response(request)
 
 

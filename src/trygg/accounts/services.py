@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
@@ -66,13 +65,17 @@ def user_create(
     return user
 
 
-def user_api_token(*, username: str) -> str:
+def user_api_token(*, username: str, name: str = "", actor: User | None = None) -> str:
+    """Create a new API key for an active user and return it: the only time it is shown
+    (only its hash is kept)."""
+    from trygg.api.services import api_key_create
+
     try:
         user = User.objects.get(username__iexact=username, is_active=True)
     except User.DoesNotExist:
         raise LookupError(f"No active user '{username}'.") from None
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+    _api_key, key = api_key_create(user=user, name=name, actor=actor)
+    return key
 
 
 # --- the municipal administrator's changes (issue 14) -----------------------------------

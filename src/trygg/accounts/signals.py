@@ -1,11 +1,15 @@
-"""Log-ins, log-outs and failed log-ins go to the audit log."""
+"""Log-ins, log-outs, failed log-ins and second factors added or removed go to the audit log."""
 
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils import timezone
 
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
+
+from .two_factor import SECOND_FACTOR_METHOD
 
 SESSION_LOGIN_AT = "trygg_login_at"
 
@@ -49,5 +53,35 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         object_type="user",
         summary=f"Failed login as '{tried}'",
         details={"username": tried},
+        ip_address=_address(request),
+    )
+
+
+@receiver(authenticator_added)
+def on_authenticator_added(sender, request, user, authenticator, **kwargs):
+    # Setting up a TOTP device proves the code once: the session has passed the second
+    # factor, and trygg.accounts.middleware must not sign it out right after.
+    if request is not None and authenticator.type == authenticator.Type.TOTP:
+        record_authentication(
+            request, user, SECOND_FACTOR_METHOD, type=authenticator.type, id=authenticator.pk
+        )
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        object_type="mfa.authenticator",
+        object_id=authenticator.pk,
+        summary=f"Added a second factor ({authenticator.type}) for {user.username}",
+        ip_address=_address(request),
+    )
+
+
+@receiver(authenticator_removed)
+def on_authenticator_removed(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        actor=user,
+        action=AuditAction.DELETE,
+        object_type="mfa.authenticator",
+        object_id=authenticator.pk,
+        summary=f"Removed a second factor ({authenticator.type}) of {user.username}",
         ip_address=_address(request),
     )

@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "trygg.core",
@@ -286,6 +285,9 @@ TRYGG_RESIDENT_DUPLICATE_METRES = int(os.environ.get("TRYGG_RESIDENT_DUPLICATE_M
 TRYGG_RESIDENT_DUPLICATE_DAYS = int(os.environ.get("TRYGG_RESIDENT_DUPLICATE_DAYS", "7"))
 TRYGG_RESIDENT_MUNICIPALITIES = env_list("TRYGG_RESIDENT_MUNICIPALITIES")
 TRYGG_RESIDENT_REASONS_FILE = os.environ.get("TRYGG_RESIDENT_REASONS_FILE", "")
+
+# API keys (trygg.api.models.ApiKey) stop working this many days after they were created.
+TRYGG_API_KEY_DAYS = int(os.environ.get("TRYGG_API_KEY_DAYS", "90"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -119,6 +119,48 @@ def test_quarter_priorities_separate_need_from_changeability():
     result = {r["area_code"]: r for r in quarter_priorities(areas, obs).iter_rows(named=True)}
     assert result["diffuse"]["need_rank"] == 1
     assert result["focused"]["change_rank"] == 1
-    assert result["focused"]["concentration"] == 1.0 and result["focused"]["rising"]
+    # 20 of 20 the same, counted with five more observations that repeat nothing: 20 / 25.
+    assert result["focused"]["concentration"] == pytest.approx(0.8) and result["focused"]["rising"]
     assert not result["diffuse"]["rising"]
     assert result["calm"]["need_rank"] == 3
+
+
+def test_one_or_two_observations_never_come_first_where_action_can_change_most():
+    """An area with a single report used to have a "concentration" of 1 and could top the
+    quarter's list; a repeated pattern now outranks it."""
+    areas = pl.DataFrame(
+        {
+            "area_code": ["single", "pattern"],
+            "population": [100, 1000],  # the single report is in a small area: high need
+            "crimes": [0, 0],
+            "previous": [0, 12],
+        }
+    )
+    rows = [("single", "threat", 2, 22, 3)]
+    rows += [("pattern", "youth_gathering", 4, 21, 2)] * 9 + [("pattern", "other", 1, 9, 1)] * 3
+    obs = pl.DataFrame(
+        rows, schema=["area_code", "category", "weekday", "hour", "severity"], orient="row"
+    )
+    result = {r["area_code"]: r for r in quarter_priorities(areas, obs).iter_rows(named=True)}
+    assert result["single"]["need"] > result["pattern"]["need"]
+    assert result["pattern"]["change_rank"] == 1
+    assert result["single"]["concentration"] == pytest.approx(1 / 6)
+
+
+def test_a_week_under_way_is_compared_pro_rata():
+    """Four observations by Tuesday against a usual 7 a week: no rise for the whole week,
+    but a rise for two sevenths of it (4 against 2 expected so far, many weeks of history);
+    the same count at the end of the week is nothing."""
+    from trygg.analysis.situation import is_real_rise, rise_p_value
+
+    assert rise_p_value(4, 70, 10, elapsed=1.0) > 0.5
+    assert rise_p_value(12, 70, 10, elapsed=2 / 7) < rise_p_value(12, 70, 10, elapsed=1.0)
+    assert is_real_rise(12, 70, 10, elapsed=2 / 7)
+    assert not is_real_rise(12, 70, 10, elapsed=1.0)
+    assert not is_real_rise(2, 0, 10)  # two reports where there were none: not yet a rise
+    with pytest.raises(ValueError):
+        rise_p_value(1, 1, 10, elapsed=0.0)
+    current = pl.DataFrame({"area": ["a"], "count": [12]})
+    baseline = pl.DataFrame({"area": ["a"], "count": [70]})
+    partial = compare_to_usual(current, baseline, keys=["area"], elapsed=2 / 7).row(0, named=True)
+    assert partial["rise"] and partial["ratio"] == pytest.approx(12 / 2)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from tests.factories import (
     AreaFactory,
@@ -19,7 +20,7 @@ from tests.factories import (
 )
 from trygg.accounts.models import OrganisationKind, SafetyGroupMembership
 from trygg.accounts.roles import Role
-from trygg.analysis.situation import IsoWeek
+from trygg.analysis.situation import IsoWeek, week_of
 from trygg.audit.models import AuditEvent
 from trygg.crime.models import ReportedCrime
 from trygg.situation.models import WeeklyPicture
@@ -305,3 +306,20 @@ def test_publishing_refuses_a_personal_number_in_the_record_and_freezes_nothing(
     picture = WeeklyPicture.objects.get()
     assert not picture.is_published
     assert picture.assessment == "Sparad text"
+
+
+def test_a_week_under_way_says_so_and_names_the_areas_that_rise(client, setup):
+    """The live picture of the current week says it is compared pro rata; the "areas with a
+    real rise" card names the areas instead of only counting them."""
+    coordinator = user_in(setup["m"], role=Role.SAFETY_COORDINATOR)
+    client.force_login(coordinator)
+    current = week_of(timezone.now())
+    page = client.get(f"/situation/groups/{setup['group'].id}/{current}/").content.decode()
+    if timezone.now() < current.bounds()[1] - timedelta(hours=1):
+        assert "Veckan pågår" in page
+    page = client.get(f"/situation/groups/{setup['group'].id}/{WEEK}/").content.decode()
+    assert "Veckan pågår" not in page  # a past week is whole
+    figures = picture_compute(PictureScope(setup["m"], setup["group"]), WEEK)
+    assert figures["elapsed"] == 1.0
+    assert figures["rise_areas"] == [setup["hot"].name]
+    assert f'<dd class="small">{setup["hot"].name}</dd>' in page

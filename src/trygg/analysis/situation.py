@@ -8,7 +8,11 @@
   Binomial(n, 1 / (k + 1)): the exact conditional test of two Poisson rates. The one-sided
   p-value ``P(X >= x)`` is corrected for the many cells of the table with Benjamini–Hochberg
   q-values; a cell is flagged as a rise when ``q <= alpha`` and ``x >= min_count`` (two
-  reports where there usually are none are not yet a pattern worth a meeting's time).
+  reports where there usually are none are not yet a pattern worth a meeting's time). A
+  week still under way is compared pro rata: with a share ``f`` of it gone, the current
+  week's count is Binomial(n, f / (k + f)).
+* One rule for "a real rise" of a single count (the week's total, a crime category, a
+  quarter against the one before): :func:`is_real_rise`, with the named thresholds below.
 * The time-of-day × weekday grid (:func:`weekday_time_grid`).
 * The quarterly view (:func:`quarter_priorities`): which areas need action most and where
   action can change most.
@@ -30,8 +34,15 @@ from .hotspots import benjamini_hochberg
 LOCAL = ZoneInfo("Europe/Stockholm")
 #: Weeks of usual level the issue asks for: the previous 8 to 12 weeks.
 DEFAULT_BASELINE_WEEKS = 10
+#: False-discovery rate for the cells of a table (categories, areas, category × area).
 DEFAULT_ALPHA = 0.10
+#: A single count (the week's total, a quarter): its one-sided p-value must be at most this.
+RISE_ALPHA = 0.05
+#: Fewer observations than this are never "a real rise", however quiet it was before.
 DEFAULT_MIN_COUNT = 3
+#: The quarter's "can change most": an area's concentration is counted as if it had this many
+#: more observations that repeat nothing, so one or two reports never come first.
+QUARTER_PRIOR_OBSERVATIONS = 5
 
 
 # ----------------------------------------------------------------------------- weeks
@@ -81,17 +92,48 @@ def week_bounds(week: IsoWeek) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def week_elapsed(week: IsoWeek, now: datetime) -> float:
+    """The share of ``week`` gone at ``now``, in whole hours (1.0 for a week that is over; a
+    week not yet begun counts its first hour)."""
+    start, end = week.bounds()
+    if now >= end:
+        return 1.0
+    hours = max(1, int(np.ceil((now - start).total_seconds() / 3600)))
+    return min(hours, 168) / 168
+
+
 # ----------------------------------------------------------------- against the usual level
 
 
-def rise_p_value(observed: int, baseline_total: int, baseline_weeks: int) -> float:
-    """One-sided exact p-value that ``observed`` this week exceeds the baseline weeks' rate."""
+def rise_p_value(
+    observed: int, baseline_total: int, baseline_weeks: int, *, elapsed: float = 1.0
+) -> float:
+    """One-sided exact p-value that ``observed`` in the share ``elapsed`` of this week (1: the
+    whole week) exceeds the baseline weeks' rate."""
     if baseline_weeks < 1:
         raise ValueError("the usual level needs at least one earlier week")
+    if not 0.0 < elapsed <= 1.0:
+        raise ValueError("elapsed must be a share of the week in (0, 1]")
     if observed <= 0:
         return 1.0
     n = observed + baseline_total
-    return float(stats.binom.sf(observed - 1, n, 1.0 / (baseline_weeks + 1)))
+    return float(stats.binom.sf(observed - 1, n, elapsed / (baseline_weeks + elapsed)))
+
+
+def is_real_rise(
+    observed: int,
+    baseline_total: int,
+    baseline_weeks: int,
+    *,
+    elapsed: float = 1.0,
+    alpha: float = RISE_ALPHA,
+    min_count: int = DEFAULT_MIN_COUNT,
+) -> bool:
+    """Whether one count is a real rise on its usual level: at least ``min_count`` and a
+    one-sided exact p-value of at most ``alpha`` (pro rata for a week under way)."""
+    return observed >= min_count and (
+        rise_p_value(observed, baseline_total, baseline_weeks, elapsed=elapsed) <= alpha
+    )
 
 
 def compare_to_usual(
@@ -102,13 +144,15 @@ def compare_to_usual(
     baseline_weeks: int = DEFAULT_BASELINE_WEEKS,
     alpha: float = DEFAULT_ALPHA,
     min_count: int = DEFAULT_MIN_COUNT,
+    elapsed: float = 1.0,
 ) -> pl.DataFrame:
     """This week's count per cell against the mean of the previous ``baseline_weeks``.
 
     ``current`` and ``baseline`` each have the ``keys`` columns and ``count`` (``baseline``
     summed over its weeks). Returns one row per cell seen in either, with ``observed``,
-    ``usual`` (mean per week), ``ratio`` (observed / usual, null when usual is 0),
-    ``p_value``, ``q_value`` and ``rise`` (bool), sorted with the strongest rises first.
+    ``usual`` (mean per week), ``ratio`` (observed / the usual level for the share
+    ``elapsed`` of the week, null when usual is 0), ``p_value``, ``q_value`` and ``rise``
+    (bool), sorted with the strongest rises first.
     """
     keys = list(keys)
     schema = {**{k: pl.String for k in keys}, "count": pl.Int64}
@@ -124,12 +168,16 @@ def compare_to_usual(
     observed = table.get_column("observed").to_numpy()
     total = table.get_column("baseline_total").to_numpy()
     p = np.array(
-        [rise_p_value(int(x), int(y), baseline_weeks) for x, y in zip(observed, total, strict=True)]
+        [
+            rise_p_value(int(x), int(y), baseline_weeks, elapsed=elapsed)
+            for x, y in zip(observed, total, strict=True)
+        ]
     )
     q = benjamini_hochberg(p)
     usual = total / baseline_weeks
+    so_far = usual * elapsed
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(usual > 0, observed / np.where(usual > 0, usual, 1), np.nan)
+        ratio = np.where(so_far > 0, observed / np.where(so_far > 0, so_far, 1), np.nan)
     return (
         table.with_columns(
             pl.Series("usual", usual, dtype=pl.Float64),
@@ -187,7 +235,9 @@ def quarter_priorities(
     * ``concentration`` — the share of the area's observations that fall in its single most
       common category × weekday × time block: a problem that keeps recurring in one form at
       one time is the kind that a targeted operation (patrols steered to a place and hour,
-      lighting, a leisure activity) changes; a diffuse one is not.
+      lighting, a leisure activity) changes; a diffuse one is not. Counted as if the area
+      had :data:`QUARTER_PRIOR_OBSERVATIONS` more observations that repeat nothing, so a
+      single report (a "share" of 1) never outranks a pattern seen twenty times.
     * ``rising`` — this quarter against the previous one, by the same exact test as the week.
     * ``changeable`` — ``need × concentration``, doubled when rising.
 
@@ -224,14 +274,11 @@ def quarter_priorities(
             .then((pl.col("weighted") + pl.col("crimes")) * 1000.0 / pl.col("population"))
             .otherwise(None)
             .alias("need"),
-            pl.when(pl.col("n") > 0)
-            .then(pl.col("top") / pl.col("n"))
-            .otherwise(0.0)
-            .alias("concentration"),
+            (pl.col("top") / (pl.col("n") + QUARTER_PRIOR_OBSERVATIONS)).alias("concentration"),
         )
     )
     rising = [
-        rise_p_value(int(now), int(before), 1) <= 0.05 and now >= DEFAULT_MIN_COUNT
+        is_real_rise(int(now), int(before), 1)
         for now, before in zip(
             table.get_column("n").to_list(), table.get_column("previous").to_list(), strict=True
         )

@@ -38,8 +38,9 @@ from trygg.analysis.situation import (
     LOCAL,
     IsoWeek,
     compare_to_usual,
+    is_real_rise,
     quarter_priorities,
-    rise_p_value,
+    week_elapsed,
     weekday_time_grid,
 )
 from trygg.areas.models import Area, AreaLevel, Municipality
@@ -386,7 +387,9 @@ def picture_compute(
         )
 
     now, before = counts(in_week), counts(in_base)
-    kwargs = {"baseline_weeks": baseline_weeks}
+    # A week under way is compared with the usual level for the part of it that has gone.
+    elapsed = week_elapsed(week, timezone.now())
+    kwargs = {"baseline_weeks": baseline_weeks, "elapsed": elapsed}
     by_category = compare_to_usual(now, before, keys=["category"], **kwargs)
     by_area = compare_to_usual(
         now.filter(pl.col("area") != ""),
@@ -455,7 +458,11 @@ def picture_compute(
         "baseline_weeks": baseline_weeks,
         "total": total,
         "usual_total": base_total / baseline_weeks,
-        "total_rise": rise_p_value(total, base_total, baseline_weeks) <= 0.05 and total >= 3,
+        "total_rise": is_real_rise(total, base_total, baseline_weeks, elapsed=elapsed),
+        "elapsed": elapsed,
+        "rise_areas": sorted(
+            {area_names.get(int(r["area"]), "") for r in cells.iter_rows(named=True)}
+        ),
         "by_category": [
             {"category": r["category"], **_test_fields(r)}
             for r in by_category.iter_rows(named=True)
@@ -466,7 +473,7 @@ def picture_compute(
         ],
         "grid": grid.tolist(),
         "block_hours": BLOCK_HOURS,
-        "crimes": _crimes_beside(scope, week, baseline_weeks, area_codes, area_names),
+        "crimes": _crimes_beside(scope, week, baseline_weeks, area_codes, area_names, elapsed),
         "rows_total": total,
         "rows": [
             {
@@ -501,7 +508,7 @@ def _test_fields(row: dict) -> dict:
     }
 
 
-def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names) -> dict | None:
+def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names, elapsed) -> dict | None:
     """The police's reported crimes in the same areas and week, if crime data exist."""
     crimes = scope.crimes()
     if not crimes.exists():
@@ -512,6 +519,16 @@ def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names) -> dict 
     before = crimes.filter(occurred_at__gte=base_start, occurred_at__lt=start)
     usual = dict(before.values("category").annotate(n=Count("id")).values_list("category", "n"))
     this = dict(now.values("category").annotate(n=Count("id")).values_list("category", "n"))
+    # The categories are a table like the observations': the same test, with FDR across them.
+    schema = {"category": pl.String, "count": pl.Int64}
+    tested = compare_to_usual(
+        pl.DataFrame(list(this.items()), schema=schema, orient="row"),
+        pl.DataFrame(list(usual.items()), schema=schema, orient="row"),
+        keys=["category"],
+        baseline_weeks=baseline_weeks,
+        elapsed=elapsed,
+    )
+    rising = set(tested.filter(pl.col("rise"))["category"].to_list())
     by_area = (
         now.exclude(area=None).values("area_id").annotate(n=Count("id")).order_by("-n", "area_id")
     )
@@ -527,8 +544,7 @@ def _crimes_beside(scope, week, baseline_weeks, area_codes, area_names) -> dict 
                 "category": c,
                 "observed": this.get(c, 0),
                 "usual": round(usual.get(c, 0) / baseline_weeks, 2),
-                "rise": rise_p_value(this.get(c, 0), usual.get(c, 0), baseline_weeks) <= 0.01
-                and this.get(c, 0) >= 3,
+                "rise": bool(c in rising),
             }
             # Ties by the usual level, then by name: the same table on every load.
             for c in sorted(
@@ -650,7 +666,9 @@ def picture_figures_keyed(
         stamp = picture.published_at.timestamp() if picture.published_at else 0
         return picture, picture.snapshot, f"published:{picture.pk}:{stamp:.6f}:{version}"
     group = scope.group.pk if scope.group else 0
-    key = f"trygg:picture:{scope.municipality.pk}:{group}:{week}:{version}"
+    # A week under way is compared pro rata: its figures change by the hour as well.
+    hour = round(week_elapsed(week, timezone.now()) * 168)
+    key = f"trygg:picture:{scope.municipality.pk}:{group}:{week}:{version}:{hour}"
     figures = memo.get_or_set(key, lambda: picture_compute(scope, week), PICTURE_CACHE_SECONDS)
     return picture, figures, key
 

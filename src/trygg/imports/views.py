@@ -1,8 +1,6 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +9,7 @@ from trygg.accounts.roles import Capability
 from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
+from trygg.core.exports import csv_response
 from trygg.core.problems import problem_reason
 
 from .backend import ensure_worker
@@ -115,19 +114,19 @@ def upload_detail(request, public_id):
 def upload_problems_csv(request, public_id):
     _require(request.user, Capability.IMPORT_AREAS)
     upload = upload_get_for_user(request.user, public_id=public_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="problems-{upload.public_id}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["file", "line", "column", "reason"])
-    for p in upload.problems:
-        writer.writerow(
+    response = csv_response(
+        filename=f"problems-{upload.public_id}.csv",
+        header=["file", "line", "column", "reason"],
+        rows=(
             [
                 upload.file_name,
                 p.get("line") or p.get("feature"),
                 p["column"],
                 problem_reason(p["reason"]),
             ]
-        )
+            for p in upload.problems
+        ),
+    )
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORT,

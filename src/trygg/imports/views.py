@@ -10,7 +10,7 @@ from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 from trygg.core.exports import csv_response
-from trygg.core.problems import problem_reason
+from trygg.core.problems import problem_reason, problem_text
 
 from .backend import ensure_worker
 from .forms import MappingForm, UploadForm
@@ -50,7 +50,10 @@ def upload_list(request):
                 actor=request.user,
             )
         except UploadRejected as exc:
-            form.add_error("file", str(exc))
+            # Problems of a file that was read, in the reader's language; never the text
+            # of the exception behind them.
+            for message in [problem_text(p) for p in exc.problems] or [str(exc)]:
+                form.add_error("file", message)
         else:
             return redirect("imports:detail", public_id=upload.public_id)
     uploads = uploads_for_user(request.user)[:30]

@@ -211,24 +211,26 @@ def import_population(file: Path, code: str) -> None:
 
 def _write_rejects(source: Path, problems) -> Path | None:
     """With --skip-bad-rows, the rows left out go to a reject file beside the input."""
-    import csv
+    from trygg.analysis.safe_csv import write_rows
 
     rows = list(problems)
     if not rows:
         return None
     target = source.with_name(source.name + ".rejected.csv")
     with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "line", "column", "reason"])
-        for problem in rows:
-            writer.writerow(
+        write_rows(
+            handle,
+            ["file", "line", "column", "reason"],
+            (
                 [
                     problem.file,
                     problem.line or problem.feature or "",
                     problem.column or "",
                     problem.reason,
                 ]
-            )
+                for problem in rows
+            ),
+        )
     return target
 
 

@@ -262,3 +262,29 @@ def test_observations_enter_the_score(inputs, tmp_path):
         )  # fmt: skip
     assert (caught.value.first.line, caught.value.first.column) == (2, "severity")
     assert not (tmp_path / "o2").exists()
+
+
+def test_output_tables_neutralise_formula_like_names(run, tmp_path):
+    """An area named like a formula reaches priorities.csv as text a spreadsheet shows."""
+    import csv
+    import dataclasses
+
+    from tests.core.test_exports import PAYLOADS
+    from trygg.analysis.pipeline import write_outputs
+
+    results, _, _ = run
+    table = results.priorities.table
+    names = [PAYLOADS[i % len(PAYLOADS)] for i in range(table.height)]
+    planted = dataclasses.replace(
+        results,
+        params=dataclasses.replace(results.params, pdf=False),
+        priorities=dataclasses.replace(
+            results.priorities, table=table.with_columns(pl.Series("name", names))
+        ),
+    )
+    out = tmp_path / "out"
+    write_outputs(planted, out)
+    with (out / "priorities.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["name"] for r in rows] == ["'" + n for n in names]
+    assert all(float(r["score"]) == float(r["score"]) for r in rows if r["score"])

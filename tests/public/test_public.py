@@ -72,3 +72,21 @@ def test_withdrawn_publication_is_gone_and_others_cannot_publish(client, run, tw
     assert client.get(f"/open/{run.municipality.code}/").status_code == 404
     client.force_login(user_in(run.municipality, role=Role.ANALYST))
     assert client.post(f"/reports/{run.public_id}/publish/").status_code == 404
+
+
+def test_area_names_are_neutralised_in_the_public_data_csv(client, run, two_factor_off):
+    import csv
+
+    from tests.core.test_exports import PAYLOADS
+    from trygg.areas.models import Area
+
+    Area.objects.filter(municipality=run.municipality, name="Nacksta").update(name=PAYLOADS[0])
+    Area.objects.filter(municipality=run.municipality, name="Skönsberg").update(name=PAYLOADS[2])
+    client.force_login(user_in(run.municipality, role=Role.SAFETY_COORDINATOR))
+    assert client.post(f"/reports/{run.public_id}/publish/").status_code == 302
+    client.logout()
+    response = client.get(f"/open/{run.municipality.code}/{run.year}/data.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    names = {r["name"] for r in rows}
+    assert {"'" + PAYLOADS[0], "'" + PAYLOADS[2]} <= names
+    assert not names & set(PAYLOADS)

@@ -98,3 +98,26 @@ def test_crime_on_an_h3_grid_withholds_small_counts_from_published_only_roles(
         '<tfoot><tr><th scope="row">'
         not in page.split('class="cells-table"')[1].split("</table>")[0]
     )
+
+
+def test_category_labels_are_neutralised_in_the_area_tables(
+    client, run, two_factor_off, monkeypatch
+):
+    """A municipality's category table names the labels; one that reads as a formula is
+    written as text to both the CSV and the XLSX."""
+    from tests.core.test_exports import PAYLOADS, assert_no_formula, xlsx_cells
+    from trygg.reports import selectors
+
+    labels = selectors._category_labels()
+    planted = {code: PAYLOADS[i % len(PAYLOADS)] for i, code in enumerate(labels)}
+    monkeypatch.setattr(selectors, "_category_labels", lambda: planted)
+    client.force_login(user_in(run.municipality, role=Role.SAFETY_COORDINATOR))
+    nacksta = Area.objects.get(name="Nacksta")
+    base = f"/reports/area-tables/?area={nacksta.id}&table=crime"
+    crime = pl.read_csv(io.BytesIO(client.get(f"{base}&fmt=csv").content))
+    shown = [label for label in crime["label"].to_list() if label]
+    assert shown and all(label.startswith("'") and label[1:] in PAYLOADS for label in shown)
+    xlsx = client.get(f"{base}&fmt=xlsx").content
+    assert_no_formula(xlsx)
+    cells = [row[1] for row in xlsx_cells(xlsx)[1:] if row[1][0]]
+    assert cells and all(c[0] in PAYLOADS and c[1:] == ("s", True) for c in cells)

@@ -174,3 +174,24 @@ def test_compare_two_years_reads_each_year_from_its_own_run(client, run, coordin
     older.delete()
     page = client.get("/reports/compare/?year_a=2025&year_b=2026").content.decode()
     assert page.count(f'href="/reports/{run.public_id}/"') == 2
+
+
+def test_area_names_are_neutralised_in_the_dashboard_csv_and_xlsx(client, run, coordinator):
+    from tests.core.test_exports import PAYLOADS, assert_no_formula, xlsx_cells
+
+    planted = dict(zip(("Nacksta", "Skönsberg", "Bredsand"), PAYLOADS, strict=False))
+    for name, payload in planted.items():
+        Area.objects.filter(municipality=run.municipality, name=name).update(name=payload)
+    table = pl.read_csv(io.BytesIO(client.get("/reports/dashboard.csv").content))
+    names = set(table["name"].to_list())
+    assert {"'" + p for p in planted.values()} <= names
+    assert not names & set(planted.values())
+    assert table["rank"].dtype.is_integer()  # numbers stay numbers
+    xlsx = client.get("/reports/dashboard.xlsx").content
+    assert_no_formula(xlsx)
+    rows = xlsx_cells(xlsx)
+    column = [c[0] for c in rows[0]].index("name")
+    cells = {row[column][0]: row[column] for row in rows[1:]}
+    for payload in planted.values():
+        assert cells[payload] == (payload, "s", True)
+    assert rows[1][0][1] == "n"  # the rank is a number cell

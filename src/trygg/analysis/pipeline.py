@@ -56,6 +56,7 @@ from .areas_io import AreaFeature, load_geojson, parse_areas, read_population
 from .errors import InputError, RowProblem
 from .geo import AreaLocator
 from .questionnaire import Questionnaire, load_questionnaire, standard_questionnaire
+from .safe_csv import write_frame_csv
 from .survey_io import read_responses
 from .tables import LINE_COLUMN, read_csv_text
 from .weighting import rake
@@ -668,12 +669,15 @@ def write_outputs(
             survey = results.survey_indices
             cols = [c for c in survey.columns if c in SURVEY_INDEX_COLUMNS]
             rest = [c for c in survey.columns if c not in SURVEY_INDEX_COLUMNS]
-            survey.select(*cols, *rest).write_csv(tmp / "survey_indices.csv")
-            results.crime_rates.select(CRIME_RATE_COLUMNS).write_csv(tmp / "crime_rates.csv")
+            # Area names are text people typed: written so that no spreadsheet runs them.
+            write_frame_csv(survey.select(*cols, *rest), tmp / "survey_indices.csv")
+            write_frame_csv(results.crime_rates.select(CRIME_RATE_COLUMNS), tmp / "crime_rates.csv")
             hs = results.hotspots
-            hs.select(*HOTSPOT_COLUMNS, *[c for c in hs.columns if c not in HOTSPOT_COLUMNS]
-                      ).write_csv(tmp / "hotspots.csv")  # fmt: skip
-            results.priorities.table.write_csv(tmp / "priorities.csv")
+            write_frame_csv(
+                hs.select(*HOTSPOT_COLUMNS, *[c for c in hs.columns if c not in HOTSPOT_COLUMNS]),
+                tmp / "hotspots.csv",
+            )
+            write_frame_csv(results.priorities.table, tmp / "priorities.csv")
 
         steps.run("write tables", csv_step)
         html = steps.run(

@@ -1,7 +1,7 @@
 """Reading delimited and spreadsheet files the way Swedish users deliver them.
 
-CSV may use ``,`` or ``;`` (Swedish Excel writes ``;`` and decimal commas), UTF-8 with or
-without a byte-order mark. Every reader returns a Polars frame whose columns are all text,
+CSV may use ``,``, ``;`` or tabs (Swedish Excel writes ``;`` and decimal commas), UTF-8
+with or without a byte-order mark, or UTF-16 with one (Excel's "Unicode text"). Every reader returns a Polars frame whose columns are all text,
 plus ``LINE_COLUMN`` holding the line number each row came from, so that validators can
 say exactly where a bad value is.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,66 @@ _WHITESPACE = (
 )
 
 
+#: An XLSX workbook is a ZIP archive: how far it may unpack before anything parses it
+#: (a 150 KB "zip bomb" unpacks to 150 MB). The web app sets both from its settings
+#: (TRYGG_XLSX_MAX_UNPACKED_MB, TRYGG_XLSX_MAX_RATIO); the CLI keeps these defaults.
+XLSX_LIMITS = {"max_unpacked_bytes": 200 * 1024 * 1024, "max_ratio": 100}
+# Below this the ratio is not checked: small workbooks of empty cells pack very tightly.
+_RATIO_FLOOR_BYTES = 10 * 1024 * 1024
+
+
+def check_xlsx_size(
+    path: str | Path,
+    *,
+    file: str | None = None,
+    max_unpacked_bytes: int | None = None,
+    max_ratio: float | None = None,
+) -> None:
+    """Refuse a workbook whose members unpack beyond the limits, before it is parsed.
+
+    The sizes are the archive's own declarations; Python's zipfile never unpacks a member
+    beyond its declared size, so a lying declaration cannot get past the check either.
+    """
+    path = Path(path)
+    name = file or path.name
+    limit = XLSX_LIMITS["max_unpacked_bytes"] if max_unpacked_bytes is None else max_unpacked_bytes
+    ratio_limit = XLSX_LIMITS["max_ratio"] if max_ratio is None else max_ratio
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise InputError(
+            RowProblem(
+                file=name,
+                reason="the file is not a readable XLSX workbook; save it again from the "
+                "spreadsheet program",
+            )
+        ) from None
+    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if unpacked > limit:
+        raise InputError(
+            RowProblem(
+                file=name,
+                reason=f"the workbook unpacks to {_mb(unpacked)} MB, more than the limit of "
+                f"{_mb(limit)} MB",
+            )
+        )
+    if unpacked > _RATIO_FLOOR_BYTES and unpacked / packed > ratio_limit:
+        raise InputError(
+            RowProblem(
+                file=name,
+                reason=f"the workbook unpacks to {round(unpacked / packed)} times its size, "
+                f"more than the limit of {ratio_limit:g}; save it again from the spreadsheet "
+                "program",
+            )
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}"
+
+
 @dataclass(frozen=True)
 class CsvDialect:
     delimiter: str
@@ -34,18 +95,25 @@ class CsvDialect:
     encoding: str = "utf-8-sig"
 
 
+def text_encoding(raw: bytes) -> str:
+    """The encoding a byte-order mark names: Excel's "Unicode text" is UTF-16 (LE or BE)
+    with a BOM; otherwise UTF-8 (with or without its BOM)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and not raw.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-16"
+    return "utf-8-sig"
+
+
 def _decode(name: str, raw: bytes) -> str:
+    encoding = text_encoding(raw)
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            RowProblem(
-                file=name,
-                line=line,
-                reason="the file is not UTF-8 text; save it as 'CSV UTF-8' and import again",
-            )
-        ) from exc
+        line = raw[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        if encoding == "utf-16":
+            reason = "the file is not UTF-16 text; save it again as 'Unicode text' or 'CSV UTF-8'"
+        else:
+            reason = "the file is not UTF-8 text; save it as 'CSV UTF-8' and import again"
+        raise InputError(RowProblem(file=name, line=line, reason=reason)) from exc
 
 
 def sniff_dialect(header_line: str, sample: str = "") -> CsvDialect:
@@ -186,11 +254,16 @@ def read_xlsx_text(
 
     path = Path(path)
     name = file or path.name
+    check_xlsx_size(path, file=name)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise InputError(
-            RowProblem(file=name, reason=f"the file is not a readable XLSX workbook ({exc})")
+            RowProblem(
+                file=name,
+                reason="the file is not a readable XLSX workbook; save it again from the "
+                "spreadsheet program",
+            )
         ) from exc
     try:
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]

@@ -25,9 +25,11 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trygg.situation.privacy import luhn_valid
+from trygg.core.personal_data import ascii_form, luhn_valid
 
-_FORM = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$")
+# ASCII digits only: the text is put in its ASCII form first (re.ASCII: \d is any script's).
+_FORM = re.compile(r"^([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2})([-+]?)([0-9]{4})$", re.ASCII)
+_NORMALISED = re.compile(r"[0-9]{12}", re.ASCII)
 
 
 def synthetic_only() -> bool:
@@ -66,7 +68,9 @@ def birth_date_of(pin: str) -> date:
 
 def normalise(text: str, *, today: date | None = None) -> str:
     """The number as 12 digits (YYYYMMDDNNNN), or ValidationError saying what is wrong."""
-    match = _FORM.match(re.sub(r"\s", "", text or ""))
+    # Arabic-Indic or full-width digits and an en dash are the same number: one person, one
+    # keyed hash. Anything else that is not an ASCII digit (superscripts …) does not match.
+    match = _FORM.match(re.sub(r"\s", "", ascii_form(text or "")))
     if not match:
         raise ValidationError(
             _("Write the personal identity number as YYYYMMDD-NNNN or YYMMDD-NNNN.")
@@ -113,8 +117,16 @@ def decrypt(token: str) -> str:
         return ""
 
 
-def lookup_hash(pin: str) -> str:
-    return hmac.new(_lookup_key(), pin.encode(), hashlib.sha256).hexdigest()
+def lookup_hash(text: str) -> str:
+    return hmac.new(_lookup_key(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def pin_hash(pin: str) -> str:
+    """The keyed hash a person is found by: only ever of a normalised number (12 ASCII
+    digits, see :func:`normalise`), so that one number is one person."""
+    if not _NORMALISED.fullmatch(pin or ""):
+        raise ValueError("pin_hash takes a normalised number: 12 ASCII digits")
+    return lookup_hash(pin)
 
 
 def masked(pin: str) -> str:

@@ -195,7 +195,7 @@ def person_find(*, actor, municipality: Municipality, pin: str, ip_address=None)
     _require_coordinator(actor, municipality.pk)
     normalised = pins.normalise(pin)
     person = Person.objects.filter(
-        municipality=municipality, pin_hash=pins.lookup_hash(normalised)
+        municipality=municipality, pin_hash=pins.pin_hash(normalised)
     ).first()
     log_access(
         actor,
@@ -222,7 +222,7 @@ def person_store(
 ) -> tuple[Person, bool]:
     """Store a person with an already normalised number; the same number twice returns the
     first record (the unique keyed hash decides, also between two simultaneous requests)."""
-    digest = pins.lookup_hash(pin)
+    digest = pins.pin_hash(pin)
     existing = Person.objects.filter(municipality=municipality, pin_hash=digest).first()
     if existing is not None:
         return existing, False

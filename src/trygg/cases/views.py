@@ -3,7 +3,6 @@ person, consent and concern through its own access function; all of them log the
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, datetime, time, timedelta
 from functools import wraps
 from pathlib import Path
@@ -23,6 +22,7 @@ from trygg.accounts.models import Organisation
 from trygg.accounts.roles import Capability
 from trygg.areas.selectors import areas_for_user
 from trygg.audit.selectors import audit_sample
+from trygg.core.exports import csv_response
 
 from . import services
 from .access import (
@@ -467,13 +467,9 @@ def person_log(request, person_id):
     )
     events = person_log_extract(person=person)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="logg-{person.public_id.hex[:8]}.csv"'
-        )
-        writer = csv.writer(response)
-        writer.writerow(
-            [
+        return csv_response(
+            filename=f"logg-{person.public_id.hex[:8]}.csv",
+            header=[
                 "when_utc",
                 "user",
                 "organisation",
@@ -483,10 +479,8 @@ def person_log(request, person_id):
                 "purpose",
                 "outcome",
                 "address",
-            ]
-        )
-        for e in events:
-            writer.writerow(
+            ],
+            rows=(
                 [
                     e.occurred_at.astimezone(UTC).isoformat(),
                     e.actor_username,
@@ -498,8 +492,9 @@ def person_log(request, person_id):
                     (e.details or {}).get("outcome", ""),
                     e.ip_address or "",
                 ]
-            )
-        return response
+                for e in events
+            ),
+        )
     return render(request, "cases/person_log.html", {"person": person, "events": events})
 
 

@@ -171,6 +171,15 @@ TEMPLATES = (
     gettext_noop("no area '{code}' in {municipality}"),
     gettext_noop("no named place '{name}'"),
     gettext_noop("no safety group '{key}'"),
+    gettext_noop("the file is not a readable XLSX workbook; save it again from the spreadsheet program"),
+    gettext_noop("the file is not UTF-16 text; save it again as 'Unicode text' or 'CSV UTF-8'"),
+    gettext_noop("the file is not {encoding} text; choose the encoding it was saved in and check it again"),
+    gettext_noop("the line holds a NUL character, so the file is not text in the chosen encoding (is it UTF-16?)"),
+    gettext_noop("a field is longer than {limit} characters"),
+    gettext_noop("the line cannot be read as CSV"),
+    gettext_noop("the file cannot be read as {kind}; save it again and upload it again"),
+    gettext_noop("the workbook unpacks to {size} MB, more than the limit of {limit} MB"),
+    gettext_noop("the workbook unpacks to {ratio} times its size, more than the limit of {limit}; save it again from the spreadsheet program"),
 )  # fmt: skip
 
 _FIELD = re.compile(r"\{(\w+)\}")

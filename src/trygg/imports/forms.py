@@ -5,7 +5,13 @@ from .models import ImportKind
 from .services import FIELDS
 
 DELIMITERS = [(";", _("semicolon (;)")), (",", _("comma (,)")), ("\t", _("tab"))]
-ENCODINGS = [("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"), ("latin-1", "ISO-8859-1")]
+# UTF-16 is what Excel saves as "Unicode text" (tab-separated, with a byte-order mark).
+ENCODINGS = [
+    ("utf-8-sig", "UTF-8"),
+    ("utf-16", "UTF-16"),
+    ("cp1252", "Windows-1252"),
+    ("latin-1", "ISO-8859-1"),
+]
 
 
 class UploadForm(forms.Form):

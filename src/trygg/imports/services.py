@@ -17,6 +17,7 @@ import hashlib
 import json
 import shutil
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trygg.analysis.errors import InputError, RowProblem
+from trygg.analysis.tables import check_xlsx_size, text_encoding
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
@@ -83,7 +85,12 @@ MAX_STORED_PROBLEMS = 20000
 
 
 class UploadRejected(ValueError):
-    """The file cannot be taken at all (wrong type, unreadable)."""
+    """The file cannot be taken at all (wrong type, unreadable); ``problems`` say why, in
+    the templates of :mod:`trygg.core.problems`, when the file was read."""
+
+    def __init__(self, message: str, problems: list[RowProblem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
 
 
 # ----------------------------------------------------------------------------- jobs
@@ -150,7 +157,13 @@ def job_finish(job: Job, *, ok: bool, message: str = "", result: dict | None = N
 
 
 def _detect_text(raw: bytes) -> tuple[str, str]:
-    """(encoding, text) of a sample: UTF-8 (with or without BOM), else Windows-1252."""
+    """(encoding, text) of a sample: UTF-16 by its byte-order mark (Excel's "Unicode
+    text"), UTF-8 (with or without BOM), else Windows-1252."""
+    if text_encoding(raw) == "utf-16":
+        sample = raw[: len(raw) - len(raw) % 2]
+        text = sample.decode("utf-16", errors="replace")
+        cut = text.rfind("\n")
+        return "utf-16", text[: cut + 1] if cut > 0 else text
     cut = raw.rfind(b"\n")
     sample = raw[: cut + 1] if cut > 0 else raw
     try:
@@ -189,10 +202,14 @@ def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
     if upload.file_type in ("csv", "txt"):
         with path.open(encoding=upload.encoding or "utf-8-sig", errors="replace", newline="") as f:
             reader = csv.reader(f, delimiter=upload.delimiter or ",")
-            rows = [row for _, row in zip(range(PREVIEW_ROWS + 1), reader, strict=False)]
+            try:
+                rows = [row for _, row in zip(range(PREVIEW_ROWS + 1), reader, strict=False)]
+            except csv.Error as exc:
+                raise unreadable(upload, exc, line=reader.line_num + 1) from exc
     elif upload.file_type == "xlsx":
         from openpyxl import load_workbook
 
+        check_xlsx_size(path, file=upload.file_name)
         book = load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]
@@ -283,7 +300,8 @@ def upload_create(*, municipality, kind: str, uploaded_file, actor=None, source_
         header, _ = read_preview(upload)
     except Exception as exc:
         shutil.rmtree(upload.directory, ignore_errors=True)
-        raise UploadRejected(f"the file cannot be read ({exc})") from exc
+        problems = unreadable(upload, exc).problems
+        raise UploadRejected(str(problems[0]), problems) from exc
     upload.columns = header
     upload.mapping = guess_mapping(kind, header)
     if source is not None and source.mapping:
@@ -368,11 +386,15 @@ def normalised_file(upload: ImportUpload) -> Path:
         if upload.file_type in ("csv", "txt"):
             with upload.path.open(encoding=upload.encoding or "utf-8-sig", newline="") as f:
                 reader = csv.reader(f, delimiter=delimiter)
-                next(reader, None)
-                writer.writerows(reader)
+                try:
+                    next(reader, None)
+                    writer.writerows(reader)
+                except (UnicodeError, csv.Error) as exc:
+                    raise unreadable(upload, exc, line=reader.line_num + 1) from exc
         elif upload.file_type == "xlsx":
             from openpyxl import load_workbook
 
+            check_xlsx_size(upload.path, file=upload.file_name)
             book = load_workbook(upload.path, read_only=True, data_only=True)
             try:
                 rows = book.worksheets[0].iter_rows(min_row=2, values_only=True)
@@ -385,6 +407,65 @@ def normalised_file(upload: ImportUpload) -> Path:
             data, _meta = pyreadstat.read_sav(str(upload.path))
             writer.writerows([_cell(v) for v in row] for row in data.itertuples(index=False))
     return out
+
+
+ENCODING_NAMES = {
+    "utf-8-sig": "UTF-8",
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252",
+    "latin-1": "ISO-8859-1",
+}
+KIND_NAMES = {"csv": "CSV", "txt": "CSV", "xlsx": "XLSX", "sav": "SPSS", "geojson": "GeoJSON"}
+
+
+def _decode_error_line(upload: ImportUpload, encoding: str) -> int | None:
+    """The line of the first byte that is not text in ``encoding`` (the text layer reads
+    ahead, so the reader's own count may be past it)."""
+    raw = upload.path.read_bytes()
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return raw[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+    return None
+
+
+def unreadable(upload: ImportUpload, exc: Exception, *, line: int | None = None) -> InputError:
+    """A reading failure as a problem naming the file, the line and the reason in the
+    templates of :mod:`trygg.core.problems`: never the exception's own text."""
+    name = upload.file_name
+    if isinstance(exc, InputError):
+        return exc.renamed(upload.path.name, name)
+    if isinstance(exc, UnicodeError):
+        encoding = upload.encoding or "utf-8-sig"
+        label = ENCODING_NAMES.get(encoding, encoding)
+        return InputError(
+            RowProblem(
+                file=name,
+                line=_decode_error_line(upload, encoding) or line,
+                reason=f"the file is not {label} text; choose the encoding it was saved in "
+                "and check it again",
+            )
+        )
+    if isinstance(exc, csv.Error):
+        text = str(exc)
+        if "NUL" in text:
+            reason = (
+                "the line holds a NUL character, so the file is not text in the chosen "
+                "encoding (is it UTF-16?)"
+            )
+        elif "field limit" in text:
+            reason = f"a field is longer than {csv.field_size_limit()} characters"
+        else:
+            reason = "the line cannot be read as CSV"
+        return InputError(RowProblem(file=name, line=line, reason=reason))
+    kind = KIND_NAMES.get(upload.file_type, upload.file_type.upper())
+    return InputError(
+        RowProblem(
+            file=name,
+            reason=f"the file cannot be read as {kind}; save it again and upload it again",
+        )
+    )
 
 
 def _problem_dict(problem: RowProblem) -> dict:
@@ -484,6 +565,8 @@ def read_crimes_mapped(upload: ImportUpload, *, leaf_codes: list[str]):
             truncate_ragged_lines=False,
             new_columns=header,
         )
+    except UnicodeError as exc:
+        raise unreadable(upload, exc) from exc
     except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as exc:
         raise InputError(
             RowProblem(file=name, reason=f"the file cannot be read as CSV ({exc})")
@@ -553,7 +636,10 @@ def upload_validate(upload: ImportUpload, *, job: Job | None = None) -> bool:
             _crimes_validated(upload, progress=lambda s, f: None)
         else:
             progress("prepare", 0.1)
-            path = normalised_file(upload)
+            try:
+                path = normalised_file(upload)
+            except (InputError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
+                raise unreadable(upload, exc) from exc
             progress("check", 0.4)
             _check(upload, path)
     except InputError as exc:

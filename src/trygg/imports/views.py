@@ -1,8 +1,6 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +9,8 @@ from trygg.accounts.roles import Capability
 from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
-from trygg.core.problems import problem_reason
+from trygg.core.exports import csv_response
+from trygg.core.problems import problem_reason, problem_text
 
 from .backend import ensure_worker
 from .forms import MappingForm, UploadForm
@@ -51,7 +50,10 @@ def upload_list(request):
                 actor=request.user,
             )
         except UploadRejected as exc:
-            form.add_error("file", str(exc))
+            # Problems of a file that was read, in the reader's language; never the text
+            # of the exception behind them.
+            for message in [problem_text(p) for p in exc.problems] or [str(exc)]:
+                form.add_error("file", message)
         else:
             return redirect("imports:detail", public_id=upload.public_id)
     uploads = uploads_for_user(request.user)[:30]
@@ -115,19 +117,19 @@ def upload_detail(request, public_id):
 def upload_problems_csv(request, public_id):
     _require(request.user, Capability.IMPORT_AREAS)
     upload = upload_get_for_user(request.user, public_id=public_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="problems-{upload.public_id}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["file", "line", "column", "reason"])
-    for p in upload.problems:
-        writer.writerow(
+    response = csv_response(
+        filename=f"problems-{upload.public_id}.csv",
+        header=["file", "line", "column", "reason"],
+        rows=(
             [
                 upload.file_name,
                 p.get("line") or p.get("feature"),
                 p["column"],
                 problem_reason(p["reason"]),
             ]
-        )
+            for p in upload.problems
+        ),
+    )
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORT,

@@ -1,11 +1,10 @@
 """Public pages: no login; only published, aggregated results and public promises."""
 
-import csv
-
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 
+from trygg.core.exports import csv_response
 from trygg.reports.services import RUN_FILES
 from trygg.reports.views import REPORT_CSP
 
@@ -63,14 +62,15 @@ def _year(request):
 
 def data_csv(request, code: str, year: int):
     publication = publication_public_get(code=code, year=year)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"trygg-{code}-{year}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = csv_response(
+        filename=f"trygg-{code}-{year}.csv",
+        header=PUBLIC_COLUMNS,
+        rows=(
+            ["" if row[c] is None else row[c] for c in PUBLIC_COLUMNS]
+            for row in publication_rows(publication)
+        ),
+    )
     response["X-Licence"] = publication.licence
-    writer = csv.writer(response)
-    writer.writerow(PUBLIC_COLUMNS)
-    for row in publication_rows(publication):
-        writer.writerow(["" if row[c] is None else row[c] for c in PUBLIC_COLUMNS])
     return response
 
 

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import polars as pl
 from django.http import HttpResponse
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from trygg.core.exports import frame_csv_response, frame_xlsx_response
 
 
 def table_download(table: pl.DataFrame, *, fmt: str, filename: str, sheet: str) -> HttpResponse:
+    # Area names are text an administrator typed: the writers keep them from being formulas.
     if fmt == "csv":
-        response = HttpResponse(table.write_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        page = book.create_sheet(sheet[:31])
-        page.append(table.columns)
-        for row in table.iter_rows():
-            page.append(list(row))
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+        return frame_csv_response(table, filename=f"{filename}.csv")
+    return frame_xlsx_response(table, filename=f"{filename}.xlsx", sheet=sheet)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.pipeline import AnalysisInputs
+from trygg.analysis.safe_csv import restore_frame
 from trygg.areas.models import Area, Municipality, PopulationCount
 from trygg.areas.selectors import area_feature_collection, municipalities_for_user
 from trygg.crime.selectors import crimes_table
@@ -125,10 +126,13 @@ def run_table(run, name: str) -> pl.DataFrame:
 
 @lru_cache(maxsize=64)
 def _read_table(path: str, _mtime: int) -> pl.DataFrame:
-    return pl.read_csv(
-        path,
-        infer_schema_length=10000,
-        schema_overrides={"area_code": pl.String, "unit": pl.String},
+    # The run's tables were written with formula-like text quoted (safe_csv): undo that.
+    return restore_frame(
+        pl.read_csv(
+            path,
+            infer_schema_length=10000,
+            schema_overrides={"area_code": pl.String, "unit": pl.String},
+        )
     )
 
 

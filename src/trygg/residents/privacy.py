@@ -1,37 +1,24 @@
 """Keeping contact details and identity numbers out of residents' free text.
 
 A resident writes without an account and the text may be read by the safety group, so
-the form refuses personal identity numbers (see :mod:`trygg.situation.privacy`), e-mail
-addresses and telephone numbers, each with its own explanation.
+the form refuses personal identity numbers and telephone numbers (both found by
+:mod:`trygg.core.personal_data`, in every way people write them) and e-mail addresses,
+each with its own explanation.
 """
 
 from __future__ import annotations
 
 import re
 
-from trygg.situation.privacy import find_personal_numbers
+from trygg.core.personal_data import find_personal_numbers, find_phone_numbers
+
+__all__ = ["find_emails", "find_personal_numbers", "find_phone_numbers", "personal_data_problem"]
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# A Swedish or international number: starts with 0, +46 or 00, then 7–12 more digits with
-# spaces or hyphens between groups. Dates and years start otherwise and pass.
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d\s()-]{6,18}\d(?!\w)")
 
 
 def find_emails(text: str) -> list[str]:
     return _EMAIL.findall(text or "")
-
-
-def find_phone_numbers(text: str) -> list[str]:
-    found = []
-    for match in _PHONE.finditer(text or ""):
-        candidate = match.group(0)
-        digits = re.sub(r"\D", "", candidate)
-        starts = candidate.startswith(("+", "00")) or (
-            candidate.startswith("0") and not candidate.startswith("00")
-        )
-        if starts and 8 <= len(digits) <= 15:
-            found.append(candidate.strip())
-    return found
 
 
 def personal_data_problem(text: str) -> str | None:

@@ -3,8 +3,6 @@ rules are in the selectors and services."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from trygg.accounts.roles import Capability
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import area_feature_collection, areas_for_user
+from trygg.core.exports import csv_response
 
 from .forms import (
     ModerationForm,
@@ -529,13 +528,10 @@ def walk_export(request, public_id, fmt: str):
         response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
         return response
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            ["number", "lat", "lon", "area", "reasons", "severity", "text", "recorded_at"]
-        )
-        for p in walk_points(walk):
-            writer.writerow(
+        return csv_response(
+            filename=f"{name}.csv",
+            header=["number", "lat", "lon", "area", "reasons", "severity", "text", "recorded_at"],
+            rows=(
                 [
                     p.number,
                     p.lat,
@@ -546,10 +542,9 @@ def walk_export(request, public_id, fmt: str):
                     p.text,
                     p.recorded_at.isoformat(timespec="minutes"),
                 ]
-            )
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+                for p in walk_points(walk)
+            ),
+        )
     from django.template.loader import render_to_string
     from weasyprint import CSS, HTML
 

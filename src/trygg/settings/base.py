@@ -265,6 +265,10 @@ TASKS = {
 # Uploaded import files never imported are removed after this many days (`trygg gallra`,
 # `trygg manage imports_cleanup`); an imported file is removed at once after its import.
 TRYGG_IMPORT_RETENTION_DAYS = int(os.environ.get("TRYGG_IMPORT_RETENTION_DAYS", "30"))
+# An XLSX upload is a ZIP archive: refused before parsing when it unpacks to more than this
+# many MB, or (above 10 MB) to more than this many times its packed size (a "zip bomb").
+TRYGG_XLSX_MAX_UNPACKED_MB = int(os.environ.get("TRYGG_XLSX_MAX_UNPACKED_MB", "200"))
+TRYGG_XLSX_MAX_RATIO = int(os.environ.get("TRYGG_XLSX_MAX_RATIO", "100"))
 # Published tables show no count below this (crimes per area and category); survey cells
 # are suppressed by the questionnaire's own minimum number of answers.
 TRYGG_PUBLIC_MIN_COUNT = int(os.environ.get("TRYGG_PUBLIC_MIN_COUNT", "5"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.analysis.situation import IsoWeek, week_of
 from trygg.areas.selectors import area_feature_collection
+from trygg.core.exports import csv_response, frame_csv_response
 
 from .categories import category_label, category_table, crime_label
 from .forms import ObservationFilterForm, ObservationForm, ObservationImportForm, PictureForm
@@ -193,11 +193,7 @@ def observation_list(request):
                 "filters": {k: str(v) for k, v in form.filters().items()},
             },
         )
-        buffer = io.BytesIO()
-        rows.write_csv(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="observations.csv"'
-        return response
+        return frame_csv_response(rows, filename="observations.csv")
     page = Paginator(observations, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -479,54 +475,46 @@ def _week_post(request, scope, week):
 
 
 def _week_csv(request, scope, week, shown) -> HttpResponse:
-    import csv
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+    header = [
+        "section",
+        "category",
+        "area_code",
+        "area_name",
+        "observed",
+        "usual",
+        "ratio",
+        "p_value",
+        "q_value",
+        "rise",
+    ]
+    rows = [
         [
-            "section",
-            "category",
-            "area_code",
-            "area_name",
-            "observed",
-            "usual",
-            "ratio",
-            "p_value",
-            "q_value",
-            "rise",
+            section,
+            r.get("category", ""),
+            r.get("area_code", ""),
+            r.get("area_name", ""),
+            r["observed"],
+            r["usual"],
+            "" if r["ratio"] is None else r["ratio"],
+            f"{r['p_value']:.4g}",
+            f"{r['q_value']:.4g}",
+            int(r["rise"]),
         ]
-    )
-    for section, rows in (
-        ("category", shown["by_category"]),
-        ("area", shown["by_area"]),
-        ("change", shown["changes"]),
-    ):
-        for r in rows:
-            writer.writerow(
-                [
-                    section,
-                    r.get("category", ""),
-                    r.get("area_code", ""),
-                    r.get("area_name", ""),
-                    r["observed"],
-                    r["usual"],
-                    "" if r["ratio"] is None else r["ratio"],
-                    f"{r['p_value']:.4g}",
-                    f"{r['q_value']:.4g}",
-                    int(r["rise"]),
-                ]
-            )
+        for section, section_rows in (
+            ("category", shown["by_category"]),
+            ("area", shown["by_area"]),
+            ("change", shown["changes"]),
+        )
+        for r in section_rows
+    ]
     export_record(
         actor=request.user,
         what="weekly_picture_csv",
         municipality_code=scope.municipality.code,
         details={"scope": scope.name, "week": str(week)},
     )
-    response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
     name = f"lagesbild-{scope.group.key if scope.group else scope.municipality.code}-{week}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_response(filename=name, header=header, rows=rows)
 
 
 def _week_pdf(request, scope, week, picture, shown) -> HttpResponse:

@@ -1,4 +1,3 @@
-import csv
 import tempfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.areas.selectors import municipalities_for_user
+from trygg.core.exports import csv_response
 from trygg.core.problems import problem_text
 from trygg.imports.backend import ensure_worker
 from trygg.imports.selectors import job_get_for_user
@@ -300,17 +300,17 @@ def letters_file(request, public_id):
 
 
 def _reminder_csv(survey_round, persons: list[dict]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="paminnelser-{survey_round.municipality.code}-'
-        f'{survey_round.year}.csv"'
+    response = csv_response(
+        filename=f"paminnelser-{survey_round.municipality.code}-{survey_round.year}.csv",
+        header=["name", "street", "postcode", "city", "area", "code"],
+        rows=(
+            [p["name"], p["street"], p["postcode"], p["city"], p["area"], p["code"]]
+            for p in persons
+        ),
+        delimiter=";",
+        bom=True,
     )
     response["Cache-Control"] = "no-store"
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(["name", "street", "postcode", "city", "area", "code"])
-    for p in persons:
-        writer.writerow([p["name"], p["street"], p["postcode"], p["city"], p["area"], p["code"]])
     return response
 
 

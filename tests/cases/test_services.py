@@ -189,7 +189,11 @@ def test_sampling_report_counts_refusals_and_draws_a_sample(world):
         )
     now = timezone.now()
     report = audit_sample(
-        since=now - timedelta(hours=1), until=now + timedelta(hours=1), size=2, seed=1
+        since=now - timedelta(hours=1),
+        until=now + timedelta(hours=1),
+        municipality_codes=[world.municipality.code],
+        size=2,
+        seed=1,
     )
     assert report.total == 4 and report.refused == 1 and len(report.sample) == 2
     assert report.by_user[0][0] == "koordinator"

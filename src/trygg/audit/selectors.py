@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .models import AuditEvent
@@ -73,6 +74,7 @@ def audit_sample(
     *,
     since,
     until,
+    municipality_codes: Iterable[str],
     size: int = 25,
     seed: int | None = None,
     object_type_prefix: str = "cases.",
@@ -80,14 +82,28 @@ def audit_sample(
 ) -> SampleReport:
     """A random sample of reads and changes of individual data in a period, with the figures
     a regular log review starts from: how many, how many refused, how many outside office
-    hours (local time), and who read most."""
+    hours (local time), and who read most.
+
+    Only entries about the given municipalities count; a refused look-up of an object that
+    does not exist names no municipality and belongs to the municipalities of the user who
+    tried it.
+    """
     import random
     from collections import Counter
 
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
     from django.utils import timezone
 
+    codes = sorted(set(municipality_codes))
+    local_actors = (
+        get_user_model().objects.filter(organisation__municipalities__code__in=codes).values("pk")
+    )
     events = AuditEvent.objects.filter(
-        occurred_at__gte=since, occurred_at__lt=until, object_type__startswith=object_type_prefix
+        Q(municipality_code__in=codes) | Q(municipality_code="", actor_id__in=local_actors),
+        occurred_at__gte=since,
+        occurred_at__lt=until,
+        object_type__startswith=object_type_prefix,
     )
     rows = list(
         events.values_list("id", "actor_username", "actor_organisation", "details", "occurred_at")
@@ -105,5 +121,5 @@ def audit_sample(
         refused=refused,
         outside_office_hours=late,
         by_user=[(user, org, n) for (user, org), n in counts.most_common(10)],
-        sample=list(AuditEvent.objects.filter(pk__in=picked).order_by("occurred_at", "id")),
+        sample=list(events.filter(pk__in=picked).order_by("occurred_at", "id")),
     )

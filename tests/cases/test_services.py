@@ -117,6 +117,8 @@ def test_production_refuses_to_start_without_the_keys():
         "DATABASE_URL": "sqlite:///:memory:",
         "TRYGG_FIELD_KEY": "",
         "TRYGG_LOOKUP_KEY": "",
+        # Production also needs the audit log's key (tests/audit/test_anchor.py).
+        "TRYGG_AUDIT_KEY": "k1:" + "a" * 40,
     }
     code = "import django; django.setup(); print('started')"
     refused = subprocess.run(

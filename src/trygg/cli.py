@@ -718,6 +718,19 @@ def anchor(target: str | None) -> None:
     )
 
 
+@audit.command()
+@click.option("--app-role", required=True, help="The role the web and worker processes use.")
+def grants(app_role: str) -> None:
+    """Print the PostgreSQL grants for the application role (run them as the owner role):
+    the application may read and append to the audit log, never change it."""
+    from trygg.audit.grants import audit_grants_sql
+
+    try:
+        click.echo(audit_grants_sql(app_role=app_role), nl=False)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--app-role") from None
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.pass_context
 def manage(ctx: click.Context) -> None:

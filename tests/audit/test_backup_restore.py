@@ -92,7 +92,12 @@ def test_backup_and_restore_lose_nothing(tmp_path):
         assert "agrees with 1 anchor(s)" in verified.stdout
         before, after = snapshot(source), snapshot(restored)
         # The demo fills the tables that matter; an empty comparison would prove nothing.
-        for table in ("audit_auditevent", "areas_area", "crime_reportedcrime", "surveys_surveyresponse"):
+        for table in (
+            "audit_auditevent",
+            "areas_area",
+            "crime_reportedcrime",
+            "surveys_surveyresponse",
+        ):
             assert before.get(table, (0,))[0] > 0, f"{table} is empty in the demo database"
         assert sorted(after) == sorted(before)
         assert {k: v for k, v in after.items() if v != before[k]} == {}

@@ -280,6 +280,7 @@ def test_anchor_is_posted_to_a_url(chain, keyed):
         result = anchor("--to", url)
     finally:
         server.shutdown()
+        server.server_close()
     assert result.exit_code == 0, result.output
     token, body = received[0]
     assert token == "Bearer s3cret-token"

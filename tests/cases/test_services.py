@@ -117,6 +117,8 @@ def test_production_refuses_to_start_without_the_keys():
         "DATABASE_URL": "sqlite:///:memory:",
         "TRYGG_FIELD_KEY": "",
         "TRYGG_LOOKUP_KEY": "",
+        # Production also needs the audit log's key (tests/audit/test_anchor.py).
+        "TRYGG_AUDIT_KEY": "k1:" + "a" * 40,
     }
     code = "import django; django.setup(); print('started')"
     refused = subprocess.run(
@@ -189,7 +191,11 @@ def test_sampling_report_counts_refusals_and_draws_a_sample(world):
         )
     now = timezone.now()
     report = audit_sample(
-        since=now - timedelta(hours=1), until=now + timedelta(hours=1), size=2, seed=1
+        since=now - timedelta(hours=1),
+        until=now + timedelta(hours=1),
+        municipality_codes=[world.municipality.code],
+        size=2,
+        seed=1,
     )
     assert report.total == 4 and report.refused == 1 and len(report.sample) == 2
     assert report.by_user[0][0] == "koordinator"

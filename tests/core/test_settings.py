@@ -15,6 +15,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "trygg"
 CASE_KEYS = {
     "TRYGG_FIELD_KEY": "x3RQ1jJ8yB5mG2Zc0v6QeW9tKp4LhN7sUa1DfVbIo0E=",
     "TRYGG_LOOKUP_KEY": "lookup-key-for-tests-only-" + "k" * 20,
+    # The audit log's key, which production requires too (tests/audit/test_anchor.py).
+    "TRYGG_AUDIT_KEY": "tests:" + "a" * 40,
 }
 
 

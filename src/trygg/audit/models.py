@@ -1,8 +1,10 @@
 """The audit log: append-only and hash-chained, so that any later edit shows.
 
-Each entry's hash covers its own content and the previous entry's hash. ``trygg audit
-verify`` recomputes the chain and names the first entry that does not match. Database
-triggers (see the migration) refuse UPDATE and DELETE on the table as a second line.
+Each entry's hash is an HMAC (under a key kept outside the database, see keys.py) of its
+own content and the previous entry's hash. ``trygg audit verify`` recomputes the chain,
+names the first entry that does not match, and compares the chain with the anchors that
+``trygg audit anchor`` wrote outside the database, which shows the newest entries deleted.
+Database triggers (see the migration) refuse UPDATE and DELETE on the table as a second line.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ class AuditEvent(models.Model):
     purpose = models.CharField(_("purpose"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     previous_hash = models.CharField(max_length=64)
+    # The id of the key whose HMAC entry_hash is; empty for entries written before the chain
+    # was keyed (a plain SHA-256), which verification accepts only before the first keyed one.
+    key_id = models.CharField(max_length=32, blank=True, default="")
     entry_hash = models.CharField(max_length=64, unique=True)
 
     objects = AppendOnlyQuerySet.as_manager()

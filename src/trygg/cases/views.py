@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from trygg.accounts.models import Organisation
 from trygg.accounts.roles import Capability
-from trygg.areas.selectors import areas_for_user
+from trygg.areas.selectors import areas_for_user, municipalities_for_user
 from trygg.audit.selectors import audit_sample
 from trygg.core.exports import csv_response
 
@@ -723,6 +723,8 @@ def log_review(request):
     report = audit_sample(
         since=timezone.make_aware(datetime.combine(since, time.min)),
         until=timezone.make_aware(datetime.combine(until, time.min)),
+        # A reviewer reviews the access log of their own municipalities only.
+        municipality_codes=municipalities_for_user(request.user).values_list("code", flat=True),
         size=size,
     )
     return render(request, "cases/log_review.html", {"form": form, "report": report})

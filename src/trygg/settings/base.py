@@ -235,6 +235,19 @@ TRYGG_LOOKUP_KEY = os.environ.get("TRYGG_LOOKUP_KEY", "")
 TRYGG_CASE_KEYS_REQUIRED = env_bool(
     "TRYGG_CASE_KEYS_REQUIRED", not SECRET_KEY.startswith("insecure-")
 )
+# The audit log's chain is keyed (an HMAC per entry) with TRYGG_AUDIT_KEY, "<key id>:<secret>"
+# (secret >= 32 characters), kept outside the database. To rotate, move the old value to
+# TRYGG_AUDIT_RETIRED_KEYS (comma-separated) and set a new key with a new id. A deployed
+# install refuses to start without it; development derives one. `trygg audit anchor` writes
+# the chain's head to TRYGG_AUDIT_ANCHOR: a file path (appended to) or an https URL (POSTed
+# to, with TRYGG_AUDIT_ANCHOR_TOKEN as a bearer token if set). See docs/operations.md.
+TRYGG_AUDIT_KEY = os.environ.get("TRYGG_AUDIT_KEY", "")
+TRYGG_AUDIT_RETIRED_KEYS = env_list("TRYGG_AUDIT_RETIRED_KEYS")
+TRYGG_AUDIT_KEY_REQUIRED = env_bool(
+    "TRYGG_AUDIT_KEY_REQUIRED", not SECRET_KEY.startswith("insecure-")
+)
+TRYGG_AUDIT_ANCHOR = os.environ.get("TRYGG_AUDIT_ANCHOR", "")
+TRYGG_AUDIT_ANCHOR_TOKEN = os.environ.get("TRYGG_AUDIT_ANCHOR_TOKEN", "")
 # Accept only synthetic personal identity numbers (wrong check digit); the demo always does.
 TRYGG_SYNTHETIC_PINS = env_bool("TRYGG_SYNTHETIC_PINS", False)
 # From this age the young person's own consent is needed too; from the adult age only theirs.

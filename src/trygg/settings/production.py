@@ -21,6 +21,8 @@ CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 TRYGG_REQUIRE_TWO_FACTOR = True
+# The audit log is signed with a key from the environment, never one derived here.
+TRYGG_AUDIT_KEY_REQUIRED = True
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

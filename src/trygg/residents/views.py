@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from trygg.accounts.roles import Capability
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import area_feature_collection, areas_for_user
+from trygg.core.client import client_address
 
 from .forms import (
     ModerationForm,
@@ -30,6 +31,8 @@ from .forms import (
     WalkFinishForm,
     WalkPointForm,
     WalkStartForm,
+    client_key_digest,
+    form_sent,
     new_challenge,
     started_token,
 )
@@ -74,8 +77,8 @@ def _wants_json(request) -> bool:
 
 
 def _address(request) -> str | None:
-    # Used only to count reports per sender, as a keyed hash; never stored with a report.
-    return request.META.get("REMOTE_ADDR")
+    # Used only to count reports per sender, under a daily key; never stored with a report.
+    return client_address(request) or None
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -99,7 +102,10 @@ def report(request, code: str):
     address = _address(request)
     needs_challenge = challenge_required(address)
     form = ResidentReportForm(
-        request.POST or None, municipality=municipality, challenge_needed=needs_challenge
+        request.POST or None,
+        municipality=municipality,
+        session=request.session,
+        challenge_needed=needs_challenge,
     )
     status = 200
     if request.method == "POST":
@@ -123,6 +129,9 @@ def report(request, code: str):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
+                form_sent(
+                    request.session, data["started"], client_key_digest(data["client_key"] or "")
+                )
                 url = reverse("trygghet:receipt", args=[submission.report.receipt_token])
                 if submission.merged:
                     url += "?merged=1"
@@ -137,8 +146,8 @@ def report(request, code: str):
         status = status if status != 200 else 400
         if _wants_json(request):
             challenge = None
-            if "answer" in form.errors:
-                token, question = new_challenge()
+            if needs_challenge or "answer" in form.errors:
+                token, question = new_challenge(request.session)
                 challenge = {"token": token, "question": question}
             return JsonResponse(
                 {"saved": False, "errors": form.errors.get_json_data(), "challenge": challenge},
@@ -146,7 +155,7 @@ def report(request, code: str):
             )
     challenge_token = question = ""
     if needs_challenge or "answer" in form.errors:
-        challenge_token, question = new_challenge()
+        challenge_token, question = new_challenge(request.session)
     return render(
         request,
         "residents/public_report.html",
@@ -155,7 +164,7 @@ def report(request, code: str):
             "form": form,
             "reasons": reasons(),
             "areas_geojson": area_feature_collection(public_areas(municipality)),
-            "started": started_token(),
+            "started": started_token(request.session),
             "challenge_token": challenge_token,
             "challenge_question": question,
             "public_page": True,

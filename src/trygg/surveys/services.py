@@ -589,7 +589,12 @@ def _client_hash(client_address: str) -> str:
 
 def survey_code_check(*, text: str, client_address: str, now=None) -> CodeCheck:
     """Find the open, unanswered sample row of a typed code, counting wrong codes per
-    client address (at most WRONG_CODES_PER_CLIENT_PER_HOUR an hour)."""
+    client address (at most WRONG_CODES_PER_CLIENT_PER_HOUR an hour).
+
+    Only wrong codes count and a right code always gets through, limit or not: the limit
+    is there to slow guessing, and must not shut out a resident (or a whole office behind
+    one address) whose neighbour mistyped. The code space (about 40 bits) is what makes
+    guessing hopeless; the limit only makes it slower still."""
     from . import codes
     from .models import SurveyCodeAttempt, SurveySamplePerson
 
@@ -597,12 +602,6 @@ def survey_code_check(*, text: str, client_address: str, now=None) -> CodeCheck:
     code = codes.code_normalise(text)
     if code is None:
         return CodeCheck("malformed")
-    client = _client_hash(client_address)
-    SurveyCodeAttempt.objects.filter(at__lt=now - ATTEMPT_WINDOW).delete()
-    if SurveyCodeAttempt.objects.filter(client_hash=client).count() >= (
-        WRONG_CODES_PER_CLIENT_PER_HOUR
-    ):
-        return CodeCheck("limited")
     today = timezone.localdate(now)
     person = (
         SurveySamplePerson.objects.filter(
@@ -611,12 +610,16 @@ def survey_code_check(*, text: str, client_address: str, now=None) -> CodeCheck:
         .select_related("round", "round__municipality")
         .first()
     )
-    if person is not None and not survey_round_accepts(person.round, today=today):
-        person = None
-    if person is None:
-        SurveyCodeAttempt.objects.create(client_hash=client, at=now)
-        return CodeCheck("wrong")
-    return CodeCheck("ok", person)
+    if person is not None and survey_round_accepts(person.round, today=today):
+        return CodeCheck("ok", person)
+    client = _client_hash(client_address)
+    SurveyCodeAttempt.objects.filter(at__lt=now - ATTEMPT_WINDOW).delete()
+    if SurveyCodeAttempt.objects.filter(client_hash=client).count() >= (
+        WRONG_CODES_PER_CLIENT_PER_HOUR
+    ):
+        return CodeCheck("limited")
+    SurveyCodeAttempt.objects.create(client_hash=client, at=now)
+    return CodeCheck("wrong")
 
 
 def survey_round_accepts(survey_round: SurveyRound, *, today: date | None = None) -> bool:

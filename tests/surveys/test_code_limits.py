@@ -46,9 +46,7 @@ def test_behind_the_proxy_one_visitors_wrong_codes_do_not_close_the_survey(
     assert enter(client, found[0], "198.51.100.7").status_code == 302
 
 
-def test_a_right_code_after_ten_wrong_ones_from_the_same_address_works(
-    behind_proxy, client, world
-):
+def test_a_right_code_after_ten_wrong_ones_from_the_same_address_works(behind_proxy, client, world):
     _round, found = world
     for code in WRONG[:WRONG_CODES_PER_CLIENT_PER_HOUR]:
         enter(client, code, "198.51.100.7")

@@ -14,7 +14,7 @@ from trygg.surveys.models import (
     SurveyResponse,
     SurveySamplePerson,
 )
-from trygg.surveys.services import WRONG_CODES_PER_CLIENT_PER_HOUR
+from trygg.surveys.services import WRONG_CODES_PER_CLIENT_PER_HOUR, survey_answers_mark
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +66,15 @@ def test_answer_pause_continue_and_send_once(client, world):
     stored = SurveyResponse.objects.get()
     assert stored.answers[first] == 4 and stored.answers[second] is None  # 9: no opinion
     assert stored.answers[items()[2]] == 2 and stored.answers[items()[3]] is None
+    # The same code cannot answer again, before its sample row is marked ...
+    again = enter(client.__class__(), code)
+    assert again.status_code == 400
+    # ... which a batch does later, apart from the answer (ADR 0011), dropping the draft.
+    survey_answers_mark(survey_round=_survey_round, minimum=0)
     person = SurveySamplePerson.objects.get(code_hash=codes.code_hash(code))
     assert person.answered and person.channel == "web"
     assert not SurveyDraft.objects.exists()
-    # The same code cannot answer again.
-    again = enter(client.__class__(), code)
-    assert again.status_code == 400
+    assert enter(client.__class__(), code).status_code == 400
     assert SurveyResponse.objects.count() == 1
 
 

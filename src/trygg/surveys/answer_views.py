@@ -69,7 +69,11 @@ def _current_person(request) -> SurveySamplePerson | None:
         .select_related("round")
         .first()
     )
-    if person is None or not services.survey_round_accepts(person.round):
+    if (
+        person is None
+        or not services.survey_round_accepts(person.round)
+        or services.survey_code_pending(code_hash=digest)
+    ):
         request.session.pop(SESSION_CODE, None)
         return None
     return person

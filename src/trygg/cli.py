@@ -60,8 +60,6 @@ def _migrate(verbosity: int = 0) -> None:
 
     _ensure_var_dir()
     call_command("migrate", interactive=False, verbosity=verbosity)
-    # The rate limits' shared cache (settings.CACHES) is a table migrations do not create.
-    call_command("createcachetable", verbosity=verbosity)
 
 
 class InputFailure(click.ClickException):

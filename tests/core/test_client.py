@@ -89,6 +89,17 @@ def test_an_ipv6_proxy_in_a_trusted_network(behind_proxy):
     assert client_address(request("2001:db8:ffff:1::1", "198.51.100.7")) == "198.51.100.7"
 
 
+def test_a_unix_socket_proxy_only_when_named(settings):
+    settings.TRYGG_TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.TRYGG_TRUSTED_PROXIES = [PROXY]
+    # gunicorn on a Unix socket: no REMOTE_ADDR. Not named: the header is not believed.
+    assert client_address(request("", "198.51.100.7")) == ""
+    settings.TRYGG_TRUSTED_PROXIES = ["unix"]
+    assert client_address(request("", "203.0.113.9, 198.51.100.7")) == "198.51.100.7"
+    # A TCP client is still not believed.
+    assert client_address(request("192.0.2.10", "198.51.100.7")) == "192.0.2.10"
+
+
 def test_no_request_or_no_address():
     assert client_address(None) == ""
     assert client_address(request("")) == ""

@@ -20,16 +20,29 @@ from django.conf import settings
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+#: In TRYGG_TRUSTED_PROXIES: the proxy talks to the application over a Unix socket, where
+#: REMOTE_ADDR is empty.
+UNIX_SOCKET = "unix"
+
+
 @lru_cache(maxsize=8)
 def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(s.strip(), strict=False) for s in spec if s.strip())
+    return tuple(
+        ipaddress.ip_network(s.strip(), strict=False)
+        for s in spec
+        if s.strip() and s.strip().lower() != UNIX_SOCKET
+    )
 
 
-def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _proxy_spec() -> tuple[str, ...]:
     raw = getattr(settings, "TRYGG_TRUSTED_PROXIES", ()) or ()
     if isinstance(raw, str):
         raw = raw.split(",")
-    return _networks(tuple(raw))
+    return tuple(raw)
+
+
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return _networks(_proxy_spec())
 
 
 def _parse(text: str | None) -> IPAddress | None:
@@ -57,7 +70,15 @@ def _client(request) -> IPAddress | None:
     peer = _parse(request.META.get("REMOTE_ADDR"))
     header = getattr(settings, "TRYGG_TRUSTED_PROXY_HEADER", "") or ""
     proxies = trusted_proxies()
-    if peer is None or not header or not proxies or not _trusted(peer, proxies):
+    if not header:
+        return peer
+    if peer is None:
+        # No address: a Unix socket, trusted only when the operator says so.
+        if request.META.get("REMOTE_ADDR") or UNIX_SOCKET not in (
+            p.strip().lower() for p in _proxy_spec()
+        ):
+            return None
+    elif not proxies or not _trusted(peer, proxies):
         return peer
     # Each proxy appends the address it saw: read from the right, skipping our own proxies;
     # the first address not ours is the client. Entries left of it were sent by the client

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import pytest
-from django.core import signing
 from django.utils import translation
 
 from tests.factories import AreaFactory, MunicipalityFactory, SafetyGroupFactory, inside, user_in
 from trygg.accounts.roles import Role
-from trygg.residents.forms import STARTED_SALT
+from trygg.residents.forms import SESSION_FORMS
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +41,19 @@ def place(db):
     }
 
 
-def filled_long_ago(seconds: float = 60) -> str:
-    """A form stamp as if the page was opened ``seconds`` ago."""
-    return signing.dumps(time.time() - seconds, salt=STARTED_SALT)
+def filled_long_ago(client, seconds: float = 60) -> str:
+    """A form stamp in the client's session, as if the page was opened ``seconds`` ago."""
+    token = secrets.token_urlsafe(16)
+    session = client.session
+    forms = dict(session.get(SESSION_FORMS) or {})
+    forms[token] = time.time() - seconds
+    session[SESSION_FORMS] = forms
+    session.save()
+    return token
 
 
 @pytest.fixture
-def form_data(place):
+def form_data(place, client):
     def make(**overrides):
         data = {
             "reasons": ["dark"],
@@ -55,7 +61,7 @@ def form_data(place):
             "lon": f"{place['lon']:.6f}",
             "text": "Trasig belysning i gångtunneln.",
             "when": "evening",
-            "started": filled_long_ago(),
+            "started": filled_long_ago(client),
             "website": "",
             "client_key": "",
         }

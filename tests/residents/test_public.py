@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.residents.conftest import filled_long_ago
 from trygg.audit.models import AuditEvent
-from trygg.residents.models import RateHit, ReportStatus, ResidentReport
+from trygg.residents.models import RateBucket, RateSalt, ReportStatus, ResidentReport
 
 PIN = "19121212-1212"  # Skatteverket's test number
 
@@ -46,7 +46,7 @@ def test_a_report_is_received_and_followed_through_the_receipt(client, place, fo
     stored = " ".join(str(getattr(report, f.attname)) for f in ResidentReport._meta.fields)
     assert "10.1.2.3" not in stored
     assert all(e.ip_address is None for e in AuditEvent.objects.all())
-    assert not RateHit.objects.filter(key__contains="10.1.2.3").exists()
+    assert not RateBucket.objects.filter(key__contains="10.1.2.3").exists()
     assert AuditEvent.objects.filter(object_type="resident_report", action="create").count() == 1
 
     page = client.get(response.url)
@@ -78,7 +78,7 @@ def test_personal_data_in_the_text_is_refused_and_nothing_is_stored(
     assert response.status_code == 400
     assert needle in response.content.decode()
     assert ResidentReport.objects.count() == 0
-    assert RateHit.objects.count() == 0
+    assert RateBucket.objects.count() == 0
     assert not AuditEvent.objects.filter(object_type="resident_report").exists()
 
 
@@ -97,7 +97,7 @@ def test_a_filled_honeypot_is_refused(client, place, form_data):
 def test_a_form_sent_faster_than_a_person_fills_it_is_refused(client, place, form_data, settings):
     # Minutes rather than seconds, so a slow test machine cannot make the form "slow".
     settings.TRYGG_RESIDENT_MIN_FILL_SECONDS = 600
-    response = client.post(url(place), form_data(started=filled_long_ago(60)))
+    response = client.post(url(place), form_data(started=filled_long_ago(client, 60)))
     assert response.status_code == 400
     assert "faster than a person" in response.content.decode()
     assert ResidentReport.objects.count() == 0
@@ -125,18 +125,21 @@ def test_the_rate_limit_per_address(client, place, form_data, settings):
 
 
 def test_the_daily_limit_and_the_culling_of_old_entries(client, place, form_data, settings):
-    from trygg.residents.services import address_key
+    from trygg.residents.services import rate_record
 
     settings.TRYGG_RESIDENT_RATE_PER_DAY = 1
     settings.TRYGG_RESIDENT_CHALLENGE_AFTER = 99
-    key = address_key("10.0.0.7")
-    RateHit.objects.create(key=key, created_at=timezone.now() - timedelta(hours=3))
-    RateHit.objects.create(key=key, created_at=timezone.now() - timedelta(hours=30))
+    # A report three hours ago counts today, in another hour's counter.
+    rate_record("10.0.0.7", now=timezone.now() - timedelta(hours=3))
     response = client.post(url(place), form_data(), REMOTE_ADDR="10.0.0.7")
     assert response.status_code == 429 and "tomorrow" in response.content.decode()
-    client.post(url(place), form_data(), REMOTE_ADDR="10.0.0.8")
-    # Writing a new entry removed the one older than a day.
-    assert not RateHit.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).exists()
+    assert client.post(url(place), form_data(), REMOTE_ADDR="10.0.0.8").status_code == 302
+    # Yesterday's counters go with yesterday's salt when today's is drawn.
+    RateSalt.objects.update(day=timezone.localdate() - timedelta(days=1))
+    stale = set(RateBucket.objects.values_list("key", flat=True))
+    assert client.post(url(place), form_data(), REMOTE_ADDR="10.0.0.7").status_code == 302
+    assert RateSalt.objects.count() == 1
+    assert not RateBucket.objects.filter(key__in=stale).exists()
 
 
 def test_a_question_is_asked_once_an_address_has_sent_several(client, place, form_data, settings):
@@ -157,6 +160,10 @@ def test_a_question_is_asked_once_an_address_has_sent_several(client, place, for
         REMOTE_ADDR="10.0.0.5",
     )
     assert wrong.status_code == 400 and "not right" in wrong.content.decode()
+    # A wrong answer uses the question up: the page asks a new one (issue 14).
+    assert wrong.context["challenge_token"] != token
+    token = wrong.context["challenge_token"]
+    a, b = map(int, re.findall(r"\d+", wrong.context["challenge_question"])[:2])
     right = client.post(
         url(place),
         form_data(reasons=["traffic"], challenge=token, answer=a + b),
@@ -211,7 +218,8 @@ def test_a_resent_form_gets_its_first_receipt_back(client, place, form_data):
     assert again.json()["receipt"].split("?")[0] == first.json()["receipt"].split("?")[0]
     report = ResidentReport.objects.get()
     assert report.agree_count == 0
-    assert RateHit.objects.count() == 1
+    # One report counted once: its hour's and its day's counter.
+    assert sorted(RateBucket.objects.values_list("count", flat=True)) == [1, 1]
 
 
 def test_the_json_answer_for_the_phone_page(client, place, form_data, settings):

@@ -8,11 +8,14 @@ class CoreConfig(AppConfig):
     name = "trygg.core"
     verbose_name = _("Trygg")
 
-    def ready(self):
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
         from django.test.signals import setting_changed
 
         _xlsx_limits()
         setting_changed.connect(_xlsx_limits_changed)
+        # Sent per app with models (this one has none): once, after django.contrib.auth's.
+        post_migrate.connect(_create_cache_table, dispatch_uid="trygg-cache-table")
 
 
 def _xlsx_limits() -> None:
@@ -28,6 +31,15 @@ def _xlsx_limits() -> None:
 def _xlsx_limits_changed(*, setting, **kwargs) -> None:
     if setting in ("TRYGG_XLSX_MAX_UNPACKED_MB", "TRYGG_XLSX_MAX_RATIO"):
         _xlsx_limits()
+
+
+def _create_cache_table(*, app_config=None, using: str = "default", **kwargs) -> None:
+    # The rate limits' shared cache (settings.CACHES, a database table) is no model: create
+    # it with every migrate, whichever command runs it.
+    from django.core.management import call_command
+
+    if app_config is not None and app_config.label == "auth":
+        call_command("createcachetable", database=using, verbosity=0)
 
 
 class TryggAdminConfig(admin_apps.AdminConfig):

@@ -1,18 +1,19 @@
 """Forms: the public report with its abuse checks, moderation, and the safety walk.
 
 The public form's checks need no third party: a hidden field that people leave empty
-(bots fill it), a signed time stamp that refuses forms sent faster than a person can fill
-them, and, once an address has sent several reports, a simple sum to answer.
+(bots fill it), a time stamp kept in the session that refuses forms sent faster than a
+person can fill them (and each form used twice), and, once an address has sent several
+reports, a simple sum to answer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,31 +23,57 @@ from trygg.areas.models import Area, AreaLevel
 from .models import PUBLIC_MESSAGE_MAX_LENGTH, TEXT_MAX_LENGTH, RejectReason, WhenSeen
 from .reasons import reason_choices
 
-STARTED_SALT = "trygg.residents.started"
-CHALLENGE_SALT = "trygg.residents.challenge"
 #: A form left open longer than this is sent again with a fresh stamp (offline retries
-#: within a day still pass).
+#: within a day still pass, in the same browser session).
 FORM_MAX_AGE = 24 * 3600
 CHALLENGE_MAX_AGE = 3600
+# The form's stamp and the question's answer live in the visitor's session, under a random
+# token that is all the page holds: nothing to read in the page, nothing to use in another
+# session, and each is used once.
+SESSION_FORMS = "residents_forms"
+SESSION_SENT = "residents_forms_sent"
+SESSION_CHALLENGES = "residents_challenges"
+_SESSION_KEEP = 20
 
 
-def started_token() -> str:
-    return signing.dumps(time.time(), salt=STARTED_SALT)
+def _remember(session, name: str, token: str, value) -> None:
+    entries = dict(session.get(name) or {})
+    entries[token] = value
+    # A visitor opening many tabs keeps the newest few; older ones are simply stale.
+    session[name] = dict(list(entries.items())[-_SESSION_KEEP:])
 
 
-def new_challenge() -> tuple[str, str]:
-    """A signed sum and its question: (token, question)."""
+def _forget(session, name: str, token: str):
+    entries = dict(session.get(name) or {})
+    value = entries.pop(token, None)
+    session[name] = entries
+    return value
+
+
+def started_token(session) -> str:
+    """A new form's stamp: the time it was opened, kept in the session."""
+    token = secrets.token_urlsafe(16)
+    _remember(session, SESSION_FORMS, token, time.time())
+    return token
+
+
+def form_sent(session, token: str, client_key_hash: str) -> None:
+    """The form with this stamp was accepted: the stamp cannot send another report. Only a
+    resend of the same report (the same client key) gets its receipt again."""
+    if _forget(session, SESSION_FORMS, token) is not None:
+        _remember(session, SESSION_SENT, token, client_key_hash)
+
+
+def new_challenge(session) -> tuple[str, str]:
+    """A sum to answer: (token, question); the sum stays in the session."""
     a, b = secrets.randbelow(8) + 2, secrets.randbelow(8) + 1
-    token = signing.dumps({"a": a, "b": b}, salt=CHALLENGE_SALT)
-    return token, challenge_question(token)
+    token = secrets.token_urlsafe(16)
+    _remember(session, SESSION_CHALLENGES, token, {"a": a, "b": b, "t": time.time()})
+    return token, challenge_question(a, b)
 
 
-def challenge_question(token: str) -> str:
-    try:
-        data = signing.loads(token, salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
-    except signing.BadSignature:
-        return ""
-    return _("What is %(a)d plus %(b)d? Write the answer in digits.") % data
+def challenge_question(a: int, b: int) -> str:
+    return _("What is %(a)d plus %(b)d? Write the answer in digits.") % {"a": a, "b": b}
 
 
 class ResidentReportForm(forms.Form):
@@ -92,9 +119,10 @@ class ResidentReportForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
-    def __init__(self, *args, municipality, challenge_needed: bool = False, **kwargs):
+    def __init__(self, *args, municipality, session, challenge_needed: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
+        self.session = session
         self.challenge_needed = challenge_needed
         self.fields["reasons"].choices = reason_choices()
         self.fields["area"].queryset = Area.objects.filter(
@@ -106,14 +134,26 @@ class ResidentReportForm(forms.Form):
         data = super().clean()
         if data.get("website"):
             raise forms.ValidationError(_("The report could not be sent."), code="honeypot")
-        try:
-            started = signing.loads(
-                data.get("started") or "", salt=STARTED_SALT, max_age=FORM_MAX_AGE
-            )
-        except signing.BadSignature:
+        token = data.get("started") or ""
+        started = (self.session.get(SESSION_FORMS) or {}).get(token)
+        sent = (self.session.get(SESSION_SENT) or {}).get(token)
+        if started is None and sent is not None:
+            if sent and sent == client_key_digest(data.get("client_key") or ""):
+                # The same report sent again (a retry after a lost answer): the service
+                # gives back its first receipt and counts nothing.
+                return data
             raise forms.ValidationError(
-                _("The form is too old. Check it and send it again."), code="stale"
-            ) from None
+                _("This form has already been sent. Open the form again to report another place."),
+                code="used",
+            )
+        if started is None or time.time() - float(started) > FORM_MAX_AGE:
+            raise forms.ValidationError(
+                _(
+                    "The form is too old or was opened in another browser. Check it and send "
+                    "it again."
+                ),
+                code="stale",
+            )
         minimum = getattr(settings, "TRYGG_RESIDENT_MIN_FILL_SECONDS", 3)
         if time.time() - float(started) < minimum:
             raise forms.ValidationError(
@@ -125,17 +165,24 @@ class ResidentReportForm(forms.Form):
         return data
 
     def _check_challenge(self, data) -> None:
-        try:
-            sums = signing.loads(
-                data.get("challenge") or "", salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE
+        token = data.get("challenge") or ""
+        # Used once, right or wrong: a wrong answer gets a new question, so the sum cannot
+        # be found by trying every answer to one question.
+        sums = _forget(self.session, SESSION_CHALLENGES, token) if token else None
+        if sums is None or time.time() - sums["t"] > CHALLENGE_MAX_AGE:
+            message = (
+                _("This question is no longer valid: answer the new question.")
+                if token
+                else _("Many reports come from your connection: answer the question.")
             )
-        except signing.BadSignature:
-            self.add_error(
-                "answer", _("Many reports come from your connection: answer the question.")
-            )
+            self.add_error("answer", message)
             return
         if data.get("answer") != sums["a"] + sums["b"]:
             self.add_error("answer", _("The answer is not right. Try again."))
+
+
+def client_key_digest(client_key: str) -> str:
+    return hashlib.sha256(client_key.encode()).hexdigest() if client_key else ""
 
 
 class ModerationForm(forms.Form):

@@ -3,7 +3,7 @@
 A resident reports without an account, so nothing here identifies them: no name, e-mail,
 telephone, photo or network address is stored with a report. The receipt token in the
 public status link is the only handle on a report from outside; it is random (128 bits).
-The rate limiter keeps a keyed hash of the sender's address for a day, in its own table.
+The rate limiter keeps counts per hour under a key that changes daily, in its own table.
 """
 
 from __future__ import annotations
@@ -141,21 +141,36 @@ class ResidentReport(models.Model):
         return self.status in (ReportStatus.ASSESSED, ReportStatus.ACTION_TAKEN)
 
 
-class RateHit(models.Model):
-    """One accepted public submission: a keyed hash of the address, never the address.
+class RateSalt(models.Model):
+    """Today's random key for the rate limiter's counters: drawn when the day's first report
+    comes, deleted the next day. Once it is gone, no counter of that day can be tied to an
+    address, even by someone holding the server's secrets."""
 
-    Rows older than a day are deleted whenever a new one is written.
+    day = models.DateField(unique=True)
+    salt = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.day}"
+
+
+class RateBucket(models.Model):
+    """How many reports came from one address in one hour (or one day) today.
+
+    ``key`` is an HMAC of the hour (or "day") and the address under today's salt: the row
+    holds no address, no time of its own and nothing derived from SECRET_KEY, so neither the
+    address nor a report's time can be read from it; rows of earlier days are deleted.
     """
 
-    key = models.CharField(max_length=64, db_index=True)
-    created_at = models.DateTimeField(db_index=True)
+    # The key is the primary key: a running id would tell the order of the first reports.
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("rate-limit entry")
         verbose_name_plural = _("rate-limit entries")
 
     def __str__(self) -> str:
-        return f"{self.key[:8]}… {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.key[:8]}…: {self.count}"
 
 
 class WalkStatus(models.TextChoices):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -34,7 +35,8 @@ from trygg.situation.services import observation_create
 from .models import (
     PUBLIC_MESSAGE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
-    RateHit,
+    RateBucket,
+    RateSalt,
     RejectReason,
     ReportStatus,
     ResidentReport,
@@ -178,19 +180,38 @@ class RateLimited(Exception):
     """Too many reports from one address; the message says when to try again."""
 
 
-def address_key(address: str | None) -> str:
-    """A keyed hash of the sender's address: enough to count, useless to identify."""
-    secret = settings.SECRET_KEY.encode()
-    return hmac.new(secret, f"residents:{address or '-'}".encode(), hashlib.sha256).hexdigest()
+def _day_salt(today: date) -> bytes:
+    """Today's random salt, drawn once (shared by every worker through the database) and
+    deleted with yesterday's counters: a counter cannot outlive the salt that reads it."""
+    salt = RateSalt.objects.filter(day=today).values_list("salt", flat=True).first()
+    if salt is None:
+        with transaction.atomic():
+            RateSalt.objects.exclude(day=today).delete()
+            RateBucket.objects.all().delete()
+            RateSalt.objects.get_or_create(day=today, defaults={"salt": secrets.token_hex(32)})
+        salt = RateSalt.objects.get(day=today).salt
+    return bytes.fromhex(salt)
+
+
+def _bucket_keys(address: str | None, now: datetime) -> tuple[str, str]:
+    """The keys of the hour's and the day's counters of an address."""
+    local = timezone.localtime(now)
+    salt = _day_salt(local.date())
+
+    def key(period: str) -> str:
+        message = f"residents:{period}:{address or '-'}".encode()
+        return hmac.new(salt, message, hashlib.sha256).hexdigest()
+
+    return key(f"hour-{local.hour}"), key("day")
 
 
 def rate_counts(address: str | None, *, now: datetime | None = None) -> tuple[int, int]:
-    """Reports accepted from the address in the last hour and the last day."""
-    now = now or timezone.now()
-    hits = RateHit.objects.filter(key=address_key(address), created_at__gte=now - timedelta(days=1))
-    day = hits.count()
-    hour = hits.filter(created_at__gte=now - timedelta(hours=1)).count() if day else 0
-    return hour, day
+    """Reports accepted from the address this clock hour and today."""
+    hour_key, day_key = _bucket_keys(address, now or timezone.now())
+    counts = dict(
+        RateBucket.objects.filter(key__in=[hour_key, day_key]).values_list("key", "count")
+    )
+    return counts.get(hour_key, 0), counts.get(day_key, 0)
 
 
 def rate_check(address: str | None) -> None:
@@ -210,11 +231,16 @@ def challenge_required(address: str | None) -> bool:
     return rate_counts(address)[0] >= _setting("TRYGG_RESIDENT_CHALLENGE_AFTER", 2)
 
 
-def rate_record(address: str | None) -> None:
-    now = timezone.now()
-    # Culling here keeps the table at one day's traffic without a scheduled job.
-    RateHit.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
-    RateHit.objects.create(key=address_key(address), created_at=now)
+def rate_record(address: str | None, *, now: datetime | None = None) -> None:
+    """Count one report. Called outside the report's transaction, so that the counter's row
+    never carries the report's transaction id (PostgreSQL's xmin)."""
+    for key in _bucket_keys(address, now or timezone.now()):
+        with transaction.atomic():
+            updated = RateBucket.objects.filter(key=key).update(count=F("count") + 1)
+            if not updated:
+                _, created = RateBucket.objects.get_or_create(key=key, defaults={"count": 1})
+                if not created:
+                    RateBucket.objects.filter(key=key).update(count=F("count") + 1)
 
 
 # ---------------------------------------------------------------- public submission
@@ -322,30 +348,31 @@ def resident_report_submit(
                 summary="A resident's report of the same place was merged into this one",
                 details={"agree_count": earlier.agree_count},
             )
-            rate_record(address)
-            return Submission(earlier, created=False, merged=True)
-        report = ResidentReport.objects.create(
-            municipality=municipality,
-            client_key_hash=key_hash,
-            lat=lat,
-            lon=lon,
-            area=area,
-            reasons=reasons,
-            text=text,
-            when=when,
-            created_on=today,
-        )
-        audit_record(
-            actor=None,
-            action=AuditAction.CREATE,
-            object_type="resident_report",
-            object_id=str(report.public_id),
-            municipality_code=municipality.code,
-            summary="A resident reported an unsafe place",
-            details={"reasons": reasons, "area": area.code if area else None},
-        )
-        rate_record(address)
-    return Submission(report, created=True, merged=False)
+            submission = Submission(earlier, created=False, merged=True)
+        else:
+            report = ResidentReport.objects.create(
+                municipality=municipality,
+                client_key_hash=key_hash,
+                lat=lat,
+                lon=lon,
+                area=area,
+                reasons=reasons,
+                text=text,
+                when=when,
+                created_on=today,
+            )
+            audit_record(
+                actor=None,
+                action=AuditAction.CREATE,
+                object_type="resident_report",
+                object_id=str(report.public_id),
+                municipality_code=municipality.code,
+                summary="A resident reported an unsafe place",
+                details={"reasons": reasons, "area": area.code if area else None},
+            )
+            submission = Submission(report, created=True, merged=False)
+    rate_record(address)
+    return submission
 
 
 # ----------------------------------------------------------------------- moderation

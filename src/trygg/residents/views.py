@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from trygg.accounts.roles import Capability
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import area_feature_collection, areas_for_user
+from trygg.core.client import client_address
 from trygg.core.exports import csv_response
 
 from .forms import (
@@ -29,6 +30,8 @@ from .forms import (
     WalkFinishForm,
     WalkPointForm,
     WalkStartForm,
+    client_key_digest,
+    form_sent,
     new_challenge,
     started_token,
 )
@@ -73,8 +76,8 @@ def _wants_json(request) -> bool:
 
 
 def _address(request) -> str | None:
-    # Used only to count reports per sender, as a keyed hash; never stored with a report.
-    return request.META.get("REMOTE_ADDR")
+    # Used only to count reports per sender, under a daily key; never stored with a report.
+    return client_address(request) or None
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -98,7 +101,10 @@ def report(request, code: str):
     address = _address(request)
     needs_challenge = challenge_required(address)
     form = ResidentReportForm(
-        request.POST or None, municipality=municipality, challenge_needed=needs_challenge
+        request.POST or None,
+        municipality=municipality,
+        session=request.session,
+        challenge_needed=needs_challenge,
     )
     status = 200
     if request.method == "POST":
@@ -122,6 +128,9 @@ def report(request, code: str):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
+                form_sent(
+                    request.session, data["started"], client_key_digest(data["client_key"] or "")
+                )
                 url = reverse("trygghet:receipt", args=[submission.report.receipt_token])
                 if submission.merged:
                     url += "?merged=1"
@@ -136,8 +145,8 @@ def report(request, code: str):
         status = status if status != 200 else 400
         if _wants_json(request):
             challenge = None
-            if "answer" in form.errors:
-                token, question = new_challenge()
+            if needs_challenge or "answer" in form.errors:
+                token, question = new_challenge(request.session)
                 challenge = {"token": token, "question": question}
             return JsonResponse(
                 {"saved": False, "errors": form.errors.get_json_data(), "challenge": challenge},
@@ -145,7 +154,7 @@ def report(request, code: str):
             )
     challenge_token = question = ""
     if needs_challenge or "answer" in form.errors:
-        challenge_token, question = new_challenge()
+        challenge_token, question = new_challenge(request.session)
     return render(
         request,
         "residents/public_report.html",
@@ -154,7 +163,7 @@ def report(request, code: str):
             "form": form,
             "reasons": reasons(),
             "areas_geojson": area_feature_collection(public_areas(municipality)),
-            "started": started_token(),
+            "started": started_token(request.session),
             "challenge_token": challenge_token,
             "challenge_question": question,
             "public_page": True,

@@ -171,6 +171,22 @@ AXES_USERNAME_CALLABLE = "trygg.accounts.middleware.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Every per-address limit (axes, allauth, survey codes, resident reports) reads the client
+# from trygg.core.client: behind a reverse proxy name the header the proxy sets and the
+# proxies' addresses (CIDRs); the header is ignored otherwise, since anyone can send it.
+# See docs/operations.md, "Client addresses behind a proxy".
+TRYGG_TRUSTED_PROXY_HEADER = os.environ.get("TRYGG_TRUSTED_PROXY_HEADER", "")
+TRYGG_TRUSTED_PROXIES = env_list("TRYGG_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "trygg.core.client.client_address"
+# allauth's rate limits (logins, two-factor codes) live in the cache: it must be shared by
+# every worker process and survive restarts, so it is a database table (created by
+# `trygg migrate`), never the per-process memory cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "trygg_cache",
+    }
+}
 
 # Sessions end after TRYGG_SESSION_IDLE_MINUTES without activity and at the latest
 # TRYGG_SESSION_MAX_HOURS after login, whatever the activity.

@@ -24,3 +24,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
         **DATABASES["default"].get("OPTIONS", {}),  # noqa: F405
         "options": "-c synchronous_commit=off",
     }
+# Tests without a database use the cache too; the limits' tests switch to the database cache
+# of base.py where sharing between processes is what they test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -14,6 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from trygg.core.client import client_address
+
 from . import services
 from .models import SurveySamplePerson
 from .web import language_info, survey_languages, web_questionnaire
@@ -67,7 +69,11 @@ def _current_person(request) -> SurveySamplePerson | None:
         .select_related("round")
         .first()
     )
-    if person is None or not services.survey_round_accepts(person.round):
+    if (
+        person is None
+        or not services.survey_round_accepts(person.round)
+        or services.survey_code_pending(code_hash=digest)
+    ):
         request.session.pop(SESSION_CODE, None)
         return None
     return person
@@ -89,12 +95,15 @@ def start(request):
     if request.method == "GET":
         return _start_page(request, lang)
     with translation.override(lang):
-        if request.session.get(SESSION_WRONG, 0) >= services.WRONG_CODES_PER_SESSION:
-            return _start_page(request, lang, error=_locked_message(), status=429)
         check = services.survey_code_check(
-            text=request.POST.get("code", ""),
-            client_address=request.META.get("REMOTE_ADDR") or "",
+            text=request.POST.get("code", ""), client_address=client_address(request)
         )
+        # A right code is never refused for earlier wrong ones; the session's lock, like the
+        # address's, only holds back further wrong ones.
+        if check.outcome != "ok" and (
+            request.session.get(SESSION_WRONG, 0) >= services.WRONG_CODES_PER_SESSION
+        ):
+            return _start_page(request, lang, error=_locked_message(), status=429)
         if check.outcome == "malformed":
             error = _(
                 "A code has 8 letters and digits, like K7XM-4QPR. It never contains 0, O, 1, "

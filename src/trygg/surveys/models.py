@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import secrets
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,12 +53,19 @@ class SurveyRound(models.Model):
         return f"{self.municipality} {self.year}"
 
 
+def random_response_id() -> int:
+    # A running number would give the order of the answers, to be matched against the order
+    # of the sample rows' "answered" marks: a random positive 63-bit id gives none.
+    return secrets.randbits(62) + 1
+
+
 class SurveyResponse(models.Model):
     """One respondent's answers: about places, never about named persons.
 
     ``answers`` maps item codes to the scale value given; "no opinion" is stored as null.
     """
 
+    id = models.BigIntegerField(primary_key=True, default=random_response_id, editable=False)
     round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="responses")
     respondent_id = models.CharField(_("respondent"), max_length=64)
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
@@ -102,8 +112,8 @@ class SurveySamplePerson(models.Model):
     one-time code, which must be re-printable for reminders; ``code_hash`` (HMAC) finds the
     row when a resident types the code. Only survey administrators read these rows, and the
     round's closing deletes them all. The answer itself never points here: only
-    ``answered`` (with the channel, never a time: the order of answers must not be
-    matchable against the marks) is kept, for the reminder list.
+    ``answered`` (with the channel, never a time) is kept, for the reminder list, and it is
+    set in batches apart from the answers (SurveyCodeUse, ADR 0011).
     """
 
     round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="persons")
@@ -125,6 +135,25 @@ class SurveySamplePerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} #{self.pk}"
+
+
+class SurveyCodeUse(models.Model):
+    """A code that has answered and whose sample row is not yet marked.
+
+    Written in the answer's own transaction, so that a code answers once; it names no
+    person (``used_hash`` is a keyed hash of the code's hash, matched to a sample row only by
+    the batched marking step, never by a reference) and holds no time. A separate step marks
+    the sample rows answered in shuffled batches (``survey_answers_mark``) and deletes these
+    rows, so that neither a transaction id nor a time ties an answer to a person.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="code_uses")
+    used_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=8, choices=AnswerChannel.choices)
+
+    def __str__(self) -> str:
+        return f"{self.round} code used ({self.channel})"
 
 
 class SurveySampleCell(models.Model):

@@ -4,6 +4,7 @@ pages and the API show aggregated, suppressed results."""
 from __future__ import annotations
 
 import polars as pl
+from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import Http404
 
@@ -199,8 +200,22 @@ def survey_progress(*, survey_round: SurveyRound) -> dict:
 
     age_order = {a: i for i, a in enumerate(AGE_GROUPS)}
     sex_order = {s: i for i, s in enumerate(SEXES)}
-    return {
-        "overall": summary("", cells.values()),
+    overall = summary("", cells.values())
+    if survey_round.status != RoundStatus.CLOSED:
+        # Answers whose sample rows are not yet marked (ADR 0011) count in the total only.
+        from .models import SurveyCodeUse
+
+        for channel, n in (
+            SurveyCodeUse.objects.filter(round=survey_round)
+            .values_list("channel")
+            .annotate(n=Count("id"))
+        ):
+            overall[channel] += n
+            overall["answered"] += n
+        if overall["sampled"]:
+            overall["rate"] = round(100 * overall["answered"] / overall["sampled"])
+    progress = {
+        "overall": overall,
         "areas": group(0, lambda k: names.get(k, ""), lambda k: names.get(k, "")),
         "sexes": group(1, lambda k: sex_order.get(k, 9), lambda k: k),
         "ages": group(2, lambda k: age_order.get(k, 99), lambda k: k),
@@ -216,6 +231,23 @@ def survey_progress(*, survey_round: SurveyRound) -> dict:
             )
         ],
     }
+    if survey_round.status != RoundStatus.CLOSED:
+        threshold = settings.TRYGG_STATISTICS_MIN_COUNT
+        for key in ("areas", "sexes", "ages", "cells"):
+            for row in progress[key]:
+                _suppress_small(row, threshold)
+    return progress
+
+
+def _suppress_small(row: dict, threshold: int) -> None:
+    """While the round is open, a count of answers below the threshold is shown as "<n":
+    with the sample list at hand, a cell of one answered person would name who answered,
+    and the answers keep the same cells."""
+    small = [k for k in ("web", "paper", "file", "answered") if 0 < row[k] < threshold]
+    for key in small:
+        row[key] = f"<{threshold}"
+    if small:
+        row["rate"] = None
 
 
 def survey_letter_persons(*, survey_round: SurveyRound, reminder: bool) -> list[dict]:
@@ -225,10 +257,20 @@ def survey_letter_persons(*, survey_round: SurveyRound, reminder: bool) -> list[
     from .models import SurveySamplePerson
 
     persons = SurveySamplePerson.objects.filter(round=survey_round).order_by("area__name", "id")
+    pending: set[str] = set()
     if reminder:
+        from .models import SurveyCodeUse
+        from .services import used_hash
+
         persons = persons.filter(answered=False)
+        # Answered but not yet marked (the marks come in batches): no reminder either.
+        pending = set(
+            SurveyCodeUse.objects.filter(round=survey_round).values_list("used_hash", flat=True)
+        )
     out = []
     for person in persons.select_related("area"):
+        if pending and used_hash(person.code_hash) in pending:
+            continue
         code = codes.decrypt(person.code_encrypted)
         out.append(
             {

@@ -181,7 +181,7 @@ def _codes_mark_answered(
     whole file when a code is unknown, already answered or twice in the file. The code is
     never stored on the response."""
     from . import codes
-    from .models import AnswerChannel, SurveySamplePerson
+    from .models import AnswerChannel, SurveyCodeUse, SurveySamplePerson
 
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
@@ -200,24 +200,29 @@ def _codes_mark_answered(
         hashes[line] = codes.code_hash(code)
     persons = {
         p.code_hash: p
-        for p in SurveySamplePerson.objects.select_for_update().filter(
+        for p in SurveySamplePerson.objects.filter(
             round=survey_round, code_hash__in=hashes.values()
         )
     }
+    pending = set(
+        SurveyCodeUse.objects.filter(
+            used_hash__in=[used_hash(d) for d in hashes.values()]
+        ).values_list("used_hash", flat=True)
+    )
     for line, digest in hashes.items():
         person = persons.get(digest)
         if person is None:
             problems.append(
                 RowProblem(file, "the code is not in this round's sample", line, "code")
             )
-        elif person.answered:
+        elif person.answered or used_hash(digest) in pending:
             problems.append(RowProblem(file, "the code has already answered", line, "code"))
     if problems:
         raise InputError(problems)
-    for person in persons.values():
-        person.answered, person.channel = True, AnswerChannel.FILE
-    SurveySamplePerson.objects.bulk_update(
-        list(persons.values()), ["answered", "channel"], batch_size=1000
+    # Like every answer: recorded as used, the sample rows marked in the batched step.
+    SurveyCodeUse.objects.bulk_create(
+        SurveyCodeUse(round=survey_round, used_hash=used_hash(d), channel=AnswerChannel.FILE)
+        for d in persons
     )
 
 
@@ -391,6 +396,7 @@ def survey_round_close(*, survey_round: SurveyRound, actor) -> int:
     if survey_round.status == RoundStatus.CLOSED:
         raise SurveyStateError(gettext("The round is already closed."))
     with transaction.atomic():
+        survey_answers_mark(survey_round=survey_round, minimum=0)
         persons = SurveySamplePerson.objects.filter(round=survey_round)
         cells: dict[tuple, dict] = {}
         for area_id, sex, age, answered, channel in persons.values_list(
@@ -589,7 +595,12 @@ def _client_hash(client_address: str) -> str:
 
 def survey_code_check(*, text: str, client_address: str, now=None) -> CodeCheck:
     """Find the open, unanswered sample row of a typed code, counting wrong codes per
-    client address (at most WRONG_CODES_PER_CLIENT_PER_HOUR an hour)."""
+    client address (at most WRONG_CODES_PER_CLIENT_PER_HOUR an hour).
+
+    Only wrong codes count and a right code always gets through, limit or not: the limit
+    is there to slow guessing, and must not shut out a resident (or a whole office behind
+    one address) whose neighbour mistyped. The code space (about 40 bits) is what makes
+    guessing hopeless; the limit only makes it slower still."""
     from . import codes
     from .models import SurveyCodeAttempt, SurveySamplePerson
 
@@ -597,12 +608,6 @@ def survey_code_check(*, text: str, client_address: str, now=None) -> CodeCheck:
     code = codes.code_normalise(text)
     if code is None:
         return CodeCheck("malformed")
-    client = _client_hash(client_address)
-    SurveyCodeAttempt.objects.filter(at__lt=now - ATTEMPT_WINDOW).delete()
-    if SurveyCodeAttempt.objects.filter(client_hash=client).count() >= (
-        WRONG_CODES_PER_CLIENT_PER_HOUR
-    ):
-        return CodeCheck("limited")
     today = timezone.localdate(now)
     person = (
         SurveySamplePerson.objects.filter(
@@ -611,12 +616,20 @@ def survey_code_check(*, text: str, client_address: str, now=None) -> CodeCheck:
         .select_related("round", "round__municipality")
         .first()
     )
-    if person is not None and not survey_round_accepts(person.round, today=today):
-        person = None
-    if person is None:
-        SurveyCodeAttempt.objects.create(client_hash=client, at=now)
-        return CodeCheck("wrong")
-    return CodeCheck("ok", person)
+    if (
+        person is not None
+        and survey_round_accepts(person.round, today=today)
+        and not survey_code_pending(code_hash=person.code_hash)
+    ):
+        return CodeCheck("ok", person)
+    client = _client_hash(client_address)
+    SurveyCodeAttempt.objects.filter(at__lt=now - ATTEMPT_WINDOW).delete()
+    if SurveyCodeAttempt.objects.filter(client_hash=client).count() >= (
+        WRONG_CODES_PER_CLIENT_PER_HOUR
+    ):
+        return CodeCheck("limited")
+    SurveyCodeAttempt.objects.create(client_hash=client, at=now)
+    return CodeCheck("wrong")
 
 
 def survey_round_accepts(survey_round: SurveyRound, *, today: date | None = None) -> bool:
@@ -633,7 +646,7 @@ def survey_draft_save(*, code_hash: str, answers: dict) -> None:
     from .models import SurveyDraft, SurveySamplePerson
 
     person = SurveySamplePerson.objects.filter(code_hash=code_hash, answered=False).first()
-    if person is None:
+    if person is None or survey_code_pending(code_hash=code_hash):
         return
     SurveyDraft.objects.update_or_create(
         code_hash=code_hash, defaults={"round": person.round, "answers": answers}
@@ -651,26 +664,58 @@ class CodeUsedError(Exception):
     """The code has answered already, or its round no longer takes answers."""
 
 
+def used_hash(code_hash: str) -> str:
+    """The key a used code is kept under until its sample row is marked: another keyed hash,
+    so that the row cannot be joined to the sample rows' ``code_hash``."""
+    from .codes import field_crypto
+
+    return field_crypto.lookup_hash(f"survey-used:{code_hash}")
+
+
+def survey_code_pending(*, code_hash: str) -> bool:
+    """Whether the code has answered and waits for its sample row to be marked."""
+    from .models import SurveyCodeUse
+
+    return SurveyCodeUse.objects.filter(used_hash=used_hash(code_hash)).exists()
+
+
+#: The sample rows are marked answered only once this many answers wait (or at closing,
+#: or for the reminders): a batch mixes them, so a mark cannot be matched to one answer.
+MARK_BATCH_MIN = 10
+
+
 def survey_answer_submit(*, code_hash: str, answers: dict, channel: str) -> None:
     """Store one answer, anonymously by construction, in one transaction.
 
-    The response gets a random respondent id and only the weighting cell (area, sex, age
-    group) of the sample row, no reference to it, no code and no time of its own; the sample
-    row is only marked answered (channel and day); the draft is deleted. A code answers once,
-    whichever channel comes first.
+    The response gets a random id and respondent id and only the weighting cell (area, sex,
+    age group) of the sample row, no reference to it, no code and no time of its own. The
+    sample row is neither written nor locked here (a lock is written into the row, with
+    this transaction's id): the code is recorded as used under another keyed hash
+    (SurveyCodeUse), and the row is marked answered later in a shuffled batch
+    (``survey_answers_mark``). A code answers once, whichever channel comes first.
     """
-    from .models import SurveyDraft, SurveySamplePerson
+    from django.db import IntegrityError
+
+    from .models import SurveyCodeUse, SurveySamplePerson
     from .web import web_questionnaire
 
     with transaction.atomic():
         person = (
-            SurveySamplePerson.objects.select_for_update()
-            .filter(code_hash=code_hash, answered=False, round__status=RoundStatus.OPEN)
+            SurveySamplePerson.objects.filter(
+                code_hash=code_hash, answered=False, round__status=RoundStatus.OPEN
+            )
             .select_related("round")
             .first()
         )
         if person is None:
             raise CodeUsedError
+        try:
+            with transaction.atomic():
+                SurveyCodeUse.objects.create(
+                    round=person.round, used_hash=used_hash(code_hash), channel=channel
+                )
+        except IntegrityError:
+            raise CodeUsedError from None
         questionnaire = web_questionnaire(person.round.questionnaire_yaml, lang="sv")
         SurveyResponse.objects.create(
             round=person.round,
@@ -680,10 +725,34 @@ def survey_answer_submit(*, code_hash: str, answers: dict, channel: str) -> None
             age_group=person.age_group,
             answers=questionnaire.stored(questionnaire.clean(answers)),
         )
-        person.answered = True
-        person.channel = channel
-        person.save(update_fields=["answered", "channel"])
-        SurveyDraft.objects.filter(code_hash=code_hash).delete()
+
+
+def survey_answers_mark(*, survey_round: SurveyRound, minimum: int = MARK_BATCH_MIN) -> int:
+    """Mark the sample rows of the codes that have answered, in one shuffled batch, when at
+    least ``minimum`` wait; delete their drafts and the used-code rows. Returns the number
+    marked. Run by the survey pages, the reminders and the closing, never by an answer."""
+    import random
+
+    from .models import SurveyCodeUse, SurveyDraft, SurveySamplePerson
+
+    with transaction.atomic():
+        uses = {
+            u.used_hash: u
+            for u in SurveyCodeUse.objects.select_for_update().filter(round=survey_round)
+        }
+        if not uses or len(uses) < minimum:
+            return 0
+        persons = []
+        for person in SurveySamplePerson.objects.filter(round=survey_round, answered=False):
+            use = uses.get(used_hash(person.code_hash))
+            if use is not None:
+                person.answered, person.channel = True, use.channel
+                persons.append(person)
+        random.SystemRandom().shuffle(persons)
+        SurveySamplePerson.objects.bulk_update(persons, ["answered", "channel"], batch_size=1000)
+        SurveyDraft.objects.filter(code_hash__in=[p.code_hash for p in persons]).delete()
+        SurveyCodeUse.objects.filter(pk__in=[u.pk for u in uses.values()]).delete()
+    return len(persons)
 
 
 def letters_file_path(job) -> Path:

@@ -34,6 +34,7 @@ from .services import (
     SurveyStateError,
     letters_file_path,
     survey_answer_submit,
+    survey_answers_mark,
     survey_letters_printed,
     survey_letters_start,
     survey_round_close,
@@ -123,6 +124,8 @@ def _problems(exc: InputError) -> list[str]:
 @login_required
 def round_progress(request, round_id: int):
     survey_round = _round(request, round_id, Capability.VIEW_SURVEY_PROGRESS)
+    # The sample rows are marked in batches of several answers, never one by one.
+    survey_answers_mark(survey_round=survey_round)
     return render(
         request,
         "surveys/round_progress.html",
@@ -231,6 +234,7 @@ def round_letters(request, round_id: int):
     survey_round = _round(request, round_id, Capability.MANAGE_SURVEY)
     kind = request.POST.get("kind")
     if request.method == "POST" and kind in ("invitation", "reminder", "reminder_csv"):
+        survey_answers_mark(survey_round=survey_round)
         persons = survey_letter_persons(survey_round=survey_round, reminder=kind != "invitation")
         if not persons:
             messages.error(request, _("Nobody to write to."))

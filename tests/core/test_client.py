@@ -179,3 +179,15 @@ def test_allauth_limits_count_per_client_in_the_shared_cache(behind_proxy, setti
     # Another visitor behind the same proxy is not limited by it.
     other = _login(client.__class__(), "nobody9", "wrong-password-123", "198.51.100.7")
     assert other.status_code == 200 and "För många" not in other.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_audit_log_records_the_clients_address_not_the_proxys(behind_proxy, client):
+    """Access and sign-in entries name who it was: behind the proxy, the forwarded client."""
+    from tests.factories import PASSWORD, MunicipalityFactory, user_in
+    from trygg.audit.models import AuditEvent
+
+    user_in(MunicipalityFactory(code="2281"), username="sara")
+    assert _login(client, "sara", PASSWORD, "198.51.100.7").status_code == 302
+    entry = AuditEvent.objects.order_by("-id").first()
+    assert entry.ip_address == "198.51.100.7"

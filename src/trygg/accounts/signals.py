@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
+from trygg.core.client import client_ip
 
 from .two_factor import SECOND_FACTOR_METHOD
 
@@ -15,7 +16,7 @@ SESSION_LOGIN_AT = "trygg_login_at"
 
 
 def _address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return (client_ip(request) or None) if request is not None else None
 
 
 @receiver(user_logged_in)

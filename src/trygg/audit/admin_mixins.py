@@ -13,6 +13,8 @@ from functools import wraps
 
 from django.contrib.admin.options import ActionLocation
 
+from trygg.core.client import client_ip
+
 from .models import AuditAction
 from .services import audit_record
 
@@ -41,7 +43,7 @@ def _describe(message) -> str:
 
 
 def _address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request) or None
 
 
 class AuditedAdminMixin:

@@ -22,6 +22,7 @@ from trygg.accounts.models import Organisation
 from trygg.accounts.roles import Capability
 from trygg.areas.selectors import areas_for_user, municipalities_for_user
 from trygg.audit.selectors import audit_sample
+from trygg.core.client import client_ip
 from trygg.core.exports import csv_response
 
 from . import services
@@ -85,7 +86,8 @@ def allow(*methods: str):
 
 
 def ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    # The client's own address behind a trusted proxy, not the proxy's (core/client.py).
+    return client_ip(request) or None
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -10,6 +10,7 @@ from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import area_get_for_user, areas_for_user, municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
+from trygg.core.client import client_ip
 from trygg.imports.selectors import job_get_for_user
 
 from .exports import table_download
@@ -92,7 +93,7 @@ def run_file(request, public_id, name: str):
         object_id=str(run.public_id),
         municipality_code=run.municipality.code,
         summary=f"Opened {name} of the analysis {run}",
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request) or None,
     )
     inline = name in ("report.html", "report.pdf", "run.json")
     response = FileResponse(
@@ -192,7 +193,7 @@ def dashboard_export(request, fmt: str):
         municipality_code=run.municipality.code,
         summary=f"Downloaded the priority table ({fmt}, {table.height} areas)",
         details={"filters": request.GET.dict()},
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request) or None,
     )
     return table_download(table, fmt=fmt, filename=name, sheet="priorities")
 
@@ -223,7 +224,7 @@ def area_export(request):
         municipality_code=area.municipality.code,
         summary=f"Downloaded the {table_name} table of {area.name} ({fmt}, {table.height} rows)",
         details={"run": str(run.public_id), "table": table_name, "area": area.code},
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request) or None,
     )
     return table_download(
         table,

@@ -146,10 +146,13 @@ def wait_until_serving(server, base: str, log: Path) -> None:
     while time.monotonic() < deadline:
         assert server.poll() is None, f"gunicorn exited: {log.read_text()[-4000:]}"
         try:
-            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                return
+            # Plain HTTP, as a load balancer asks: a redirect to HTTPS counts as down.
+            health = requests.get(f"{base}/healthz", timeout=5, allow_redirects=False)
         except (requests.ConnectionError, requests.Timeout):
-            pass
+            health = None
+        if health is not None:
+            assert health.status_code == 200, f"/healthz answers {health.status_code}"
+            return
         time.sleep(0.3)
     pytest.fail(f"gunicorn did not answer /healthz in {STARTUP_SECONDS} s: {log.read_text()}")
 

@@ -41,7 +41,7 @@ SECURITY_HEADERS = (
 )
 STATIC_REFERENCE = re.compile(r"""["'(=](/static/[^"'()\s<>?#]+)""")
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
-STARTUP_SECONDS = 90
+STARTUP_SECONDS = 240
 
 
 class Browser:
@@ -111,7 +111,8 @@ def site(tmp_path_factory, database_url):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        # Only against a hang: on a busy shared machine this takes minutes.
+        timeout=1200,
     )
     assert setup.returncode == 0, setup.stderr[-4000:]
     port = free_port()

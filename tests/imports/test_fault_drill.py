@@ -116,7 +116,8 @@ def test_a_worker_killed_mid_import_is_taken_over_and_the_import_is_whole_and_on
             env=env,
             capture_output=True,
             text=True,
-            timeout=300,
+            # Only against a hang: on a busy shared machine this takes minutes.
+            timeout=1200,
         )
         assert setup.returncode == 0, setup.stderr[-4000:]
         prepared = json.loads(prepared_file.read_text())

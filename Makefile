@@ -48,9 +48,12 @@ bench: install
 	$(BIN)/python bench/bench_situation.py
 
 # Leaflet comes from the npm registry and is committed, so installs need no network.
+# The source map is not shipped, so its reference goes too: the production manifest storage
+# follows it and fails collectstatic (tests/deploy/ checks every vendored reference resolves).
 vendor:
 	cd /tmp && npm pack leaflet@1.9.4 && rm -rf package && tar xzf leaflet-1.9.4.tgz
 	cp /tmp/package/dist/leaflet.js /tmp/package/dist/leaflet.css src/trygg/core/static/vendor/leaflet/
+	sed -i '/^\/\/# sourceMappingURL=/d' src/trygg/core/static/vendor/leaflet/leaflet.js
 	cp /tmp/package/dist/images/*.png src/trygg/core/static/vendor/leaflet/images/
 
 clean:

@@ -21,7 +21,7 @@ What it does, all on this machine (loopback only, bounded in time and in request
    how much of a page's time is the page's own work.
 
 Run: ``make bench-situation`` or ``.venv/bin/python bench/bench_situation.py [--observations
-200000 --seconds 10]``. Needs gunicorn (``pip install -e '.[bench]'``). ``--keep`` keeps the
+200000 --seconds 10]``. Needs gunicorn (``pip install -e '.[dev]'``). ``--keep`` keeps the
 database for another run (the top-up is then skipped); ``--skip-build`` then reuses it as it
 is (no migrate, no demo build), e.g. to compare two versions of the code on the same data
 (``PYTHONPATH=/path/to/other/src``).

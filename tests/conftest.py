@@ -66,7 +66,9 @@ def demo_run(db, module_demo_run):
 # `item._nodeid`, which pytest no longer reads.)
 SHARED_DATA_MODULES = frozenset(
     {
+        "tests/cases/test_no_store.py",
         "tests/demo/test_demo_contents.py",
+        "tests/deploy/test_production.py",
         "tests/public/test_public.py",
         "tests/reports/test_area_page.py",
         "tests/reports/test_runs.py",

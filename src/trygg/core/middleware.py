@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 
 class LanguageMiddleware:
@@ -23,4 +24,23 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+class NoStoreMiddleware:
+    """Keep pages and answers about individuals out of every cache (browser, proxy, back
+    button): all of /cases/ (cases, people, consents, concerns) and every signed-in API
+    answer. The open data API, which answers anyone, stays cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        path = request.path_info
+        # Read the user after the view: DRF sets it there for token-authenticated calls.
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if path.startswith("/cases/") or (path.startswith("/api/v1/") and signed_in):
+            add_never_cache_headers(response)
         return response

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "trygg.accounts.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trygg.core.middleware.NoStoreMiddleware",
     # Axes last so that it sees the outcome of authentication in the views.
     "axes.middleware.AxesMiddleware",
 ]

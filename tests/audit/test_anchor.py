@@ -358,11 +358,29 @@ def test_production_settings_refuse_to_start_without_the_key(tmp_path):
         "TRYGG_AUDIT_KEY_REQUIRED": "false",  # production sets it regardless
     }
     env.pop("TRYGG_AUDIT_KEY", None)
-    code = "import django; django.setup()"
+    # The web process (and anything that runs the system checks) refuses to start ...
+    code = "import trygg.wsgi"
     refused = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert refused.returncode != 0 and "Set TRYGG_AUDIT_KEY" in refused.stderr
+    checked = subprocess.run(
+        [sys.executable, "-m", "django", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode != 0 and "trygg.audit.E001" in checked.stderr
+    # ... while a build step that never touches the log may run without it.
+    built = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
     started = subprocess.run(
         [sys.executable, "-c", code],
         env={**env, "TRYGG_AUDIT_KEY": KEY_A},

@@ -63,6 +63,9 @@ def audit_keys() -> AuditKeys:
             raise ImproperlyConfigured(
                 f"Audit key id {current_id!r} is both current and retired: give a new key a new id."
             )
+    elif getattr(settings, "TRYGG_AUDIT_KEY_REQUIRED", False):
+        # Never sign with the derived key where a real one is required: fail the write.
+        audit_keys_check()
     else:
         current_id = DEV_KEY_ID
         secret = hashlib.sha256(f"trygg-audit-chain:{settings.SECRET_KEY}".encode()).digest()

@@ -9,6 +9,7 @@ import json
 import math
 
 import pytest
+import shapely
 from shapely.geometry import Point, shape
 
 from tests.factories import MunicipalityFactory, user_in
@@ -178,3 +179,47 @@ def test_the_upload_handler_stops_keeping_a_file_past_the_limit(rf, settings):
     handler.new_file("file", "liten.csv", "text/csv", None)
     assert handler.receive_data_chunk(chunk, 0) == chunk
     assert handler.file_complete(len(chunk)) is None
+
+
+def test_a_publication_made_before_simplification_is_served_small(client, big_area):
+    """Publications keep the boundaries of their day; one stored with the imported
+    boundary is still downloaded simplified."""
+    from trygg.reports.models import AnalysisRun, Publication
+
+    m = big_area.municipality
+    run = AnalysisRun.objects.create(municipality=m, year=2026)
+    feature = {"type": "Feature", "geometry": big_area.geometry, "properties": {"code": "A1"}}
+    Publication.objects.create(
+        run=run,
+        municipality=m,
+        year=2026,
+        licence="CC BY 4.0",
+        areas=[{"code": "A1", "name": "Stor"}],
+        geometry={"type": "FeatureCollection", "features": [feature]},
+    )
+    response = client.get(f"/open/{m.code}/2026/data.geojson")
+    assert response.status_code == 200 and len(response.content) < 200_000
+    (served,) = json.loads(response.content)["features"]
+    assert served["geometry"] == big_area.map_geometry
+
+
+def test_many_small_islands_are_drawn_within_the_budget():
+    """Thousands of parts cannot each be simplified below a triangle: the drawing keeps the
+    largest parts that fit, and always the largest."""
+    from shapely.geometry import MultiPolygon, box
+
+    from trygg.analysis.areas_io import MAP_MAX_VERTICES, simplify_for_map
+
+    islands = [
+        box(
+            17 + 0.001 * (i % 60),
+            62 + 0.001 * (i // 60),
+            17.0004 + 0.001 * (i % 60),
+            62.0004 + 0.001 * (i // 60),
+        )
+        for i in range(3_000)
+    ]
+    mainland = box(16.8, 61.8, 16.9, 61.9)
+    drawn = shape(simplify_for_map(MultiPolygon([*islands, mainland])))
+    assert shapely.get_num_coordinates(drawn) <= MAP_MAX_VERTICES
+    assert drawn.contains(mainland.centroid) and 1 < len(drawn.geoms) < 3_001

@@ -1,5 +1,4 @@
-"""Big boundaries: refused above the vertex limit, drawn simplified, analysed exactly;
-uploads above the size limit are refused with a message naming the file and the limit."""
+"""Big boundaries: refused above the vertex limit, drawn simplified, analysed exactly."""
 
 from __future__ import annotations
 
@@ -141,44 +140,6 @@ def test_a_changed_boundary_is_simplified_again(big_area):
     big_area.save(update_fields=["geometry"])
     big_area.refresh_from_db()
     assert big_area.map_geometry == small
-
-
-@pytest.mark.parametrize(
-    ("url", "fields"),
-    [
-        ("/areas/import/", {"kind": "areas"}),
-        ("/situation/import/", {}),
-        ("/imports/", {"kind": "crimes"}),
-    ],
-)
-def test_an_upload_above_the_size_limit_is_refused_and_not_kept(client, settings, url, fields):
-    settings.TRYGG_MAX_UPLOAD_MB = 1
-    municipality = MunicipalityFactory()
-    client.force_login(user_in(municipality, role=Role.SAFETY_COORDINATOR))
-    upload = io.BytesIO(b"x" * (1024 * 1024 + 1))
-    upload.name = "enorm.geojson"
-    response = client.post(url, {"municipality": municipality.pk, "file": upload, **fields})
-    page = html.unescape(response.content.decode())
-    assert response.status_code == 200
-    assert "Filen enorm.geojson är större än 1 MB, det största som kan laddas upp." in page
-
-
-def test_the_upload_handler_stops_keeping_a_file_past_the_limit(rf, settings):
-    from django.core.files.uploadhandler import load_handler
-
-    settings.TRYGG_MAX_UPLOAD_MB = 1
-    handler = load_handler("trygg.core.uploads.SizeLimitUploadHandler", rf.post("/"))
-    handler.new_file("file", "enorm.csv", "text/csv", None)
-    chunk = b"x" * 65536
-    passed = [handler.receive_data_chunk(chunk, i * len(chunk)) for i in range(20)]
-    # 16 chunks fit in 1 MB; the rest never reach the handlers that store the file.
-    assert sum(p is not None for p in passed) == 16
-    stand_in = handler.file_complete(20 * len(chunk))
-    assert stand_in.size == 20 * len(chunk) and stand_in.read() == b""
-    # Within the limit the next handler's file stands.
-    handler.new_file("file", "liten.csv", "text/csv", None)
-    assert handler.receive_data_chunk(chunk, 0) == chunk
-    assert handler.file_complete(len(chunk)) is None
 
 
 def test_a_publication_made_before_simplification_is_served_small(client, big_area):

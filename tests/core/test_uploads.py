@@ -73,3 +73,19 @@ def test_every_upload_form_of_the_project_has_the_limit():
     assert len(file_fields) >= 5
     for name, field in file_fields:
         assert validate_upload_size in field.validators, name
+
+
+@pytest.mark.django_db
+def test_a_json_body_above_the_data_limit_is_refused(client, settings):
+    """The API reads JSON itself; a body above DATA_UPLOAD_MAX_MEMORY_SIZE is still refused."""
+    from tests.factories import AreaFactory
+    from trygg.situation.models import Observation
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    area = AreaFactory()
+    client.force_login(user_in(area.municipality, role=Role.GROUP_MEMBER))
+    # An unknown key is ignored by the serializer: only the size can refuse this body.
+    body = {"category": "disorder", "severity": 1, "area": area.code, "padding": "x" * 200_000}
+    response = client.post("/api/v1/observations/", body, content_type="application/json")
+    assert response.status_code in (400, 413)
+    assert not Observation.objects.exists()

@@ -310,6 +310,10 @@ TRYGG_OPEN_DATA_LICENCE_URL = os.environ.get(
 # copy of each boundary.
 TRYGG_MAX_UPLOAD_MB = int(os.environ.get("TRYGG_MAX_UPLOAD_MB", "50"))
 TRYGG_MAX_AREA_VERTICES = int(os.environ.get("TRYGG_MAX_AREA_VERTICES", "20000"))
+# Form fields and JSON bodies (not files) above 2.5 MB answer 400; a file above 2.5 MB is
+# written to a temporary file instead of held in memory (Django's defaults, stated here).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_HANDLERS = [
     "trygg.core.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

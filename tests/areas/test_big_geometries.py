@@ -184,3 +184,36 @@ def test_many_small_islands_are_drawn_within_the_budget():
     drawn = shape(simplify_for_map(MultiPolygon([*islands, mainland])))
     assert shapely.get_num_coordinates(drawn) <= MAP_MAX_VERTICES
     assert drawn.contains(mainland.centroid) and 1 < len(drawn.geoms) < 3_001
+
+
+def test_the_guided_import_checks_the_same_vertex_limit(client, tmp_path, settings, two_factor_off):
+    """The guided import (/imports/) checks a file before importing it: by the same setting."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import IMMEDIATE_TASKS
+    from trygg.imports.models import ImportUpload, UploadStatus
+
+    settings.VAR_DIR = tmp_path
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.TRYGG_MAX_AREA_VERTICES = 100
+    municipality = MunicipalityFactory()
+    client.force_login(user_in(municipality, role=Role.ANALYST))
+    content = areas_file(tmp_path, jagged_ring(101), code="TAND").read_bytes()
+    response = client.post(
+        "/imports/",
+        {
+            "kind": "areas",
+            "municipality": municipality.pk,
+            "file": SimpleUploadedFile("tand.geojson", content),
+        },
+    )
+    assert response.status_code == 302
+    upload = ImportUpload.objects.get()
+    client.post(f"/imports/{upload.public_id}/", {"action": "validate"})
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.INVALID
+    assert [p["reason"] for p in upload.problems] == [
+        "area 'TAND' has 101 vertices, more than the 100 allowed; simplify the boundary "
+        "(e.g. in QGIS) and import again"
+    ]
+    assert not Area.objects.exists()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from .errors import InputError, RowProblem
@@ -31,6 +32,14 @@ WGS84_NAMES = {
 AGE_GROUP_RE = re.compile(r"^(\d{1,3})-(\d{1,3})$|^(\d{1,3})\+$")
 POPULATION_COLUMNS = ("area_code", "year", "sex", "age_group", "count")
 # SCB's tables and Swedish spreadsheets write K/kvinnor and M/män.
+# An area's boundary needs a few hundred to a few thousand vertices; a million (an
+# unsimplified survey export) makes every map page megabytes long and slows every analysis.
+MAX_VERTICES_PER_AREA = 20_000
+# What the maps draw: simplified to about 5 m (in degrees of latitude), which a map of a
+# municipality cannot show anyway, and to at most MAP_MAX_VERTICES vertices an area.
+MAP_TOLERANCE = 0.00005
+MAP_MAX_VERTICES = 1_500
+MAP_DECIMALS = 6
 SEX_CODES = {
     "f": "F", "k": "F", "kvinna": "F", "kvinnor": "F", "female": "F", "women": "F",
     "m": "M", "man": "M", "män": "M", "male": "M", "men": "M",
@@ -62,12 +71,16 @@ def load_geojson(path: str | Path) -> dict:
 
 
 def parse_areas(
-    data: dict, *, file: str, known_parent_codes: Iterable[str] = ()
+    data: dict,
+    *,
+    file: str,
+    known_parent_codes: Iterable[str] = (),
+    max_vertices: int = MAX_VERTICES_PER_AREA,
 ) -> list[AreaFeature]:
     """Validate a FeatureCollection of areas and return its features in file order.
 
     ``known_parent_codes`` are codes already stored, so that a file of areas may refer to
-    districts imported earlier.
+    districts imported earlier. An area with more than ``max_vertices`` vertices is refused.
     """
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError(
@@ -82,7 +95,7 @@ def parse_areas(
     parsed: list[AreaFeature] = []
     first_index_of: dict[str, int] = {}
     for index, feature in enumerate(features):
-        area = _parse_feature(feature, index, file, problems)
+        area = _parse_feature(feature, index, file, problems, max_vertices)
         if area is None:
             continue
         if area.code in first_index_of:
@@ -141,7 +154,7 @@ def _check_crs(data: dict, file: str) -> None:
 
 
 def _parse_feature(
-    feature: object, index: int, file: str, problems: list[RowProblem]
+    feature: object, index: int, file: str, problems: list[RowProblem], max_vertices: int
 ) -> AreaFeature | None:
     def problem(column: str | None, reason: str) -> None:
         problems.append(RowProblem(file=file, feature=index, column=column, reason=reason))
@@ -196,6 +209,15 @@ def _parse_feature(
     if geometry.is_empty:
         problem("geometry", "geometry is empty")
         return None
+    vertices = shapely.get_num_coordinates(geometry)
+    if vertices > max_vertices:
+        # Checked before the validity test, which is slow on a million vertices.
+        problem(
+            "geometry",
+            f"area '{code or index}' has {vertices} vertices, more than the {max_vertices} "
+            "allowed; simplify the boundary (e.g. in QGIS) and import again",
+        )
+        return None
     minx, miny, maxx, maxy = geometry.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         problem(
@@ -223,6 +245,57 @@ def _parse_feature(
         centroid_lon=round(centroid.x, 6),
         centroid_lat=round(centroid.y, 6),
     )
+
+
+def simplify_for_map(
+    geometry, *, tolerance: float = MAP_TOLERANCE, max_vertices: int = MAP_MAX_VERTICES
+) -> dict:
+    """A boundary for drawing (GeoJSON dict in, or a shapely geometry): simplified with its
+    topology kept, coarser until it has at most ``max_vertices`` vertices, coordinates
+    rounded. Analyses never use it: whether a point lies in an area is decided on the
+    exact boundary."""
+    geom = geometry if isinstance(geometry, BaseGeometry) else shape(geometry)
+    if geom.is_empty:
+        return json.loads(shapely.to_geojson(geom))
+    simple = geom.simplify(tolerance, preserve_topology=True)
+    # Doubling the tolerance a few times reaches any budget for one ring; what is left
+    # above it is many small parts or holes, each at least a triangle.
+    for _ in range(16):
+        if shapely.get_num_coordinates(simple) <= max_vertices:
+            break
+        tolerance *= 2
+        simple = geom.simplify(tolerance, preserve_topology=True)
+    if shapely.get_num_coordinates(simple) > max_vertices:
+        simple = _within_budget(simple, max_vertices)
+    return _rounded(json.loads(shapely.to_geojson(simple)), MAP_DECIMALS)
+
+
+def _within_budget(geom, budget: int):
+    """The largest parts (and holes) of a (Multi)Polygon that fit in ``budget`` vertices;
+    the largest part is always kept."""
+    kept, used = [], 0
+    for part in sorted(getattr(geom, "geoms", [geom]), key=lambda p: -p.area):
+        ring = len(part.exterior.coords)
+        if kept and used + ring > budget:
+            continue
+        used += ring
+        holes = []
+        for hole in sorted(part.interiors, key=lambda r: -Polygon(r).area):
+            if used + len(hole.coords) <= budget:
+                holes.append(hole)
+                used += len(hole.coords)
+        kept.append(Polygon(part.exterior, holes))
+    return kept[0] if len(kept) == 1 else MultiPolygon(kept)
+
+
+def _rounded(value, decimals: int):
+    if isinstance(value, float):
+        return round(value, decimals)
+    if isinstance(value, list):
+        return [_rounded(v, decimals) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v, decimals) for k, v in value.items()}
+    return value
 
 
 def _cycles(areas: list[AreaFeature], file: str) -> list[RowProblem]:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trygg.core.uploads import validate_upload_size
+
 
 class ImportKind:
     AREAS = "areas"
@@ -13,6 +15,7 @@ class AreaImportForm(forms.Form):
     municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
     file = forms.FileField(
         label=_("File"),
+        validators=[validate_upload_size],
         help_text=_(
             "GeoJSON in WGS84 for areas; CSV with area_code, year, sex, age_group, count "
             "for population."

@@ -50,6 +50,10 @@ class Area(models.Model):
     )
     level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
     geometry = models.JSONField(_("boundary"))
+    # The boundary simplified for drawing, kept beside the exact one so that no map request
+    # simplifies anything; recomputed whenever the boundary is saved. Analyses and the
+    # point-in-area test use ``geometry``.
+    map_geometry = models.JSONField(_("boundary for maps"), default=dict, editable=False)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     centroid_lon = models.FloatField()
     centroid_lat = models.FloatField()
@@ -68,6 +72,16 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "geometry" in update_fields:
+            from trygg.analysis.areas_io import simplify_for_map
+
+            self.map_geometry = simplify_for_map(self.geometry)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "map_geometry"}
+        super().save(*args, **kwargs)
 
 
 class Sex(models.TextChoices):

@@ -66,15 +66,20 @@ def municipality_get_for_user(user, *, code: str) -> Municipality:
         raise Http404 from None
 
 
-def area_feature_collection(areas: QuerySet[Area]) -> dict:
-    """Areas as a GeoJSON FeatureCollection for the map and the API."""
+def area_feature_collection(areas: QuerySet[Area], *, exact: bool = False) -> dict:
+    """Areas as a GeoJSON FeatureCollection for the map and the API.
+
+    Maps get the boundary simplified for drawing, a few kilobytes an area whatever was
+    imported; ``exact`` gives the imported boundary, which analyses need.
+    """
+    areas = areas.defer("map_geometry") if exact else areas.defer("geometry")
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "id": area.id,
-                "geometry": area.geometry,
+                "geometry": area.geometry if exact else area.map_geometry,
                 "properties": {
                     "id": area.id,
                     "code": area.code,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from trygg.analysis.areas_io import load_geojson, parse_areas, read_population
@@ -45,7 +46,12 @@ def areas_import_geojson(
     path = Path(path)
     name = file_name or path.name
     existing = {a.code: a for a in Area.objects.filter(municipality=municipality)}
-    features = parse_areas(load_geojson(path), file=name, known_parent_codes=existing.keys())
+    features = parse_areas(
+        load_geojson(path),
+        file=name,
+        known_parent_codes=existing.keys(),
+        max_vertices=settings.TRYGG_MAX_AREA_VERTICES,
+    )
     parent_codes = {f.parent_code for f in features if f.parent_code}
     parent_codes |= {a.parent.code for a in existing.values() if a.parent_id and a.parent}
     status: dict[str, str] = {}

@@ -180,6 +180,7 @@ TEMPLATES = (
     gettext_noop("the file cannot be read as {kind}; save it again and upload it again"),
     gettext_noop("the workbook unpacks to {size} MB, more than the limit of {limit} MB"),
     gettext_noop("the workbook unpacks to {ratio} times its size, more than the limit of {limit}; save it again from the spreadsheet program"),
+    gettext_noop("area '{code}' has {count} vertices, more than the {limit} allowed; simplify the boundary (e.g. in QGIS) and import again"),
 )  # fmt: skip
 
 _FIELD = re.compile(r"\{(\w+)\}")

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trygg.core.uploads import validate_upload_size
+
 from .models import ImportKind
 from .services import FIELDS
 
@@ -23,7 +25,7 @@ class UploadForm(forms.Form):
         required=False,
         help_text=_("E.g. the survey vendor or 'police extract': its column mapping is saved."),
     )
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("File"), validators=[validate_upload_size])
 
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)

@@ -479,6 +479,8 @@ def _problem_dict(problem: RowProblem) -> dict:
 
 def _check(upload: ImportUpload, path: Path) -> None:
     """Read the normalised file as the importer will; raise InputError with every problem."""
+    from django.conf import settings
+
     from trygg.analysis.areas_io import load_geojson, parse_areas, read_population
     from trygg.analysis.crime import read_crimes
     from trygg.analysis.questionnaire import parse_questionnaire
@@ -494,6 +496,7 @@ def _check(upload: ImportUpload, path: Path) -> None:
                 load_geojson(path),
                 file=upload.file_name,
                 known_parent_codes=list(areas.values_list("code", flat=True)),
+                max_vertices=settings.TRYGG_MAX_AREA_VERTICES,
             )
         elif upload.kind == ImportKind.POPULATION:
             read_population(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from trygg.analysis.areas_io import MAP_MAX_VERTICES, simplify_for_map
 from trygg.areas.models import Municipality
 from trygg.interventions.selectors import promises_public
 from trygg.reports.models import Publication
@@ -52,7 +53,7 @@ def publication_geojson(publication: Publication) -> dict:
         features.append(
             {
                 "type": "Feature",
-                "geometry": feature["geometry"],
+                "geometry": _small(feature["geometry"]),
                 "properties": {**rows.get(code, {"code": code}), "year": publication.year},
             }
         )
@@ -62,6 +63,21 @@ def publication_geojson(publication: Publication) -> dict:
         "licence": publication.licence,
         "features": features,
     }
+
+
+def _small(geometry: dict) -> dict:
+    """Publications made before boundaries were simplified for maps hold the imported
+    boundary; an anonymous download must not serve megabytes of it."""
+    count = _vertex_count(geometry.get("coordinates"))
+    return geometry if count <= MAP_MAX_VERTICES else simplify_for_map(geometry)
+
+
+def _vertex_count(coordinates) -> int:
+    if not isinstance(coordinates, list) or not coordinates:
+        return 0
+    if not isinstance(coordinates[0], list):
+        return 1
+    return sum(_vertex_count(c) for c in coordinates)
 
 
 def municipality_promises(*, municipality: Municipality):

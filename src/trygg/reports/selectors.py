@@ -25,7 +25,8 @@ def analysis_inputs_from_db(*, municipality: Municipality) -> AnalysisInputs:
     """The municipality's areas, population, reported crimes and survey answers as the
     tables the file-based run reads, so both paths compute the same thing."""
     areas = area_feature_collection(
-        Area.objects.filter(municipality=municipality).select_related("parent", "municipality")
+        Area.objects.filter(municipality=municipality).select_related("parent", "municipality"),
+        exact=True,
     )
     areas["name"] = municipality.name
     population = pl.DataFrame(
@@ -436,7 +437,8 @@ def dashboard_rows(run, *, areas) -> list[dict]:
     table = run_table(run, "priorities")
     if table.is_empty():
         return []
-    by_code = {a.code: a for a in areas}
+    # The rows carry their area for the map, which draws the simplified boundary.
+    by_code = {a.code: a for a in areas.defer("geometry")}
     survey = run_table(run, "survey_indices")
     year = run.year
     survey_year = run.run_record.get("survey_year")
@@ -535,7 +537,7 @@ def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
             {
                 "type": "Feature",
                 "id": row["area"].id,
-                "geometry": row["area"].geometry,
+                "geometry": row["area"].map_geometry,
                 "properties": {
                     "id": row["area"].id,
                     "name": row["name"],

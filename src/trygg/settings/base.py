@@ -306,6 +306,21 @@ TRYGG_OPEN_DATA_LICENCE = os.environ.get("TRYGG_OPEN_DATA_LICENCE", "CC BY 4.0")
 TRYGG_OPEN_DATA_LICENCE_URL = os.environ.get(
     "TRYGG_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
 )
+# Uploads: no file above TRYGG_MAX_UPLOAD_MB is kept or read (trygg.core.uploads), and an
+# imported area may have at most TRYGG_MAX_AREA_VERTICES vertices; maps draw a simplified
+# copy of each boundary.
+TRYGG_MAX_UPLOAD_MB = int(os.environ.get("TRYGG_MAX_UPLOAD_MB", "50"))
+TRYGG_MAX_AREA_VERTICES = int(os.environ.get("TRYGG_MAX_AREA_VERTICES", "20000"))
+# Form fields and JSON bodies (not files) above 2.5 MB answer 400; a file above 2.5 MB is
+# written to a temporary file instead of held in memory (Django's defaults, stated here).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "trygg.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # Residents' reports of unsafe places (docs/residents.md): limits per sender address (kept
 # only as a keyed hash for a day), the extra question once an address has sent this many in
 # an hour, the shortest plausible time to fill the form, and when a report counts as a

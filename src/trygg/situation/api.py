@@ -31,7 +31,7 @@ from .selectors import (
     places_for_user,
     reporting_groups_by_id,
 )
-from .services import observation_create, observation_update
+from .services import EARLIEST_OBSERVATION, observation_create, observation_update
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -69,10 +69,24 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
+class ObservedAtField(serializers.DateTimeField):
+    """A time such as 0001-01-01T00:00 in Swedish time has no UTC equivalent, which DRF's
+    own check does not survive; it is refused like any other time before the earliest."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            raise ValidationError(
+                _("The time lies before %(year)d; check the year.")
+                % {"year": EARLIEST_OBSERVATION.year}
+            ) from None
+
+
 class ObservationWriteSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=[])
     severity = serializers.IntegerField(min_value=1, max_value=3)
-    observed_at = serializers.DateTimeField(required=False)
+    observed_at = ObservedAtField(required=False)
     text = serializers.CharField(required=False, allow_blank=True, default="")
     lat = serializers.FloatField(required=False, allow_null=True, default=None)
     lon = serializers.FloatField(required=False, allow_null=True, default=None)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import areas_for_user, municipalities_for_user
+from trygg.core.uploads import validate_upload_size
 
 from .categories import category_choices
 from .models import TEXT_MAX_LENGTH
@@ -149,7 +150,7 @@ class PictureForm(forms.Form):
 
 class ObservationImportForm(forms.Form):
     municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=_("CSV file"), validators=[validate_upload_size])
     skip_bad_rows = forms.BooleanField(
         label=_("Import the good rows and list the bad ones"), required=False
     )

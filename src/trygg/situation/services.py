@@ -4,7 +4,7 @@ atomic and audited; every rule that a form, the API and an import share lives he
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ from .selectors import PictureScope, groups_for_reporting, picture_compute, repo
 
 #: A report may be dated a few minutes ahead: phones' clocks drift.
 CLOCK_SLACK = timedelta(minutes=10)
+#: No report is older than the platform's data; a year such as 0001 is a typing error, and
+#: one that cannot be converted to UTC breaks every week and export that meets it.
+EARLIEST_OBSERVATION = datetime(2000, 1, 1, tzinfo=UTC)
 IMPORT_COLUMNS = ("id", "observed_at", "category", "severity")
 
 
@@ -109,6 +112,9 @@ def _where(
         raise ValidationError(_("A position needs both latitude and longitude."))
     if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationError(_("The position is not a valid coordinate."))
+    # A point given by the reporter (not taken from a named place, whose position the
+    # municipality keeps) must lie in the municipality, whatever area is named with it.
+    given_point = lat is not None and (place is None or (lat, lon) != (place.lat, place.lon))
     if place is not None and lat is None:
         lat, lon = place.lat, place.lon
     if lat is None and area is None:
@@ -119,10 +125,11 @@ def _where(
         raise ValidationError(_("Pick an area, not a district."))
     if area is None and place is not None and place.area_id:
         area = place.area
-    if area is None and lat is not None:
+    if lat is not None and (area is None or given_point):
         code = locate_points(municipality=municipality, lon=[lon], lat=[lat])[0]
         if code:
-            area = Area.objects.get(municipality=municipality, code=code)
+            if area is None:
+                area = Area.objects.get(municipality=municipality, code=code)
         elif Area.objects.filter(municipality=municipality, level=AreaLevel.AREA).exists():
             raise ValidationError(_("The position lies outside the municipality's areas."))
     return Where(municipality, lat, lon, place, area)
@@ -138,6 +145,10 @@ def _check_fields(*, category: str, severity: int, observed_at: datetime, people
         errors["observed_at"] = _("Give the time with its time zone.")
     elif observed_at > timezone.now() + CLOCK_SLACK:
         errors["observed_at"] = _("The time lies in the future.")
+    elif observed_at < EARLIEST_OBSERVATION:
+        errors["observed_at"] = _("The time lies before %(year)d; check the year.") % {
+            "year": EARLIEST_OBSERVATION.year
+        }
     if people_count is not None and not 0 <= people_count <= 10000:
         errors["people_count"] = _("The number of people is not plausible.")
     if errors:

@@ -551,7 +551,7 @@ def _map_svg(scope: PictureScope, shown: dict) -> str:
             "label_at": (lon, lat),
         }
         for pk, name, geometry, lon, lat in scope.areas().values_list(
-            "pk", "name", "geometry", "centroid_lon", "centroid_lat"
+            "pk", "name", "map_geometry", "centroid_lon", "centroid_lat"
         )
     ]
     title = _("Map of the week: areas shaded by observations, points where they were made")

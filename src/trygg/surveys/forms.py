@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trygg.core.uploads import validate_upload_size
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -12,6 +14,7 @@ class RoundSettingsForm(forms.Form):
     questionnaire = forms.FileField(
         label=_("Questionnaire (YAML)"),
         required=False,
+        validators=[validate_upload_size],
         help_text=_(
             "Leave empty to keep the current questionnaire. It can be changed until the round "
             "opens."
@@ -28,6 +31,7 @@ class RoundSettingsForm(forms.Form):
 class SampleForm(forms.Form):
     file = forms.FileField(
         label=_("Sample frame (CSV)"),
+        validators=[validate_upload_size],
         help_text=_(
             "Columns: area_code, sex, age_group, name, street, postcode, city. Every person "
             "gets a one-time code."

@@ -55,10 +55,24 @@
     else { map.setView(HOME, options.zoom); }
   }
 
+  // Text for a tooltip, popup or marker: Leaflet writes a string into innerHTML, and area
+  // names, categories and labels come from imported files and from users, so every one is
+  // handed over as a node whose text is never read as HTML.
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
+
+  // `shape.bindTooltip(value, options)` with `value` shown as text.
+  function tooltip(shape, value, options) {
+    return shape.bindTooltip(text(value), options);
+  }
+
   // An area (an L.geoJSON onEachFeature) that shows its name on hover and opens its page
   // on a click: the areas pages and the priority dashboard.
   function areaLink(feature, shape) {
-    shape.bindTooltip(feature.properties.name, { sticky: true });
+    tooltip(shape, feature.properties.name, { sticky: true });
     shape.on("click", function () {
       window.location.href = "/areas/" + feature.properties.id + "/";
     });
@@ -98,7 +112,7 @@
     var layer = areas(map, {
       fillOpacity: 0.35,
       onEachFeature: function (feature, shape) {
-        shape.bindTooltip(feature.properties.name, { sticky: true });
+        tooltip(shape, feature.properties.name, { sticky: true });
         shape.on("click", function (event) { pick(event.latlng, feature.properties.name); });
       },
     });
@@ -153,5 +167,7 @@
     pickingMap: pickingMap,
     positionButton: positionButton,
     point: point,
+    text: text,
+    tooltip: tooltip,
   };
 })();

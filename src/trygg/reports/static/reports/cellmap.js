@@ -17,7 +17,7 @@
       },
       onEachFeature: function (feature, shape) {
         var count = feature.properties.count;
-        shape.bindTooltip(count === null ? withheld : String(count), { sticky: true });
+        TryggMap.tooltip(shape, count === null ? withheld : String(count), { sticky: true });
       },
     });
     // The map opens on the area's outline, or on the grid when the outline is missing.

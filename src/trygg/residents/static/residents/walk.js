@@ -23,7 +23,7 @@
   function numbered(p) {
     return L.marker([p.lat, p.lon], {
       title: p.label || "",
-      icon: L.divIcon({ className: "resident-marker", html: String(p.number), iconSize: [24, 24] }),
+      icon: L.divIcon({ className: "resident-marker", html: TryggMap.text(p.number), iconSize: [24, 24] }),
     });
   }
 

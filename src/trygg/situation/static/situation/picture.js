@@ -32,19 +32,21 @@
         };
       },
       onEachFeature: function (feature, shape) {
-        shape.bindTooltip(feature.properties.name + ": " + (feature.properties.count || 0) + " " + label, { sticky: true });
+        TryggMap.tooltip(shape, feature.properties.name + ": " + (feature.properties.count || 0) + " " + label, { sticky: true });
       },
     });
     // The view must exist before circle markers are added.
     TryggMap.fit(map, layer, { padding: [10, 10], zoom: 10 });
     points.forEach(function (p) {
-      L.circleMarker([p.lat, p.lon], {
+      var marker = L.circleMarker([p.lat, p.lon], {
         radius: SEVERITY_RADIUS[p.severity] || 6,
         color: "#1d3557",
         weight: 1,
         fillColor: "#1d3557",
         fillOpacity: 0.75,
-      }).bindTooltip((labels[p.category] || p.category) + " (" + p.severity + ")").addTo(map);
+      });
+      TryggMap.tooltip(marker, (labels[p.category] || p.category) + " (" + p.severity + ")");
+      marker.addTo(map);
     });
     element.dataset.ready = "true";
     element.dataset.pointCount = String(points.length);

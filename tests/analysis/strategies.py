@@ -217,7 +217,7 @@ def municipalities(draw, *, max_areas: int = 7) -> Municipality:
         population = {y: draw(_population) for y in sorted(pop_years)}
         # Nobody answers a survey in an area where nobody lives (that is an input error,
         # tested on its own); an empty area still has crimes (an industrial estate).
-        lived_in = all(population.get(y, 0) > 0 for y in survey_years)
+        lived_in = all(population.get(y, 1) > 0 for y in survey_years)
         areas.append(
             Area(
                 code=codes[i],
@@ -242,4 +242,10 @@ def municipalities(draw, *, max_areas: int = 7) -> Municipality:
         outside_crimes=draw(st.integers(0, 3)),
         items=items,
         seed=draw(st.integers(0, 50)),
+        # The year asked for may have no data at all; the H3 grid may be on.
+        extra={
+            "year": draw(st.sampled_from((None, 2022, *YEARS))),
+            "h3_resolution": draw(st.sampled_from((None, 7, 8))),
+            "lang": draw(st.sampled_from(("sv", "en"))),
+        },
     )

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 
 from trygg.analysis import crime as crime_mod
@@ -31,7 +32,7 @@ from trygg.analysis.survey_io import load_responses
 from .strategies import QUESTIONNAIRE, Municipality, municipalities
 
 PROPERTY = settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -39,8 +40,8 @@ PROPERTY = settings(
 )
 
 
-def params() -> AnalysisParams:
-    return AnalysisParams(draws=50, permutations=99, pdf=False)
+def params(m: Municipality) -> AnalysisParams:
+    return AnalysisParams(draws=50, permutations=99, pdf=False, **m.extra)
 
 
 def check_invariants(m: Municipality, results, out: Path | None = None) -> None:
@@ -111,7 +112,7 @@ def test_files_give_results_or_input_error(m: Municipality) -> None:
         try:
             results = run_analysis(
                 areas=paths["areas"], crimes=paths["crimes"], survey=paths["survey"],
-                population=paths["population"], out=out, params=params(),
+                population=paths["population"], out=out, params=params(m), lang=m.extra["lang"],
             )  # fmt: skip
         except InputError as exc:
             assert exc.problems and str(exc)
@@ -145,10 +146,93 @@ def test_tables_give_results_or_input_error(m: Municipality) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             inputs = tables_of(m, Path(tmp))
-            results = run_analysis_on_tables(inputs, params=params())
+            results = run_analysis_on_tables(inputs, params=params(m))
         except InputError as exc:
             assert exc.problems and str(exc)
             event(f"input error: {exc.first.reason[:60]}")
             return
         event("results")
         check_invariants(m, results)
+
+
+def check_run_files(m: Municipality, out: Path) -> None:
+    """The invariants on the files a run leaves (what --from-db users get)."""
+    prio = pl.read_csv(out / "priorities.csv", schema_overrides={"area_code": pl.String})
+    assert sorted(prio["area_code"].to_list()) == sorted(m.leaf_codes)
+    ranked = prio.filter(pl.col("rank").is_not_null())
+    assert (ranked["rank_low"] <= ranked["rank"]).all()
+    assert (ranked["rank"] <= ranked["rank_high"]).all()
+    survey = pl.read_csv(out / "survey_indices.csv", schema_overrides={"area_code": pl.String})
+    if survey.height:
+        suppressed = survey.filter(pl.col("suppressed"))
+        for column in ("estimate", "ci_low", "ci_high", "method"):
+            assert suppressed[column].null_count() == suppressed.height, column
+        shown = survey.filter(~pl.col("suppressed"))
+        assert (shown["ci_low"] <= shown["estimate"] + 1e-9).all()
+        assert (shown["estimate"] <= shown["ci_high"] + 1e-9).all()
+    hotspots = pl.read_csv(out / "hotspots.csv", schema_overrides={"unit": pl.String})
+    assert set(hotspots["class"].to_list()) <= {"hot", "cold", "none"}
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    for code, entry in run["components"].items():
+        assert entry["used"] or entry["reason"], code
+
+
+@pytest.mark.django_db
+@settings(PROPERTY, max_examples=3,
+          suppress_health_check=[*PROPERTY.suppress_health_check,
+                                 HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(m=municipalities(max_areas=5))
+def test_from_db_gives_results_or_input_error(m: Municipality, settings, tmp_path) -> None:
+    """The same municipalities imported into the database and analysed from there, as
+    `trygg analyze --from-db` and the run page do (a few examples: imports are slower)."""
+    from django.db import transaction
+
+    from trygg.areas.services import (
+        areas_import_geojson,
+        municipality_get_or_create,
+        population_import_csv,
+    )
+    from trygg.crime.services import crimes_import
+    from trygg.reports.services import analysis_run_create
+    from trygg.surveys.services import survey_responses_import
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+        settings.VAR_DIR = Path(tmp) / "var"
+        paths = m.write(Path(tmp) / "in")
+        # Each example in its own transaction, rolled back: the next starts empty.
+        with transaction.atomic():
+            try:
+                municipality = municipality_get_or_create(code="2281", name="Provkommun")
+                areas_import_geojson(municipality=municipality, path=paths["areas"])
+                population_import_csv(municipality=municipality, path=paths["population"])
+                crimes_import(municipality=municipality, path=paths["crimes"])
+                if paths["survey"] is not None:
+                    survey_responses_import(municipality=municipality, path=paths["survey"])
+                run = analysis_run_create(municipality=municipality, params=params(m))
+            except InputError as exc:
+                assert exc.problems and str(exc)
+                event(f"input error: {exc.first.reason[:60]}")
+            else:
+                event("results")
+                check_run_files(m, run.directory)
+            transaction.set_rollback(True)
+
+
+def test_h3_grid_with_fewer_than_three_cells_is_left_out(tmp_path):
+    """Found by the property test: a small municipality whose crimes and area cover fewer
+    than three H3 cells (here one area of 0.6 km² at resolution 7, cells of 5 km²) made
+    Gi* on the grid raise ValueError ("needs at least three units")."""
+    from .strategies import Area
+
+    area = Area(code="2281R000", name="Område 0", cell=(0, 0), parent=None,
+                population={2025: 800}, crimes={2025: 1}, respondents={})  # fmt: skip
+    m = Municipality([area], {}, outside_crimes=0, items=(), seed=0,
+                     extra={"year": None, "h3_resolution": 7, "lang": "en"})  # fmt: skip
+    paths = m.write(tmp_path / "in")
+    results = run_analysis(
+        areas=paths["areas"], crimes=paths["crimes"], survey=None,
+        population=paths["population"], out=tmp_path / "out", params=params(m), lang="en",
+    )  # fmt: skip
+    assert results.hotspots.filter(pl.col("level") == "h3_7").is_empty()
+    assert results.hotspots.filter(pl.col("level") == "area").is_empty()  # one area: no test
+    assert results.priorities.table["area_code"].to_list() == ["2281R000"]

@@ -54,7 +54,7 @@ from . import priority as priority_mod
 from . import survey as survey_mod
 from .areas_io import AreaFeature, load_geojson, parse_areas, read_population
 from .errors import InputError, RowProblem
-from .geo import AreaLocator
+from .geo import AreaLocator, h3_cells, h3_cells_covering
 from .questionnaire import Questionnaire, load_questionnaire, standard_questionnaire
 from .safe_csv import write_frame_csv
 from .survey_io import load_responses
@@ -523,9 +523,11 @@ def run_analysis_on_tables(
                 & (pl.col("occurred_at").dt.convert_time_zone(crime_mod.LOCAL_TIME_ZONE).dt.year()
                    == year)
             )  # fmt: skip
-            if in_year.height:
+            lat, lon = in_year["lat"].to_numpy(), in_year["lon"].to_numpy()
+            # Gi* needs three cells; a tiny municipality or one crime can give fewer.
+            if in_year.height and _h3_units(lat, lon, params.h3_resolution, locator) >= 3:
                 cells = hotspot_mod.h3_hotspots(
-                    lat=in_year["lat"].to_numpy(), lon=in_year["lon"].to_numpy(),
+                    lat=lat, lon=lon,
                     resolution=params.h3_resolution, cover=list(locator.geometries),
                     permutations=params.permutations, seed=params.seed, alpha=params.alpha,
                 )  # fmt: skip
@@ -699,6 +701,14 @@ def _text(sv: str, en: str):
     from .questionnaire import Text
 
     return Text(sv, en)
+
+
+def _h3_units(lat: np.ndarray, lon: np.ndarray, resolution: int, locator: AreaLocator) -> int:
+    """How many H3 cells the grid test would see: cells with crimes and cells covering the
+    areas (as :func:`trygg.analysis.hotspots.h3_hotspots` builds them)."""
+    events = h3_cells(lat=lat, lon=lon, resolution=resolution)
+    cover = h3_cells_covering(geometries=list(locator.geometries), resolution=resolution)
+    return int(np.union1d(events[events != 0], cover).size)
 
 
 def _align_population(pop: pl.DataFrame, codes: list[str]) -> np.ndarray:

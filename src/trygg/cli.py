@@ -522,6 +522,12 @@ def analyze(
     except InputError as exc:
         raise InputFailure(exc) from exc
     click.echo(f"Weights: {format_weights(results.priorities.weights, lang=lang)}")
+    # What the survey indices came from and which components are in the ranking (issue 16).
+    from trygg.reports.render import coverage_lines
+
+    labels = {code: text.get(lang) for code, text in results.questionnaire.groups.items()}
+    for line in coverage_lines(results.survey_items, results.components, lang, labels):
+        click.echo(f"  {line}")
     top = results.priorities.table.sort("rank").head(5)
     for row in top.iter_rows(named=True):
         click.echo(f"  {row['rank']:>3}. ({row['rank_low']}–{row['rank_high']}) {row['name']}")

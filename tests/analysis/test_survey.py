@@ -95,13 +95,15 @@ def test_index_values_group_scores_and_shares():
     assert first["share__litter"] == 0.0
     second = scores.row(1, named=True)
     assert second["score__litter"] == 6.0 and second["share__litter"] == 1.0
-    # Only 2 of 13 problem items asked: fewer than half answered -> no group score.
-    assert second["score__problem_index"] is None
+    # Only 2 of 13 problem items asked: the group comes from those 2 (issue 16 item 3),
+    # half of them (1) must be answered; the third answered neither (9 = no opinion).
+    assert second["score__problem_index"] == 6.0
+    assert scores.row(2, named=True)["score__problem_index"] is None
     # Trust: one item; 4 = "do not agree at all" -> 6 (higher = worse).
     assert second["score__trust_index"] == 6.0
     assert second["share__police_care"] == 0.0  # share = agree (1-2)
-    # Victimisation: one of four items answered, 1 = yes -> 6, share 1.
-    assert first["score__victimisation_index"] is None  # 1 of 4 < half
+    # Victimisation: only one of four items is in the survey, answered 1 = yes -> 6.
+    assert first["score__victimisation_index"] == 6.0
     assert first["score__victim_burglary"] == 6.0
 
 

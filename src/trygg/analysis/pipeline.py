@@ -54,10 +54,10 @@ from . import priority as priority_mod
 from . import survey as survey_mod
 from .areas_io import AreaFeature, load_geojson, parse_areas, read_population
 from .errors import InputError, RowProblem
-from .geo import AreaLocator
+from .geo import AreaLocator, h3_cells, h3_cells_covering
 from .questionnaire import Questionnaire, load_questionnaire, standard_questionnaire
 from .safe_csv import write_frame_csv
-from .survey_io import read_responses
+from .survey_io import load_responses
 from .tables import LINE_COLUMN, read_csv_text
 from .weighting import rake
 
@@ -151,6 +151,8 @@ class AnalysisInputs:
     observations: pl.DataFrame | None = None
     questionnaire: Questionnaire | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Item codes the survey file has a column for; None: the items with an answer.
+    survey_items: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -179,6 +181,10 @@ class AnalysisResults:
     timings: dict[str, float]
     sources: dict[str, dict[str, Any]]
     counts: dict[str, int]
+    # survey.item_coverage() of the survey (empty without one): what each group came from.
+    survey_items: dict[str, Any] = field(default_factory=dict)
+    # Per priority component: used or not, its weight, and why it is missing.
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class _Steps:
@@ -334,11 +340,14 @@ def run_analysis(
     leaves = _leaf_features(collection)
     leaf_codes = {str(f["properties"]["code"]) for f in leaves["features"]}
     responses = None
+    survey_items = None
     if survey is not None:
-        responses = steps.run(
+        loaded = steps.run(
             "read survey",
-            lambda: read_responses(survey, questionnaire=q, known_areas=leaf_codes),
+            lambda: load_responses(survey, questionnaire=q, known_areas=leaf_codes),
         )
+        responses = loaded.frame
+        survey_items = tuple(sorted(set(loaded.item_columns.values())))
     crime_file = steps.run("read crimes", lambda: crime_mod.read_crimes(crimes, areas=leaf_codes))
     obs_table = None
     if observations is not None:
@@ -363,6 +372,7 @@ def run_analysis(
         observations=obs_table,
         questionnaire=q,
         sources=sources,
+        survey_items=survey_items,
     )
     results = run_analysis_on_tables(inputs, params=params, progress=progress, _steps=steps)
     write_outputs(results, out, progress=progress, _steps=steps)
@@ -455,7 +465,11 @@ def run_analysis_on_tables(
     raking = None
     survey_year = None
     responses = inputs.responses
+    survey_items: dict[str, Any] = {}
     if responses is not None and responses.height:
+        survey_items = survey_mod.item_coverage(
+            responses, questionnaire=q, in_source=inputs.survey_items
+        )
         survey_age = responses.schema["age_group"]
         categories_of = getattr(survey_age, "categories", None)
         allowed = [] if categories_of is None else list(categories_of)
@@ -509,9 +523,11 @@ def run_analysis_on_tables(
                 & (pl.col("occurred_at").dt.convert_time_zone(crime_mod.LOCAL_TIME_ZONE).dt.year()
                    == year)
             )  # fmt: skip
-            if in_year.height:
+            lat, lon = in_year["lat"].to_numpy(), in_year["lon"].to_numpy()
+            # Gi* needs three cells; a tiny municipality or one crime can give fewer.
+            if in_year.height and _h3_units(lat, lon, params.h3_resolution, locator) >= 3:
                 cells = hotspot_mod.h3_hotspots(
-                    lat=in_year["lat"].to_numpy(), lon=in_year["lon"].to_numpy(),
+                    lat=lat, lon=lon,
                     resolution=params.h3_resolution, cover=list(locator.geometries),
                     permutations=params.permutations, seed=params.seed, alpha=params.alpha,
                 )  # fmt: skip
@@ -548,6 +564,9 @@ def run_analysis_on_tables(
                     draws=params.draws,
                     seed=params.seed,
                     item_labels=item_labels,
+                    parents=parents,
+                    # Thin and unsurveyed areas where people live get the model's estimate.
+                    model=_align_population(pop_year, leaf_codes) >= params.min_population,
                 )
             )
         counts = rates.filter(pl.col("year") == year).select("area_code", "category", "count")
@@ -580,6 +599,14 @@ def run_analysis_on_tables(
         )  # fmt: skip
 
     priorities = steps.run("priorities", priority_step)
+    components = _component_status(
+        priorities,
+        params=params,
+        survey_given=responses is not None and responses.height > 0,
+        survey_year=survey_year,
+        survey_items=survey_items,
+        has_observations=inputs.observations is not None,
+    )
     return AnalysisResults(
         params=params,
         year=int(year),
@@ -608,13 +635,85 @@ def run_analysis_on_tables(
             "crimes_outside": int((placed["placement"] == "outside").sum()),
             "responses": int(responses.height) if responses is not None else 0,
         },
+        survey_items=survey_items,
+        components=components,
     )
+
+
+#: The survey index groups each survey component of the priorities is built from.
+_COMPONENT_GROUPS = {
+    "problem_index": ("problem_index",),
+    "unsafety": ("worry_index", "unsafety_index"),
+}
+
+
+def _component_status(
+    priorities: priority_mod.PriorityResult,
+    *,
+    params: AnalysisParams,
+    survey_given: bool,
+    survey_year: int | None,
+    survey_items: dict[str, Any],
+    has_observations: bool,
+) -> dict[str, dict[str, Any]]:
+    """Every priority component: ``used``, ``weight`` and, when it is not used, ``reason``
+    (English; :mod:`trygg.reports.render` words it for the report), so a component never
+    leaves the ranking unsaid. Survey components also say which items they came from."""
+    wanted = dict(priority_mod.DEFAULT_WEIGHTS, **(params.weights or {}))
+    groups = survey_items.get("groups", {})
+    out: dict[str, dict[str, Any]] = {}
+    for code, weight in wanted.items():
+        entry: dict[str, Any] = {
+            "used": code in priorities.components,
+            "weight": priorities.weights.get(code, 0.0),
+        }
+        reason = None
+        if weight <= 0:
+            reason = "weight_zero"
+        elif code in _COMPONENT_GROUPS:
+            mine = {g: groups[g] for g in _COMPONENT_GROUPS[code] if g in groups}
+            if mine:
+                entry["items"] = {
+                    g: {"in_file": v["in_file"], "missing": v["missing"], "status": v["status"]}
+                    for g, v in mine.items()
+                }
+            if not survey_given:
+                reason = "no_survey"
+            elif all(v["status"] == "absent" for v in mine.values()):
+                reason = "no_items"
+            elif survey_year is None:
+                reason = "no_answers"
+            elif not entry["used"]:
+                reason = "all_suppressed"
+        elif code == "trend" and not entry["used"]:
+            reason = "too_few_trends"
+        elif code == "observation_rate" and not has_observations:
+            reason = "no_observations"
+        elif not entry["used"]:
+            reason = "no_values"
+        if not entry["used"]:
+            entry["reason"] = reason or "no_values"
+        out[code] = entry
+    return out
 
 
 def _text(sv: str, en: str):
     from .questionnaire import Text
 
     return Text(sv, en)
+
+
+def _h3_units(lat: np.ndarray, lon: np.ndarray, resolution: int, locator: AreaLocator) -> int:
+    """How many H3 cells the grid test would see: cells with crimes and cells covering the
+    areas (as :func:`trygg.analysis.hotspots.h3_hotspots` builds them)."""
+    events = h3_cells(lat=lat, lon=lon, resolution=resolution)
+    cover = h3_cells_covering(geometries=list(locator.geometries), resolution=resolution)
+    return int(np.union1d(events[events != 0], cover).size)
+
+
+def _align_population(pop: pl.DataFrame, codes: list[str]) -> np.ndarray:
+    lookup = dict(zip(pop["area_code"].to_list(), pop["population"].to_list(), strict=True))
+    return np.array([float(lookup.get(c) or 0.0) for c in codes])
 
 
 def _population_for(pop_totals: pl.DataFrame, codes: list[str], year: int) -> pl.DataFrame:
@@ -697,6 +796,8 @@ def write_outputs(
             "parameters": results.params.as_dict() | {"weights_used": results.priorities.weights},
             "versions": _versions(),
             "counts": results.counts,
+            "survey_items": results.survey_items,
+            "components": results.components,
             "timings_seconds": results.timings,
             "outputs": {
                 p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}

@@ -116,6 +116,9 @@ class ComponentData:
     value: np.ndarray
     draws: np.ndarray | None = None
     driver: list[Text | None] | None = None
+    # True where the value is a model-based (synthetic small-area) estimate standing in
+    # for a survey cell too thin to publish; such areas are marked in ``modelled``.
+    modelled: np.ndarray | None = None
 
 
 @dataclass
@@ -165,6 +168,8 @@ def survey_components(
     draws: int = DEFAULT_DRAWS,
     seed: int | None = DEFAULT_SEED,
     item_labels: Mapping[str, Text] | None = None,
+    parents: Mapping[str, str] | None = None,
+    model: Sequence[bool] | np.ndarray | None = None,
 ) -> dict[str, ComponentData]:
     """``problem_index`` and ``unsafety`` from survey estimates of one year.
 
@@ -173,25 +178,55 @@ def survey_components(
     are missing. ``unsafety`` is the mean of ``worry_index`` and ``unsafety_index`` where
     both exist, else the one that does. With ``item_labels`` (item code -> text) the
     problem item with the highest estimate in each area is named as the driver.
+
+    ``model`` (a flag per area) lets an area without a published value (too few answers,
+    or none) get the model-based estimate instead: the Fay–Herriot synthetic estimate of
+    its district (``parents``), fitted on the published areas' direct estimates, with its
+    wide MSE as the SE of its draws, so its rank interval shows how little is known. Its
+    own few answers are not used (they are below the publication threshold). Such values
+    are flagged in ``ComponentData.modelled``.
     """
+    from .smallarea import POOLED_GROUP, synthetic_for
+
     rng = np.random.default_rng(None if seed is None else [seed, 1])
     est = estimates.filter(~pl.col("suppressed").fill_null(False))
+    wanted = np.zeros(len(areas), dtype=bool) if model is None else np.asarray(model, bool)
 
-    def index(code: str) -> tuple[np.ndarray, np.ndarray]:
+    def index(code: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         sub = est.filter(pl.col("index") == code)
+        nan = np.full(len(areas), np.nan)
         if sub.is_empty():
-            nan = np.full(len(areas), np.nan)
-            return nan, nan
-        return _align(sub, areas, "estimate"), _align(sub, areas, "se")
+            return nan, nan, np.zeros(len(areas), dtype=bool)
+        value, se = _align(sub, areas, "estimate"), _align(sub, areas, "se")
+        fill = wanted & ~np.isfinite(value)
+        if fill.any() and {"direct_estimate", "direct_se"} <= set(sub.columns):
+            direct = _align(sub, areas, "direct_estimate")
+            direct_se = _align(sub, areas, "direct_se")
+            labels = None
+            if parents:
+                labels = np.array([parents.get(a, POOLED_GROUP) for a in areas], dtype=object)
+                targets = labels[fill]
+            else:
+                targets = np.full(int(fill.sum()), POOLED_GROUP, dtype=object)
+            with np.errstate(invalid="ignore"):
+                psi = np.where(fill, np.nan, direct_se**2)
+            synthetic, mse = synthetic_for(np.where(fill, np.nan, direct), psi, labels, targets)
+            value, se = value.copy(), se.copy()
+            value[fill] = np.clip(synthetic, 0.0, 6.0)
+            se[fill] = np.sqrt(mse)
+            return value, se, fill & np.isfinite(value)
+        return value, se, np.zeros(len(areas), dtype=bool)
 
     out: dict[str, ComponentData] = {}
-    value, se = index("problem_index")
+    value, se, modelled = index("problem_index")
     if np.isfinite(value).any():
-        out["problem_index"] = ComponentData(value, _normal_draws(rng, value, se, draws, 0, 6))
+        out["problem_index"] = ComponentData(
+            value, _normal_draws(rng, value, se, draws, 0, 6), modelled=modelled
+        )
         if item_labels:
             out["problem_index"].driver = _top_item(est, areas, item_labels)
-    worry, worry_se = index("worry_index")
-    unsafe, unsafe_se = index("unsafety_index")
+    worry, worry_se, worry_m = index("worry_index")
+    unsafe, unsafe_se, unsafe_m = index("unsafety_index")
     both = np.isfinite(worry) & np.isfinite(unsafe)
     with np.errstate(invalid="ignore"):
         value = np.where(both, (worry + unsafe) / 2, np.where(np.isfinite(worry), worry, unsafe))
@@ -201,7 +236,9 @@ def survey_components(
             np.where(np.isfinite(worry), worry_se, unsafe_se),
         )
     if np.isfinite(value).any():
-        out["unsafety"] = ComponentData(value, _normal_draws(rng, value, se, draws, 0, 6))
+        out["unsafety"] = ComponentData(
+            value, _normal_draws(rng, value, se, draws, 0, 6), modelled=worry_m | unsafe_m
+        )
     return out
 
 
@@ -455,8 +492,9 @@ def prioritise(
     are renormalised to sum to 1 and returned in the result. Returns one row per area:
     ``area_code, rank, score, rank_low, rank_high``, then per component ``{code}`` (the
     value), ``{code}_z`` and ``{code}_contribution`` (weight × z, renormalised per area, so
-    the contributions add up to the score), then ``name, missing, flagged,
-    explanation_sv, explanation_en``.
+    the contributions add up to the score), then ``name, missing, modelled, flagged,
+    explanation_sv, explanation_en`` (``modelled``: components whose value is a
+    model-based stand-in for a survey cell too thin to publish).
     """
     areas = [str(a) for a in areas]
     n = len(areas)
@@ -539,9 +577,22 @@ def prioritise(
         columns[code] = np.asarray(components[code].value, dtype=float)
         columns[f"{code}_z"] = z[k]
         columns[f"{code}_contribution"] = contribution[k]
+    modelled = [
+        ";".join(
+            code
+            for k, code in enumerate(used)
+            if available[k, i]
+            and components[code].modelled is not None
+            and bool(components[code].modelled[i])
+        )
+        for i in range(n)
+    ]
     columns["name"] = [names.get(a, a) for a in areas]
     columns["missing"] = missing
-    columns["flagged"] = [bool(m) or not r for m, r in zip(missing, rankable, strict=True)]
+    columns["modelled"] = modelled
+    columns["flagged"] = [
+        bool(m) or bool(e) or not r for m, e, r in zip(missing, modelled, rankable, strict=True)
+    ]
     texts = {
         lang: [
             _explain(
@@ -554,6 +605,7 @@ def prioritise(
                 z=z[:, i],
                 contribution=contribution[:, i],
                 missing=[c for k, c in enumerate(used) if not available[k, i]],
+                modelled=[c for c in modelled[i].split(";") if c],
                 components=components,
                 lang=lang,
             )
@@ -591,6 +643,10 @@ _PHRASES = {
         "down": "Drar ned: {items}.",
         "average": "Ligger nära genomsnittet i allt.",
         "missing": "Saknar underlag för {items}; värderas på resten.",
+        "modelled": (
+            "För få enkätsvar för {items}: modellskattning (stadsdelens eller kommunens "
+            "nivå) med brett intervall."
+        ),
         "driver": "främst {driver}",
         "and": " och ",
     },
@@ -601,6 +657,8 @@ _PHRASES = {
         "down": "Pulling it down: {items}.",
         "average": "Close to the average on everything.",
         "missing": "No data for {items}; scored on the rest.",
+        "modelled": "Too few survey answers for {items}: a model-based estimate (the "
+        "district's or municipality's level), with a wide interval.",
         "driver": "mostly {driver}",
         "and": " and ",
     },
@@ -632,6 +690,7 @@ def _explain(
     missing: list[str],
     components: Mapping[str, ComponentData],
     lang: str,
+    modelled: list[str] | None = None,
 ) -> str:
     p = _PHRASES[lang]
     if not np.isfinite(rank):
@@ -665,4 +724,7 @@ def _explain(
     if missing:
         labels = [COMPONENTS[c][0].get(lang) if c in COMPONENTS else c for c in missing]
         parts.append(p["missing"].format(items=_join(labels, lang)))
+    if modelled:
+        labels = [COMPONENTS[c][0].get(lang) if c in COMPONENTS else c for c in modelled]
+        parts.append(p["modelled"].format(items=_join(labels, lang)))
     return " ".join(parts)

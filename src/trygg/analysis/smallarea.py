@@ -208,3 +208,60 @@ def interval(eblup: np.ndarray, mse: np.ndarray, *, confidence: float = 0.95):
     z = special.ndtri(0.5 + confidence / 2)
     half = z * np.sqrt(mse)
     return eblup - half, eblup + half
+
+
+def synthetic_for(
+    y: np.ndarray,
+    psi: np.ndarray,
+    labels: np.ndarray | None,
+    targets: np.ndarray | None,
+    *,
+    min_areas_per_group: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model-based estimates for areas that have no usable direct estimate.
+
+    The model is fitted on the areas that have one (``y``, ``psi``, parent ``labels``);
+    each target area (parent label in ``targets``, or one common level when ``None``) gets
+    the synthetic estimate of the model, its district's level ``β̂_d``, with
+    MSE ``σ²_v + Var(β̂_d)``: the area's own deviation is unknown, so the interval is as wide
+    as the areas of the district differ, plus the uncertainty of the level. A target whose
+    district has no level of its own in the model gets the common level of a model without
+    districts (whose ``σ²_v`` then holds the spread between districts too). NaN where no
+    model can be fitted (fewer than three usable areas).
+    """
+    y = np.asarray(y, dtype=float)
+    psi = np.asarray(psi, dtype=float)
+    n_targets = 0 if targets is None else len(targets)
+    if targets is None:
+        return np.full(0, np.nan), np.full(0, np.nan)
+    estimate = np.full(n_targets, np.nan)
+    mse = np.full(n_targets, np.nan)
+    usable = np.isfinite(y) & np.isfinite(psi) & (psi > 0)
+
+    def levels(fit: FayHerriotArrays) -> dict[str, tuple[float, float]]:
+        """Model group -> (β̂, Var β̂) from a fit."""
+        out: dict[str, tuple[float, float]] = {}
+        rows = np.flatnonzero(usable & np.isfinite(fit.synthetic))
+        groups = fit.model_group[rows].astype(str)
+        for group in np.unique(groups):
+            members = rows[groups == group]
+            s1 = np.sum(1.0 / (fit.sigma2_v + psi[members]))
+            out[group] = (float(fit.synthetic[members[0]]), float(1.0 / s1))
+        return out
+
+    todo = np.ones(n_targets, dtype=bool)
+    if labels is not None:
+        fit = fay_herriot_arrays(y, psi, labels, min_areas_per_group=min_areas_per_group)
+        if np.isfinite(fit.sigma2_v):
+            by_group = levels(fit)
+            for k, label in enumerate(np.asarray(targets, dtype=object).astype(str)):
+                if label != POOLED_GROUP and label in by_group:
+                    beta, var_beta = by_group[label]
+                    estimate[k], mse[k] = beta, fit.sigma2_v + var_beta
+                    todo[k] = False
+    if todo.any():
+        fit = fay_herriot_arrays(y, psi, None, min_areas_per_group=min_areas_per_group)
+        if np.isfinite(fit.sigma2_v):
+            beta, var_beta = levels(fit)[POOLED_GROUP]
+            estimate[todo], mse[todo] = beta, fit.sigma2_v + var_beta
+    return estimate, mse

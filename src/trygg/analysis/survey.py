@@ -10,8 +10,10 @@ Method, and why:
 
 - A respondent's item value is the questionnaire's 0–6 index value of their answer; "no
   opinion" is not an answer. A respondent's group value is the mean of their answered
-  items in the group, when at least the questionnaire's ``min_items_share`` of them were
-  answered. The *share* of an item is the share answering one of the scale's share codes
+  items in the group, when they answered at least the questionnaire's ``min_items_share``
+  of the group's items *that the survey of their year has answers for* (a file with 4 of
+  the 13 problem items gets a problem index from those 4; :func:`item_coverage` says which
+  items each group was computed from, and the run reports it). The *share* of an item is the share answering one of the scale's share codes
   (e.g. 4–5, "a big problem"); the share of a group is the share for whom at least one
   answered item is in its share codes (e.g. "victimised by any of the crimes asked about").
 - The estimate is the weighted mean (a ratio estimator, Σwy/Σw). Its variance is by
@@ -42,7 +44,8 @@ Method, and why:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -414,6 +417,7 @@ def _score_matrix(
         score = np.where(inside, index_lookup[safe], np.nan)
         share = np.where(inside & np.isfinite(score), share_lookup[safe], np.nan)
         item_scores[item.code] = (score, share)
+    year_id = _dense(responses["year"]) if "year" in responses.columns else None
     for group in q.groups:
         members = [item_scores[i.code] for i in q.items_in(group) if i.code in item_scores]
         if not members:
@@ -421,7 +425,7 @@ def _score_matrix(
         s = np.column_stack([m[0] for m in members])
         b = np.column_stack([m[1] for m in members])
         answered = np.isfinite(s).sum(axis=1)
-        enough = answered >= q.min_items(group)
+        enough = answered >= _min_answered(s, year_id, q.min_items_share)
         with np.errstate(invalid="ignore"):
             mean = np.where(enough, np.nansum(s, axis=1) / np.maximum(answered, 1), np.nan)
         any_share = np.where(enough, (np.nan_to_num(b) > 0).any(axis=1).astype(float), np.nan)
@@ -444,6 +448,92 @@ def _score_matrix(
         scores[:, j] = score
         shares[:, j] = share
     return names, kinds, groups, scores, shares
+
+
+def min_items_for(share: float, items: int) -> int:
+    """Answered items a respondent needs for a group value when ``items`` of the group's
+    items are in the survey: the questionnaire's ``min_items_share`` of them, at least one
+    (0 when no item is there)."""
+    if items <= 0:
+        return 0
+    return max(1, math.ceil(share * items - 1e-9))
+
+
+def _min_answered(s: np.ndarray, year_id: np.ndarray | None, share: float) -> np.ndarray:
+    """Per respondent, the answered items needed for a group value (``s``: the group's item
+    scores, NaN = no answer). The share counts the group's items that the survey of the
+    respondent's year has answers for, not the questionnaire's: a survey that asked 4 of 13
+    problem items still gets a problem index (from those 4), and says so (item_coverage).
+    Where no item is there the need is above any count, so no group value."""
+    if year_id is None:
+        year_id = np.zeros(s.shape[0], dtype=np.int64)
+    finite = np.isfinite(s)
+    years = int(year_id.max()) + 1 if year_id.size else 0
+    present = np.zeros((years, s.shape[1]), dtype=bool)
+    for j in range(s.shape[1]):
+        present[:, j] = np.bincount(year_id, weights=finite[:, j], minlength=years) > 0
+    k = present.sum(axis=1)
+    need = np.array([min_items_for(share, int(c)) for c in k], dtype=float)
+    need[k == 0] = np.inf
+    return need[year_id] if year_id.size else np.zeros(0)
+
+
+def item_coverage(
+    responses: pl.DataFrame,
+    *,
+    questionnaire: Questionnaire | None = None,
+    in_source: Collection[str] | None = None,
+) -> dict:
+    """Which items of each index group the survey holds and what a group was computed from.
+
+    ``in_source`` are the item codes the survey file (or table) has a column for; ``None``
+    takes the items with at least one answer. Per group: ``items`` (the questionnaire's),
+    ``in_file``, ``missing`` (not in the file), ``years`` ({year: {"answered": items with
+    answers that year, "min_items": answers a respondent needs}}), and ``status``:
+    ``complete`` (every item answered every year), ``partial`` (computed from fewer items) or
+    ``absent`` (no item of the group answered: no group value).
+    """
+    q = questionnaire or standard_questionnaire()
+    item_codes = [i.code for i in q.items]
+    answered_by_year: dict[int, set[str]] = {}
+    if responses.height and "year" in responses.columns:
+        present = [c for c in item_codes if c in responses.columns]
+        counts = responses.group_by("year").agg(
+            [pl.col(c).is_not_null().sum().alias(c) for c in present]
+        )
+        for row in counts.iter_rows(named=True):
+            answered_by_year[int(row["year"])] = {c for c in present if row[c]}
+    any_answer = set().union(*answered_by_year.values()) if answered_by_year else set()
+    in_file = set(in_source) if in_source is not None else any_answer
+    groups = {}
+    for group in q.groups:
+        items = [i.code for i in q.items_in(group)]
+        years = {}
+        for year in sorted(answered_by_year):
+            answered = [c for c in items if c in answered_by_year[year]]
+            years[year] = {
+                "answered": answered,
+                "min_items": min_items_for(q.min_items_share, len(answered)),
+            }
+        used = [c for c in items if any(c in y["answered"] for y in years.values())]
+        complete = bool(years) and all(len(y["answered"]) == len(items) for y in years.values())
+        groups[group] = {
+            "items": items,
+            "in_file": [c for c in items if c in in_file],
+            "missing": [c for c in items if c not in in_file],
+            "years": years,
+            "status": "complete" if complete else ("partial" if used else "absent"),
+        }
+    return {
+        "rule": (
+            f"a respondent gets a group value when answering at least "
+            f"{q.min_items_share:.0%} of the group's items that the survey of that year has "
+            "answers for; items missing from the file are left out of the group"
+        ),
+        "min_items_share": q.min_items_share,
+        "questionnaire": q.source,
+        "groups": groups,
+    }
 
 
 def estimate_indices(

@@ -81,6 +81,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_score": "Poäng",
         "col_note": "Anm.",
         "flag_missing": "saknar {items}",
+        "flag_modelled": "modellskattat (för få svar): {items}",
         "survey": "Enkätresultat per område {year}",
         "col_n": "Svar",
         "col_method": "Metod",
@@ -138,6 +139,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_score": "Score",
         "col_note": "Note",
         "flag_missing": "lacks {items}",
+        "flag_modelled": "model-based (too few answers): {items}",
         "survey": "Survey results per area {year}",
         "col_n": "Answers",
         "col_method": "Method",
@@ -601,6 +603,12 @@ def _ranking(r: Any, lang: str) -> str:
             if missing
             else ""
         )
+        modelled = [m for m in (row.get("modelled") or "").split(";") if m]
+        if modelled:
+            note = " ".join(
+                filter(None, [note, _t(lang, "flag_modelled",
+                    items=", ".join(COMPONENTS[m][0].get(lang) for m in modelled))])
+            )  # fmt: skip
         cells.append(f"<td class='flag'>{escape(note)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     out.append(
@@ -684,11 +692,131 @@ def _survey_table(r: Any, lang: str) -> str:
     )
 
 
-def _method(lang: str) -> str:
+def _method(lang: str, extra: str = "") -> str:
     parts = "".join(f"<h3>{escape(head)}</h3><p>{escape(text)}</p>" for head, text in METHOD[lang])
     return (
         f'<section class="chapter method" id="method"><h2>{escape(_t(lang, "method"))}</h2>'
-        f"{parts}</section>"
+        f"{parts}{extra}</section>"
+    )
+
+
+#: What the run computed from what (issue 16 items 3 and 4): the method section says which
+#: survey items each index came from and why a priority component is missing.
+COVERAGE_TEXTS = {
+    "sv": {
+        "head": "Vad den här körningen bygger på",
+        "rule": "Regel: en svarande får ett värde för en indexgrupp när hen har besvarat minst "
+        "{share} av gruppens frågor som enkäten det året har svar på. Frågor som saknas i "
+        "filen räknas inte.",
+        "complete": "{group}: alla {n} frågor.",
+        "partial": "{group}: beräknat från {used} av {n} frågor ({items}); saknas: {missing}.",
+        "absent": "{group}: inte beräknat, ingen av gruppens frågor finns i enkäten "
+        "(saknas: {missing}).",
+        "hint": "Har kommunen en egen, kortare frågeuppsättning: ange dess frågeformulär "
+        "(--questionnaire FIL), så bygger indexen på just de frågorna.",
+        "used": "Prioriteringen använder: {items}.",
+        "not_used": "{component} ingår inte: {reason}.",
+        "modelled": "Områden med för få enkätsvar för att redovisas får i prioriteringen "
+        "modellens skattning (stadsdelens eller kommunens nivå, Fay–Herriot) med dess breda "
+        "osäkerhet, vilket vidgar rangintervallet; de markeras i tabellen.",
+        "no_survey": "ingen enkät ingick i körningen",
+        "no_items": "enkäten har inga av frågorna",
+        "no_answers": "enkäten har inga svar på frågorna",
+        "all_suppressed": "inget område har tillräckligt många svar",
+        "too_few_trends": "färre än två områden har en skattbar brottstrend",
+        "no_observations": "inga observationer ingick",
+        "weight_zero": "vikten är satt till 0",
+        "no_values": "inget område har ett värde",
+    },
+    "en": {
+        "head": "What this run is built on",
+        "rule": "Rule: a respondent gets a value for an index group when answering at least "
+        "{share} of the group's items that the survey of that year has answers for. Items "
+        "missing from the file are left out.",
+        "complete": "{group}: all {n} items.",
+        "partial": "{group}: computed from {used} of {n} items ({items}); missing: {missing}.",
+        "absent": "{group}: not computed, none of the group's items is in the survey "
+        "(missing: {missing}).",
+        "hint": "If the municipality has its own, shorter question set, pass its questionnaire "
+        "(--questionnaire FILE) so the indices are built on exactly those items.",
+        "used": "The priorities use: {items}.",
+        "not_used": "{component} is not used: {reason}.",
+        "modelled": "Areas with too few survey answers to publish get the model's estimate "
+        "in the priorities (the district's or municipality's level, Fay–Herriot) with its wide "
+        "uncertainty, which widens their rank interval; they are marked in the table.",
+        "no_survey": "no survey was part of the run",
+        "no_items": "the survey has none of its items",
+        "no_answers": "the survey has no answers to its items",
+        "all_suppressed": "no area has enough answers",
+        "too_few_trends": "fewer than two areas have an estimable crime trend",
+        "no_observations": "no observations were given",
+        "weight_zero": "its weight is set to 0",
+        "no_values": "no area has a value",
+    },
+}
+
+
+def coverage_lines(
+    survey_items: dict, components: dict, lang: str, group_labels: dict[str, str] | None = None
+) -> list[str]:
+    """Plain sentences on which survey items each index used and which priority components
+    are in the ranking (and why one is not), for the report, the run page and the CLI."""
+    t = COVERAGE_TEXTS[lang]
+    labels = group_labels or {}
+    lines = []
+    groups = (survey_items or {}).get("groups") or {}
+    if groups:
+        share = float(survey_items.get("min_items_share", 0.5))
+        lines.append(t["rule"].format(share=f"{share * 100:.0f} %"))
+        partial = False
+        for group, entry in groups.items():
+            name = labels.get(group, group)
+            used = [c for c in entry["items"] if c in entry["in_file"]]
+            missing = ", ".join(entry["missing"]) or "–"
+            if entry["status"] == "complete":
+                lines.append(t["complete"].format(group=name, n=len(entry["items"])))
+                continue
+            partial = True
+            if entry["status"] == "absent":
+                lines.append(t["absent"].format(group=name, missing=missing))
+            else:
+                answered = sorted(
+                    {c for y in entry["years"].values() for c in y["answered"]},
+                    key=entry["items"].index,
+                )
+                lines.append(
+                    t["partial"].format(
+                        group=name, used=len(answered), n=len(entry["items"]),
+                        items=", ".join(answered) or "–", missing=missing,
+                    )
+                )  # fmt: skip
+        if partial:
+            lines.append(t["hint"])
+    used = [c for c, e in (components or {}).items() if e.get("used")]
+    if used:
+        lines.append(t["used"].format(items=", ".join(COMPONENTS[c][0].get(lang) for c in used)))
+    for code, entry in (components or {}).items():
+        if not entry.get("used"):
+            reason = t.get(entry.get("reason") or "no_values", entry.get("reason") or "")
+            label = COMPONENTS[code][0].get(lang) if code in COMPONENTS else code
+            lines.append(t["not_used"].format(component=label[:1].upper() + label[1:],
+                                              reason=reason))  # fmt: skip
+    return lines
+
+
+def _coverage(r: Any, lang: str) -> str:
+    labels = {code: text.get(lang) for code, text in r.questionnaire.groups.items()}
+    lines = coverage_lines(getattr(r, "survey_items", {}), getattr(r, "components", {}), lang,
+                           labels)  # fmt: skip
+    modelled = "modelled" in r.priorities.table.columns and any(r.priorities.table["modelled"])
+    if modelled:
+        lines.append(COVERAGE_TEXTS[lang]["modelled"])
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return (
+        f'<h3 id="coverage">{escape(COVERAGE_TEXTS[lang]["head"])}</h3>'
+        f'<ul class="coverage">{items}</ul>'
     )
 
 
@@ -710,7 +838,7 @@ def render_report_html(results: Any, *, lang: str = "sv", today: dt.date | None 
             _trends(results, lang),
             _ranking(results, lang),
             _survey_table(results, lang),
-            _method(lang),
+            _method(lang, _coverage(results, lang)),
         ]
     )
     return _template().substitute(

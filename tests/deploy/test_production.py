@@ -39,6 +39,7 @@ SECURITY_HEADERS = (
     "Referrer-Policy",
     "Cross-Origin-Opener-Policy",
 )
+LEAFLET_MARKER_IMAGES = ("marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
 STATIC_REFERENCE = re.compile(r"""["'(=](/static/[^"'()\s<>?#]+)""")
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
 STARTUP_SECONDS = 240
@@ -257,6 +258,8 @@ def visit_every_route(session, base: str, routes: dict, actor: str) -> list[str]
             if missing := missing_headers(response):
                 problems.append(f"{path}: no {', '.join(missing)}")
             static |= set(STATIC_REFERENCE.findall(response.text))
+    # Leaflet's marker images, which core/map-kit.js addresses by their unhashed names.
+    static |= {f"/static/vendor/leaflet/images/{name}" for name in LEAFLET_MARKER_IMAGES}
     problems += unserved_static(session, base, static)
     return problems
 

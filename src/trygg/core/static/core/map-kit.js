@@ -11,6 +11,15 @@
   // Sundsvall: where a map without any areas opens.
   var HOME = [62.39, 17.31];
 
+  // Leaflet finds its marker images through leaflet.css, by a file name that production's
+  // hashed static files no longer have: point it at the images beside this script's own
+  // static folder instead (the unhashed copies are served too).
+  var script = document.currentScript;
+  if (script && script.src && window.L && L.Icon && L.Icon.Default) {
+    L.Icon.Default.prototype.options.imagePath =
+      script.src.replace(/core\/map-kit[^\/]*$/, "") + "vendor/leaflet/images/";
+  }
+
   // The map in `element`. A tile layer is added only when the install configures one,
   // because many municipal networks cannot reach a tile server. element.trygg.map is how
   // the browser tests reach the map.

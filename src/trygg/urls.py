@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from trygg.core import views as core_views
 
+# A malformed query value answers 400 with its problems (trygg.core.params).
+handler400 = "trygg.core.params.bad_request"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

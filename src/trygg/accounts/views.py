@@ -1,10 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from trygg.core.http import allow
+
 from .roles import Capability
 from .selectors import safety_group_get_for_user, safety_group_members, safety_groups_for_user
 
 
+@allow("GET")
 @login_required
 def group_list(request):
     groups = safety_groups_for_user(request.user)
@@ -20,6 +23,7 @@ def group_list(request):
     )
 
 
+@allow("GET")
 @login_required
 def group_detail(request, group_id: int):
     group = safety_group_get_for_user(request.user, group_id=group_id)

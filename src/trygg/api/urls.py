@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+import trygg.core.http  # noqa: F401  (registers the "id" path converter)
 from trygg.cases.api import CaseViewSet, ConcernViewSet, ConsentViewSet, PersonViewSet
 from trygg.situation.api import ObservationViewSet
 
@@ -21,7 +22,7 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("priorities/", views.PrioritiesView.as_view(), name="api-priorities"),
     path(
-        "areas/<int:pk>/statistics/",
+        "areas/<id:pk>/statistics/",
         views.AreaStatisticsView.as_view(),
         name="api-area-statistics",
     ),

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from trygg.areas.selectors import (
     areas_for_user,
     municipalities_for_user,
 )
+from trygg.core.params import YearSerializerField, api_query_params
 from trygg.public.selectors import publication_public_get, publication_rows
 from trygg.reports.selectors import (
     analysis_run_get_for_user,
@@ -43,8 +44,16 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
         return municipalities_for_user(self.request.user).order_by("code")
 
 
+# Query parameters (trygg.core.params): a malformed value answers 400 with DRF's JSON.
+CODE = {"required": False, "max_length": 100}
+
 MUNICIPALITY_FILTER = OpenApiParameter("municipality", str, description="Municipality code")
 LEVEL_FILTER = OpenApiParameter("level", str, enum=["district", "area"])
+
+
+class AreaQuery(serializers.Serializer):
+    municipality = serializers.CharField(**CODE)
+    level = serializers.CharField(**CODE)
 
 
 class AreaViewSet(viewsets.ReadOnlyModelViewSet):
@@ -52,7 +61,7 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         areas = areas_for_user(self.request.user).order_by("municipality__code", "code")
-        params = self.request.query_params
+        params = api_query_params(self.request, AreaQuery)
         if params.get("municipality"):
             areas = areas.filter(municipality__code=params["municipality"])
         if params.get("level"):
@@ -106,6 +115,13 @@ RUN_FILTER = OpenApiParameter("run", str, description="Public id of a run (defau
 DISTRICT_FILTER = OpenApiParameter("district", str, description="Code of a district")
 
 
+class PrioritiesQuery(serializers.Serializer):
+    municipality = serializers.CharField(**CODE)
+    year = YearSerializerField()
+    run = serializers.UUIDField(required=False)
+    district = serializers.CharField(**CODE)
+
+
 class PrioritiesView(APIView):
     """The ranked areas of a run with rank intervals and standardised components: the same
     rows as the priority dashboard, limited to the areas the user may see."""
@@ -115,15 +131,16 @@ class PrioritiesView(APIView):
         responses=PriorityRowSerializer(many=True),
     )
     def get(self, request):
-        params = request.query_params
+        params = api_query_params(request, PrioritiesQuery)
         if params.get("run"):
             run = analysis_run_get_for_user(request.user, public_id=params["run"])
         else:
             municipalities = municipalities_for_user(request.user)
             if params.get("municipality"):
                 municipalities = municipalities.filter(code=params["municipality"])
-            year = int(params["year"]) if params.get("year", "").isdigit() else None
-            run = latest_run_for_user(request.user, municipality=municipalities.first(), year=year)
+            run = latest_run_for_user(
+                request.user, municipality=municipalities.first(), year=params.get("year")
+            )
             if run is None:
                 raise Http404
         areas = areas_for_user(request.user, municipality=run.municipality)
@@ -176,6 +193,10 @@ class AreaStatisticsView(APIView):
         )
 
 
+class YearQuery(serializers.Serializer):
+    year = YearSerializerField()
+
+
 class OpenDataView(APIView):
     """Published results of a municipality (no login): small cells are suppressed."""
 
@@ -187,8 +208,8 @@ class OpenDataView(APIView):
         responses=PublishedAreaSerializer(many=True),
     )
     def get(self, request, code: str):
-        year = request.query_params.get("year", "")
-        publication = publication_public_get(code=code, year=int(year) if year.isdigit() else None)
+        year = api_query_params(request, YearQuery).get("year")
+        publication = publication_public_get(code=code, year=year)
         return Response(
             {
                 "municipality": code,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
+from trygg.core.http import allow
 from trygg.reports.selectors import (
     area_crime_cells,
     area_operations_for_user,
@@ -35,6 +36,7 @@ def _require(user, capability: str) -> None:
         raise Http404
 
 
+@allow("GET")
 @login_required
 def area_list(request):
     _require(request.user, Capability.VIEW_AREAS)
@@ -52,6 +54,7 @@ def area_list(request):
     )
 
 
+@allow("GET")
 @login_required
 def area_detail(request, area_id: int):
     _require(request.user, Capability.VIEW_AREAS)
@@ -86,6 +89,7 @@ def area_detail(request, area_id: int):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def area_import(request):
     _require(request.user, Capability.IMPORT_AREAS)

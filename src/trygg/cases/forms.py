@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.accounts.models import Organisation
 from trygg.areas.models import Area
+from trygg.core.params import DateField, QueryForm, YearField
 
 from .checklists import PROTECTIVE_FACTORS, RISK_FACTORS
 from .models import ConsentGiver, Information, Level, PlanStatus, Programme
@@ -192,7 +193,11 @@ class PoliceNotesForm(forms.Form):
     )
 
 
-class LogReviewForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=DATE, required=False)
-    until = forms.DateField(label=_("To"), widget=DATE, required=False)
+class LogReviewForm(QueryForm):
+    since = DateField(label=_("From"), widget=DATE)
+    until = DateField(label=_("To"), widget=DATE)
     size = forms.IntegerField(label=_("Sample size"), min_value=1, max_value=500, required=False)
+
+
+class StatisticsQuery(QueryForm):
+    year = YearField()

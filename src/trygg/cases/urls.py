@@ -1,5 +1,7 @@
 from django.urls import path
 
+import trygg.core.http  # noqa: F401  (registers the "id" path converter)
+
 from . import views
 
 app_name = "cases"
@@ -29,7 +31,7 @@ urlpatterns = [
     path("<uuid:case_id>/", views.case_detail, name="case"),
     path("<uuid:case_id>/members/", views.member_add, name="member-add"),
     path(
-        "<uuid:case_id>/members/<int:member_id>/remove/",
+        "<uuid:case_id>/members/<id:member_id>/remove/",
         views.member_remove,
         name="member-remove",
     ),

@@ -24,6 +24,7 @@ from trygg.areas.selectors import areas_for_user, municipalities_for_user
 from trygg.audit.selectors import audit_sample
 from trygg.core.client import client_ip
 from trygg.core.exports import csv_response
+from trygg.core.params import BadQuery, query_params
 
 from . import services
 from .access import (
@@ -55,6 +56,7 @@ from .forms import (
     PlanItemForm,
     PlanStatusForm,
     PoliceNotesForm,
+    StatisticsQuery,
 )
 from .models import CaseStatus, ConcernStatus, Information
 from .pin import masked
@@ -704,8 +706,8 @@ def member_remove(request, case_id, member_id):
 def statistics(request):
     if not request.user.can(Capability.VIEW_CASE_STATISTICS):
         raise Http404
-    year = request.GET.get("year")
-    rows = case_statistics(request.user, year=int(year) if year and year.isdigit() else None)
+    year = query_params(request, StatisticsQuery)["year"]
+    rows = case_statistics(request.user, year=year)
     return render(request, "cases/statistics.html", {"rows": rows, "year": year})
 
 
@@ -716,6 +718,8 @@ def log_review(request):
     if not request.user.can(Capability.VIEW_AUDIT):
         raise Http404
     form = LogReviewForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        raise BadQuery(form.problems())
     today = timezone.localdate()
     since, until, size = today - timedelta(days=30), today + timedelta(days=1), 25
     if form.is_valid():

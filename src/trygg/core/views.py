@@ -2,7 +2,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from trygg.accounts.selectors import safety_groups_of_user
 from trygg.areas.selectors import (
@@ -11,8 +10,10 @@ from trygg.areas.selectors import (
     municipalities_for_user,
     municipality_overview,
 )
+from trygg.core.http import allow
 
 
+@allow("GET")
 @login_required
 def home(request):
     municipalities = list(municipalities_for_user(request.user))
@@ -30,7 +31,7 @@ def home(request):
     )
 
 
-@require_GET
+@allow("GET", "HEAD")
 def healthz(request):
     """For load balancers and monitoring: the process answers and the database is reachable."""
     with connection.cursor() as cursor:

@@ -10,6 +10,7 @@ from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 from trygg.core.exports import csv_response
+from trygg.core.http import allow
 from trygg.core.problems import problem_reason, problem_text
 
 from .backend import ensure_worker
@@ -32,6 +33,7 @@ def _require(user, capability: str) -> None:
         raise Http404
 
 
+@allow("GET", "POST")
 @login_required
 def upload_list(request):
     _require(request.user, Capability.IMPORT_AREAS)
@@ -60,6 +62,7 @@ def upload_list(request):
     return render(request, "imports/upload_list.html", {"form": form, "uploads": uploads})
 
 
+@allow("GET", "POST")
 @login_required
 def upload_detail(request, public_id):
     _require(request.user, Capability.IMPORT_AREAS)
@@ -113,6 +116,7 @@ def upload_detail(request, public_id):
     )
 
 
+@allow("GET")
 @login_required
 def upload_problems_csv(request, public_id):
     _require(request.user, Capability.IMPORT_AREAS)
@@ -141,6 +145,7 @@ def upload_problems_csv(request, public_id):
     return response
 
 
+@allow("GET")
 @login_required
 def job_status(request, public_id):
     """The progress of a background job, for the page's progress bar (polled)."""

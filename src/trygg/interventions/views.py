@@ -6,10 +6,18 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
+from trygg.core.http import allow
+from trygg.core.params import (
+    DateField,
+    IdField,
+    IdListField,
+    QueryForm,
+    TextListField,
+    query_params,
+)
 from trygg.situation.categories import category_label
 
 from .forms import ActionForm, ActionStatusForm, OperationForm, PictureLinkForm, PromiseForm
@@ -53,6 +61,7 @@ def _picture_url(picture) -> str:
     return reverse("situation:week-municipality", args=[picture.municipality.code, week])
 
 
+@allow("GET")
 @login_required
 def operation_list(request):
     if not (
@@ -71,6 +80,7 @@ def operation_list(request):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def operation_detail(request, operation_id: int):
     operation = operation_get_for_user(request.user, operation_id=operation_id)
@@ -143,32 +153,36 @@ def operation_detail(request, operation_id: int):
     )
 
 
+class PrefillQuery(QueryForm):
+    municipality = IdField()
+    areas = IdListField()
+    categories = TextListField()
+    starts_on = DateField()
+    ends_on = DateField()
+
+
 def _initial_from_query(request) -> dict:
     """A pre-filled form from a link (the quarterly view's "plan an operation here"): only
-    values the form offers this user are kept, the rest is ignored."""
-    query = request.GET
+    values the form offers this user are kept, the rest is ignored; a malformed one is 400."""
+    query = query_params(request, PrefillQuery)
     initial: dict = {"status": OperationStatus.PLANNED}
     form = OperationForm(user=request.user)
-    if query.get("municipality", "").isdigit():
+    if query["municipality"]:
         municipality = form.fields["municipality"].queryset.filter(pk=query["municipality"])
         if municipality.exists():
-            initial["municipality"] = int(query["municipality"])
-    area_ids = [int(a) for a in query.getlist("areas") if a.isdigit()]
-    if area_ids:
+            initial["municipality"] = query["municipality"]
+    if area_ids := query["areas"]:
         initial["areas"] = list(form.fields["areas"].queryset.filter(pk__in=area_ids))
     known = {key for key, _label in form.fields["categories"].choices}
-    if categories := [c for c in query.getlist("categories") if c in known]:
+    if categories := [c for c in query["categories"] if c in known]:
         initial["categories"] = categories
     for key in ("starts_on", "ends_on"):
-        try:
-            day = parse_date(query.get(key) or "")
-        except ValueError:  # well-formed but not a date, such as 2026-02-30
-            day = None
-        if day is not None:
-            initial[key] = day
+        if query[key] is not None:
+            initial[key] = query[key]
     return initial
 
 
+@allow("GET", "POST")
 @login_required
 def operation_create_view(request):
     _require(request.user, Capability.MANAGE_OPERATIONS)
@@ -186,6 +200,7 @@ def operation_create_view(request):
     return render(request, "interventions/operation_form.html", {"form": form, "operation": None})
 
 
+@allow("GET", "POST")
 @login_required
 def operation_edit(request, operation_id: int):
     _require(request.user, Capability.MANAGE_OPERATIONS)
@@ -220,6 +235,7 @@ def operation_edit(request, operation_id: int):
     )
 
 
+@allow("GET")
 def promise_list_public(request):
     """Open to everyone, signed in or not: the promises are public commitments. The overview
     lists the municipalities with current promises; each has its own page."""
@@ -230,6 +246,7 @@ def promise_list_public(request):
     )
 
 
+@allow("GET")
 def promise_list_municipality(request, code: str):
     """One municipality's current citizen promises, open to everyone."""
     municipality, promises = promises_public_of(code=code)
@@ -240,6 +257,7 @@ def promise_list_municipality(request, code: str):
     )
 
 
+@allow("GET")
 @login_required
 def promise_manage(request):
     _require(request.user, Capability.MANAGE_OPERATIONS)
@@ -250,6 +268,7 @@ def promise_manage(request):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def promise_edit(request, promise_id: int | None = None):
     _require(request.user, Capability.MANAGE_OPERATIONS)

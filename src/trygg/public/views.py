@@ -5,6 +5,8 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 
 from trygg.core.exports import csv_response
+from trygg.core.http import allow
+from trygg.core.params import QueryForm, YearField, query_params
 from trygg.reports.services import RUN_FILES
 from trygg.reports.views import REPORT_CSP
 
@@ -21,6 +23,7 @@ from .selectors import (
 PUBLIC_FILES = ("report.html", "report.pdf")
 
 
+@allow("GET")
 def index(request):
     return render(
         request,
@@ -29,6 +32,7 @@ def index(request):
     )
 
 
+@allow("GET")
 def municipality(request, code: str):
     publication = publication_public_get(code=code, year=_year(request))
     return render(
@@ -53,13 +57,15 @@ def municipality(request, code: str):
     )
 
 
+class YearQuery(QueryForm):
+    year = YearField()
+
+
 def _year(request):
-    try:
-        return int(request.GET["year"])
-    except (KeyError, ValueError):
-        return None
+    return query_params(request, YearQuery)["year"]
 
 
+@allow("GET")
 def data_csv(request, code: str, year: int):
     publication = publication_public_get(code=code, year=year)
     response = csv_response(
@@ -74,6 +80,7 @@ def data_csv(request, code: str, year: int):
     return response
 
 
+@allow("GET")
 def data_geojson(request, code: str, year: int):
     publication = publication_public_get(code=code, year=year)
     response = JsonResponse(publication_geojson(publication), content_type="application/geo+json")
@@ -81,6 +88,7 @@ def data_geojson(request, code: str, year: int):
     return response
 
 
+@allow("GET")
 def report_file(request, code: str, year: int, name: str):
     publication = publication_public_get(code=code, year=year)
     path = publication.run.directory / name

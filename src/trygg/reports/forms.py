@@ -3,6 +3,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from trygg.analysis.priority import COMPONENTS, DEFAULT_WEIGHTS
+from trygg.core.params import IdField, QueryForm, YearField
 
 
 class AnalysisForm(forms.Form):
@@ -69,3 +70,34 @@ class AnalysisForm(forms.Form):
             "h3_resolution": data.get("h3_resolution"),
             "pdf": data.get("pdf", False),
         }
+
+
+# --- query strings (trygg.core.params): a malformed value answers 400 ---------------------
+
+CODE = {"required": False, "max_length": 100}
+
+
+class DashboardQuery(QueryForm):
+    municipality = forms.CharField(**CODE)
+    year = YearField()
+    run = forms.UUIDField(required=False)
+    district = forms.CharField(**CODE)
+
+
+class AreaExportQuery(QueryForm):
+    area = IdField(required=True)
+    table = forms.CharField(**CODE)
+    fmt = forms.CharField(**CODE)
+
+
+class CompareQuery(QueryForm):
+    a = IdField()
+    b = IdField()
+    municipality = forms.CharField(**CODE)
+    year_a = YearField()
+    year_b = YearField()
+
+
+class RunCompareQuery(QueryForm):
+    a = forms.UUIDField(required=False)
+    b = forms.UUIDField(required=False)

@@ -11,10 +11,12 @@ from trygg.areas.selectors import area_get_for_user, areas_for_user, municipalit
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 from trygg.core.client import client_ip
+from trygg.core.http import allow
+from trygg.core.params import query_params
 from trygg.imports.selectors import job_get_for_user
 
 from .exports import table_download
-from .forms import AnalysisForm
+from .forms import AnalysisForm, AreaExportQuery, CompareQuery, DashboardQuery, RunCompareQuery
 from .selectors import (
     AREA_TABLES,
     analysis_run_get_for_user,
@@ -50,6 +52,7 @@ REPORT_CSP = {
 }
 
 
+@allow("GET")
 @login_required
 def run_list(request):
     runs = analysis_runs_for_user(request.user)
@@ -62,6 +65,7 @@ def run_list(request):
     )
 
 
+@allow("GET")
 @login_required
 def run_detail(request, public_id):
     run = analysis_run_get_for_user(request.user, public_id=public_id)
@@ -80,6 +84,7 @@ def run_detail(request, public_id):
     )
 
 
+@allow("GET")
 @login_required
 def run_file(request, public_id, name: str):
     run = analysis_run_get_for_user(request.user, public_id=public_id)
@@ -117,25 +122,19 @@ def _require(user, capability: str) -> None:
         raise Http404
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _dashboard_context(request) -> dict:
     """The dashboard's run, filters and rows, from the query string (shared by the page
     and the downloads so that a download holds exactly what the page shows)."""
     _require(request.user, Capability.VIEW_REPORTS)
+    query = query_params(request, DashboardQuery)
     municipalities = municipalities_for_user(request.user)
-    code = request.GET.get("municipality")
+    code = query["municipality"]
     municipality = municipalities.filter(code=code).first() if code else municipalities.first()
-    year = _int_or_none(request.GET.get("year"))
+    year = query["year"]
     run = None
-    if request.GET.get("run"):
+    if query["run"]:
         try:
-            run = analysis_run_get_for_user(request.user, public_id=request.GET["run"])
+            run = analysis_run_get_for_user(request.user, public_id=query["run"])
         except Http404:
             run = None
     if run is None and municipality is not None:
@@ -146,7 +145,7 @@ def _dashboard_context(request) -> dict:
     districts = areas_for_user(request.user, municipality=municipality).filter(
         level=AreaLevel.DISTRICT
     )
-    district = districts.filter(code=request.GET.get("district")).first()
+    district = districts.filter(code=query["district"]).first() if query["district"] else None
     if district is not None:
         areas = areas.filter(parent=district)
     rows = dashboard_rows(run, areas=areas) if run else []
@@ -163,6 +162,7 @@ def _dashboard_context(request) -> dict:
     }
 
 
+@allow("GET")
 @login_required
 def dashboard(request):
     context = _dashboard_context(request)
@@ -175,6 +175,7 @@ def dashboard(request):
     return render(request, "reports/dashboard.html", context)
 
 
+@allow("GET")
 @login_required
 def dashboard_export(request, fmt: str):
     context = _dashboard_context(request)
@@ -198,16 +199,14 @@ def dashboard_export(request, fmt: str):
     return table_download(table, fmt=fmt, filename=name, sheet="priorities")
 
 
+@allow("GET")
 @login_required
 def area_export(request):
     """One table of the area page (``?area=<id>&table=survey|crime|priority&fmt=csv|xlsx``)
     as a download: the rows the page shows, from the same run."""
     _require(request.user, Capability.VIEW_REPORTS)
-    table_name, fmt = request.GET.get("table"), request.GET.get("fmt", "csv")
-    try:
-        area_id = int(request.GET.get("area", ""))
-    except ValueError:
-        raise Http404 from None
+    query = query_params(request, AreaExportQuery)
+    table_name, fmt, area_id = query["table"], query["fmt"] or "csv", query["area"]
     if table_name not in AREA_TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
     area = area_get_for_user(request.user, area_id=area_id)
@@ -234,13 +233,15 @@ def area_export(request):
     )
 
 
+@allow("GET")
 @login_required
 def compare(request):
     """Two areas side by side, or every area in two years."""
     _require(request.user, Capability.VIEW_REPORTS)
+    query = query_params(request, CompareQuery)
     areas = areas_for_user(request.user)
-    area_a = areas.filter(pk=_int_or_none(request.GET.get("a"))).first()
-    area_b = areas.filter(pk=_int_or_none(request.GET.get("b"))).first()
+    area_a = areas.filter(pk=query["a"]).first() if query["a"] else None
+    area_b = areas.filter(pk=query["b"]).first() if query["b"] else None
     context = {"areas": areas.order_by("municipality__name", "name"), "a": area_a, "b": area_b}
     if area_a and area_b:
         context["stats_a"] = area_statistics(request.user, area=area_a)
@@ -249,13 +250,12 @@ def compare(request):
     # Two years: each year from its own run (the year's published run, else its latest),
     # so a comparison of 2025 with 2026 does not read 2025 through 2026's parameters.
     municipalities = municipalities_for_user(request.user)
-    code = request.GET.get("municipality")
+    code = query["municipality"]
     municipality = municipalities.filter(code=code).first() if code else None
     run = latest_run_for_user(request.user, municipality=municipality)
     municipality = run.municipality if run else municipality
     years = comparison_years_for_user(request.user, municipality=municipality) if run else []
-    year_a = _int_or_none(request.GET.get("year_a"))
-    year_b = _int_or_none(request.GET.get("year_b"))
+    year_a, year_b = query["year_a"], query["year_b"]
     context |= {"years": years, "year_a": year_a, "year_b": year_b, "run": run}
     if run and year_a and year_b:
         run_a = run_for_year(request.user, municipality=municipality, year=year_a)
@@ -279,6 +279,7 @@ def _paired(a, b) -> list[dict]:
     return [{"a": s, "b": by_index.get(s["index"])} for s in a["survey"]]
 
 
+@allow("GET", "POST")
 @login_required
 def run_start(request):
     _require(request.user, Capability.RUN_ANALYSIS)
@@ -291,6 +292,7 @@ def run_start(request):
     return render(request, "reports/run_start.html", {"form": form})
 
 
+@allow("GET")
 @login_required
 def run_job(request, public_id):
     _require(request.user, Capability.RUN_ANALYSIS)
@@ -300,12 +302,14 @@ def run_job(request, public_id):
     return render(request, "reports/run_job.html", {"job": job})
 
 
+@allow("GET")
 @login_required
 def run_compare(request):
     _require(request.user, Capability.VIEW_REPORTS)
+    query = query_params(request, RunCompareQuery)
     runs = analysis_runs_for_user(request.user)
-    run_a = runs.filter(public_id=request.GET.get("a")).first() if request.GET.get("a") else None
-    run_b = runs.filter(public_id=request.GET.get("b")).first() if request.GET.get("b") else None
+    run_a = runs.filter(public_id=query["a"]).first() if query["a"] else None
+    run_b = runs.filter(public_id=query["b"]).first() if query["b"] else None
     rows = []
     if run_a and run_b:
         if run_a.municipality_id != run_b.municipality_id:
@@ -319,6 +323,7 @@ def run_compare(request):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def run_publish(request, public_id):
     _require(request.user, Capability.PUBLISH_RESULTS)

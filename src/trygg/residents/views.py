@@ -22,6 +22,7 @@ from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import area_feature_collection, areas_for_user
 from trygg.core.client import client_address
 from trygg.core.exports import csv_response
+from trygg.core.http import allow
 
 from .forms import (
     ModerationForm,
@@ -92,6 +93,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 # ------------------------------------------------------------------------ public
 
 
+@allow("GET", "POST")
 @never_cache
 def report(request, code: str):
     """The public form: a resident marks a place; no account, no personal data."""
@@ -172,6 +174,7 @@ def report(request, code: str):
     )
 
 
+@allow("GET")
 @never_cache
 def receipt(request, token: str):
     """The resident's status page; the link is the only key to it."""
@@ -213,6 +216,7 @@ def _require_moderator(user) -> None:
         raise Http404
 
 
+@allow("GET")
 @login_required
 def queue(request):
     _require_moderator(request.user)
@@ -256,6 +260,7 @@ def queue(request):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def report_detail(request, public_id):
     _require_moderator(request.user)
@@ -319,6 +324,7 @@ def _require_walks(user) -> None:
         raise Http404
 
 
+@allow("GET")
 @login_required
 def walk_list(request):
     _require_walks(request.user)
@@ -333,6 +339,7 @@ def walk_list(request):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def walk_new(request):
     if not request.user.can(Capability.REPORT_OBSERVATIONS):
@@ -375,6 +382,7 @@ def _point_rows(walk) -> list[dict]:
     ]
 
 
+@allow("GET")
 @login_required
 def walk_detail(request, public_id):
     walk = walk_get_for_user(request.user, public_id=public_id)
@@ -428,6 +436,7 @@ def _json_errors(form_or_exc) -> dict:
     return form_or_exc.errors.get_json_data()
 
 
+@allow("GET", "POST")
 @login_required
 def walk_point(request, public_id):
     """One point, sent as soon as it is added (retried by the page when offline)."""
@@ -467,6 +476,7 @@ def walk_point(request, public_id):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def walk_route(request, public_id):
     """A batch of positions: ``{"coordinates": [[lon, lat], ...]}``."""
@@ -485,6 +495,7 @@ def walk_route(request, public_id):
     return JsonResponse({"saved": True, "length": len(walk.route_coordinates)})
 
 
+@allow("GET", "POST")
 @login_required
 def walk_finish_view(request, public_id):
     walk = walk_get_for_leader(request.user, public_id=public_id)
@@ -503,6 +514,7 @@ def walk_finish_view(request, public_id):
     return redirect("residents:walk", public_id=walk.public_id)
 
 
+@allow("GET", "POST")
 @login_required
 def walk_convert(request, public_id):
     walk = walk_get_for_user(request.user, public_id=public_id)
@@ -524,6 +536,7 @@ def walk_convert(request, public_id):
 EXPORT_FORMATS = ("pdf", "geojson", "csv")
 
 
+@allow("GET")
 @login_required
 def walk_export(request, public_id, fmt: str):
     walk = walk_get_for_user(request.user, public_id=public_id)

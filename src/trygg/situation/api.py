@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -11,13 +11,22 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import Area
 from trygg.areas.selectors import areas_for_user
+from trygg.core.params import (
+    DATE_RANGE_MESSAGE,
+    MAX_DATE,
+    MAX_YEAR,
+    MIN_DATE,
+    MIN_YEAR,
+    IdSerializerField,
+    LimitOffsetPagination,
+    api_query_params,
+)
 
 from .categories import category_keys
 from .models import Observation, ObservationSource, Place
@@ -149,20 +158,41 @@ class ObservationWriteSerializer(serializers.Serializer):
         return data
 
 
-def _moment(text: str | None, *, end: bool = False):
-    if not text:
-        return None
-    moment = parse_datetime(text)
-    if moment is not None:
-        return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
-    day = parse_date(text)
-    if day is None:
-        raise ValidationError({"since" if not end else "until": "use an ISO date or time"})
-    if end:
-        from datetime import timedelta
+class MomentField(serializers.CharField):
+    """An ISO date (the whole Swedish day) or date and time, within the years Trygg holds."""
 
-        day = day + timedelta(days=1)
-    return datetime.combine(day, time.min, tzinfo=LOCAL)
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.end = end
+        super().__init__(required=False, max_length=64, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            moment = parse_datetime(text)
+            day = parse_date(text) if moment is None else None
+        except ValueError:  # well-formed but impossible, such as 2026-02-30
+            moment = day = None
+        if moment is None and day is None:
+            raise ValidationError(
+                _("Use an ISO date or time, such as 2026-05-17 or 2026-05-17T21:30.")
+            )
+        if not MIN_YEAR <= (moment or day).year <= MAX_YEAR:
+            raise ValidationError(
+                DATE_RANGE_MESSAGE % {"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}
+            )
+        if moment is not None:
+            return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
+        if self.end:
+            day += timedelta(days=1)
+        return datetime.combine(day, time.min, tzinfo=LOCAL)
+
+
+class ObservationQuery(serializers.Serializer):
+    group = IdSerializerField()
+    area = serializers.CharField(required=False, max_length=100)
+    category = serializers.CharField(required=False, max_length=100)
+    since = MomentField()
+    until = MomentField(end=True)
 
 
 FILTERS = [
@@ -222,7 +252,7 @@ class ObservationViewSet(
             raise Http404
 
     def get_queryset(self):
-        params = self.request.query_params
+        params = api_query_params(self.request, ObservationQuery)
         area = None
         if params.get("area"):
             area = (
@@ -232,8 +262,6 @@ class ObservationViewSet(
                 .first()
             ) or -1
         group = params.get("group")
-        if group and not group.isdigit():
-            raise ValidationError({"group": "a group id"})
         self.branches = group_branches(group) if group and not area else None
         return (
             observations_filtered(
@@ -241,8 +269,8 @@ class ObservationViewSet(
                 group=group,
                 area=area,
                 category=params.get("category"),
-                since=_moment(params.get("since")),
-                until=_moment(params.get("until"), end=True),
+                since=params.get("since"),
+                until=params.get("until"),
             )
             # Only what the serializer reads.
             .select_related(None)

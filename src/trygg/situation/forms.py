@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import areas_for_user, municipalities_for_user
+from trygg.core.params import MAX_YEAR, MIN_YEAR, DateField, QueryForm
 from trygg.core.uploads import validate_upload_size
 
 from .categories import category_choices
@@ -93,7 +95,7 @@ class ObservationForm(forms.Form):
         return data
 
 
-class ObservationFilterForm(forms.Form):
+class ObservationFilterForm(QueryForm):
     group = forms.ModelChoiceField(
         label=_("Safety group"), queryset=None, required=False, empty_label=_("All")
     )
@@ -101,12 +103,8 @@ class ObservationFilterForm(forms.Form):
         label=_("Area"), queryset=None, required=False, empty_label=_("All")
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,3 +160,20 @@ class ObservationImportForm(forms.Form):
         only = list(municipalities[:2])
         if len(only) == 1:  # most users work in one municipality: nothing to choose
             self.initial.setdefault("municipality", only[0].pk)
+
+
+class QuarterQuery(QueryForm):
+    """``?q=2026-Q1``: a quarter of a year Trygg holds."""
+
+    q = forms.CharField(required=False, max_length=100)
+
+    def clean_q(self):
+        text = self.cleaned_data["q"].upper()
+        if text and not (
+            re.fullmatch(r"[0-9]{4}-Q[1-4]", text) and MIN_YEAR <= int(text[:4]) <= MAX_YEAR
+        ):
+            raise forms.ValidationError(
+                _("Enter a quarter between %(min)s and %(max)s, such as 2026-Q1."),
+                params={"min": f"{MIN_YEAR}-Q1", "max": f"{MAX_YEAR}-Q4"},
+            )
+        return text

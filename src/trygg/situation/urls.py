@@ -1,5 +1,7 @@
 from django.urls import path, register_converter
 
+import trygg.core.http  # noqa: F401  (registers the "id" path converter)
+
 from . import views
 
 
@@ -22,8 +24,8 @@ urlpatterns = [
     path("observations/", views.observation_list, name="observations"),
     path("observations/<uuid:public_id>/", views.observation_detail, name="observation"),
     path("import/", views.observation_import, name="import"),
-    path("groups/<int:group_id>/<isoweek:week>/", views.week_group, name="week-group"),
-    path("groups/<int:group_id>/quarter/", views.quarter_group, name="quarter-group"),
+    path("groups/<id:group_id>/<isoweek:week>/", views.week_group, name="week-group"),
+    path("groups/<id:group_id>/quarter/", views.quarter_group, name="quarter-group"),
     path(
         "municipality/<str:code>/<isoweek:week>/",
         views.week_municipality,

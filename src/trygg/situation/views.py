@@ -24,9 +24,17 @@ from trygg.analysis.errors import InputError
 from trygg.analysis.situation import IsoWeek, week_of
 from trygg.areas.selectors import area_feature_collection
 from trygg.core.exports import csv_response, frame_csv_response
+from trygg.core.http import allow
+from trygg.core.params import MAX_YEAR, MIN_YEAR, BadQuery, query_params
 
 from .categories import category_label, category_table, crime_label
-from .forms import ObservationFilterForm, ObservationForm, ObservationImportForm, PictureForm
+from .forms import (
+    ObservationFilterForm,
+    ObservationForm,
+    ObservationImportForm,
+    PictureForm,
+    QuarterQuery,
+)
 from .selectors import (
     PictureScope,
     current_week,
@@ -71,6 +79,7 @@ def _week_url(scope: PictureScope, week: IsoWeek) -> str:
     return reverse("situation:week-municipality", args=[scope.municipality.code, str(week)])
 
 
+@allow("GET")
 @login_required
 def index(request):
     if not (
@@ -99,6 +108,7 @@ def _wants_json(request) -> bool:
     return request.headers.get("X-Trygg-Async") == "1"
 
 
+@allow("GET", "POST")
 @login_required
 def report(request):
     """The phone form: one request saves the report; a retry with the same key is harmless."""
@@ -173,6 +183,7 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+@allow("GET")
 @login_required
 def observation_list(request):
     observations = observations_for_user(request.user)
@@ -182,6 +193,8 @@ def observation_list(request):
     ):
         raise Http404
     form = ObservationFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        raise BadQuery(form.problems())
     observations = observations_filtered(observations, **form.filters()).order_by("-observed_at")
     if request.GET.get("export") == "csv":
         rows = observations_csv_rows(observations[:CSV_LIMIT])
@@ -209,6 +222,7 @@ def observation_list(request):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def observation_detail(request, public_id):
     observation = observation_get_for_user(request.user, public_id=public_id)
@@ -269,6 +283,7 @@ def observation_detail(request, public_id):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def observation_import(request):
     _require(request.user, Capability.ANALYSE_SITUATION)
@@ -310,17 +325,23 @@ def observation_import(request):
 
 def _parse_week(text: str) -> IsoWeek:
     try:
-        return IsoWeek.parse(text)
+        week = IsoWeek.parse(text)
     except ValueError:
         raise Http404 from None
+    # The page links the weeks before and after: the calendar's edges (0001, 9999) overflow.
+    if not MIN_YEAR <= week.year <= MAX_YEAR:
+        raise Http404
+    return week
 
 
+@allow("GET")
 @login_required
 def week_group(request, group_id: int, week: str):
     scope = picture_scope_for_user(request.user, group_id=group_id)
     return _week(request, scope, _parse_week(week))
 
 
+@allow("GET")
 @login_required
 def week_municipality(request, code: str, week: str):
     scope = picture_scope_for_user(request.user, municipality_code=code)
@@ -558,11 +579,13 @@ def _map_svg(scope: PictureScope, shown: dict) -> str:
     return mark_safe(picture_map_svg(areas, shown["points"], title=title))  # noqa: S308 (escaped)
 
 
+@allow("GET")
 @login_required
 def quarter_group(request, group_id: int):
     return _quarter(request, picture_scope_for_user(request.user, group_id=group_id))
 
 
+@allow("GET")
 @login_required
 def quarter_municipality(request, code: str):
     return _quarter(request, picture_scope_for_user(request.user, municipality_code=code))
@@ -571,12 +594,9 @@ def quarter_municipality(request, code: str):
 def _quarter(request, scope: PictureScope):
     today = timezone.localdate()
     default = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-    text = request.GET.get("q", default)
-    try:
-        year, quarter = (int(x) for x in text.upper().split("-Q"))
-        rows = quarter_view(scope, year=year, quarter=quarter)
-    except ValueError:
-        raise Http404 from None
+    text = query_params(request, QuarterQuery)["q"] or default
+    year, quarter = (int(x) for x in text.split("-Q"))
+    rows = quarter_view(scope, year=year, quarter=quarter)
     previous = f"{year - (quarter == 1)}-Q{4 if quarter == 1 else quarter - 1}"
     following = f"{year + (quarter == 4)}-Q{1 if quarter == 4 else quarter + 1}"
     by_change = sorted(rows, key=lambda r: r["change_rank"])[:5]

@@ -12,9 +12,9 @@ import re
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from trygg.core.client import client_address
+from trygg.core.http import allow
 
 from . import services
 from .models import SurveySamplePerson
@@ -89,7 +89,7 @@ def _start_page(request, lang: str, *, error: str = "", notice: str = "", status
     )
 
 
-@require_http_methods(["GET", "POST"])
+@allow("GET", "POST")
 def start(request):
     lang = _language(request)
     if request.method == "GET":
@@ -140,7 +140,7 @@ def _locked_message() -> str:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@allow("GET", "POST")
 def questions(request):
     lang = _language(request)
     person = _current_person(request)
@@ -202,6 +202,6 @@ def _sections(form, answers: dict) -> list[dict]:
     return sections
 
 
-@require_http_methods(["GET"])
+@allow("GET")
 def done(request):
     return _render(request, "surveys/answer/done.html", {}, _language(request))

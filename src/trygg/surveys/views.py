@@ -12,6 +12,7 @@ from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.areas.selectors import municipalities_for_user
 from trygg.core.exports import csv_response
+from trygg.core.http import allow
 from trygg.core.problems import problem_text
 from trygg.imports.backend import ensure_worker
 from trygg.imports.selectors import job_get_for_user
@@ -47,6 +48,7 @@ from .services import (
 from .web import web_questionnaire
 
 
+@allow("GET", "POST")
 @login_required
 def round_list(request):
     if not survey_pages_visible(request.user):
@@ -76,6 +78,7 @@ def round_list(request):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def round_detail(request, round_id: int):
     survey_round = survey_round_get_for_user(request.user, round_id=round_id)
@@ -121,6 +124,7 @@ def _problems(exc: InputError) -> list[str]:
     return [problem_text(p) for p in exc.problems[:50]]
 
 
+@allow("GET")
 @login_required
 def round_progress(request, round_id: int):
     survey_round = _round(request, round_id, Capability.VIEW_SURVEY_PROGRESS)
@@ -137,6 +141,7 @@ def round_progress(request, round_id: int):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def round_settings(request, round_id: int):
     survey_round = _round(request, round_id, Capability.MANAGE_SURVEY)
@@ -187,6 +192,7 @@ def round_settings(request, round_id: int):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def round_sample(request, round_id: int):
     survey_round = _round(request, round_id, Capability.MANAGE_SURVEY)
@@ -229,6 +235,7 @@ def round_sample(request, round_id: int):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def round_letters(request, round_id: int):
     survey_round = _round(request, round_id, Capability.MANAGE_SURVEY)
@@ -276,6 +283,7 @@ def round_letters(request, round_id: int):
     )
 
 
+@allow("GET")
 @login_required
 def letters_file(request, public_id):
     """The PDF a letters job wrote: names and addresses, for the survey administrator only."""
@@ -318,6 +326,7 @@ def _reminder_csv(survey_round, persons: list[dict]) -> HttpResponse:
     return response
 
 
+@allow("GET", "POST")
 @login_required
 def round_paper(request, round_id: int):
     """Staff key in a paper questionnaire: its printed code and its answers, through the same
@@ -355,6 +364,7 @@ def round_paper(request, round_id: int):
     )
 
 
+@allow("GET", "POST")
 @login_required
 def round_close(request, round_id: int):
     survey_round = _round(request, round_id, Capability.MANAGE_SURVEY)

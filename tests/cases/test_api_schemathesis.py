@@ -1,4 +1,4 @@
-"""Schemathesis against the cases API's own OpenAPI document, in process.
+"""Schemathesis against the API's own OpenAPI document, in process.
 
 Two SSPF coordinators of two municipalities (A and B) each have people, consents, concerns
 and a case. Generated calls to every operation under /api/v1/{cases,people,consents,
@@ -6,10 +6,15 @@ concerns}/, made as each of them, must never answer with a server error, must ma
 document (status codes, content types, bodies), and must never carry an identifier of the
 other municipality's objects; each of the other's objects answers 404. Examples are few
 and derived from a fixed seed, so the run is quick and the same every time.
+
+Every other operation of the document (areas, groups, observations, analysis runs,
+priorities, open data, ...) gets generated calls too, as several roles and anonymously:
+none may answer with a server error, whatever its path and query values.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -51,19 +56,30 @@ EXAMPLES = settings(
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-@pytest.fixture
-def schema(db):
+@contextlib.contextmanager
+def wsgi_schema():
     # Requests go through the real WSGI handler, which closes the database connection when a
     # request ends; inside a test that connection holds the test's transaction (PostgreSQL
     # loses it), so keep it open as Django's own test client does.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        loaded = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-        yield loaded.include(path_regex=API)
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def schema(db):
+    with wsgi_schema() as loaded:
+        yield loaded.include(path_regex=API)
+
+
+@pytest.fixture
+def every_operation(db):
+    with wsgi_schema() as loaded:
+        yield loaded
 
 
 KINDS = {
@@ -195,3 +211,29 @@ def test_every_object_of_the_other_municipality_is_not_found(schema, sides, me, 
             case.validate_response(response, checks=CHECKS)
             checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("actor", ["analyst", "safety_coordinator", "group_member", None])
+def test_every_other_operation_never_answers_with_a_server_error(every_operation, world, actor):
+    headers = token_for(world.users[actor]) if actor else {}
+    operations = [
+        operation
+        for operation in (result.ok() for result in every_operation.get_all_operations())
+        if not re.match(API, operation.path)
+    ]
+    assert len(operations) >= 14
+    for operation in operations:
+        never_a_server_error(operation, headers)
+
+
+def never_a_server_error(operation, headers: dict):
+    strategy = operation.as_strategy()
+
+    @EXAMPLES
+    @given(st.data())
+    def check(data):
+        case = data.draw(strategy)
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=[not_a_server_error])
+
+    check()

@@ -66,6 +66,8 @@ MALFORMED = [
     "00000000-0000-0000-0000-000000000000",
     "not-a-uuid",
 ]
+# Well-formed values of each kind: valid input must not fail either.
+WELL_FORMED = ["2026", "1", "2026-05-17", "2026-05-17T21:30", "2026-W10", "2026-Q1", "csv"]
 # Repeated parameters (?year=2026&year=²): a list where one value was expected.
 REPEATED = [["2026", "²"], ["1", "99999999999999999999"], ["", "\x00"]]
 
@@ -162,7 +164,7 @@ def test_malformed_query_values_never_give_a_server_error(world, name):
     anonymous = Client()
     if name not in NEEDS_PARAMETERS:
         assert signed_in.get(url).status_code == 200, "the role must open the route"
-    for value in [*MALFORMED, *REPEATED]:
+    for value in [*MALFORMED, *WELL_FORMED, *REPEATED]:
         for param in PARAMS[name]:
             assert_no_server_error(signed_in, url, {param: value})
         assert_no_server_error(anonymous, url, dict.fromkeys(PARAMS[name], value))
@@ -198,7 +200,6 @@ def test_malformed_query_values_never_give_a_server_error(world, name):
         ("situation:observations", {"since": "0001-01-01"}),
         ("situation:observations", {"until": "9999-12-31"}),
         ("situation:quarter-group", {"q": "0001-Q1"}),
-        ("interventions:create", {"areas": "²"}),
         ("cases:statistics", {"year": "²"}),
         ("cases:log-review", {"until": "9999-12-31"}),
         ("public:municipality", {"year": "99999999999999999999"}),
@@ -212,6 +213,20 @@ def test_a_malformed_value_on_a_page_is_a_400_page_that_names_it(world, name, qu
     page = response.content.decode()
     assert f"<code>{next(iter(query))}</code>" in page
     assert "Adressen kan inte användas" in page  # Swedish by default
+
+
+def test_a_prefill_link_with_unreadable_values_opens_the_form_with_a_notice(world):
+    """A link that only pre-fills a form is not refused: what reads is kept, the rest left
+    out, and the page says so."""
+    _municipality, objects, users = world
+    response = client_for(users, Role.ANALYST).get(
+        reverse("interventions:create"),
+        {"areas": ["²", str(objects["own"]["area"].pk), ABSURD], "starts_on": "0001-01-01"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].initial["areas"] == [objects["own"]["area"]]
+    assert "starts_on" not in response.context["form"].initial
+    assert "Några värden i länken kunde inte läsas" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,7 +18,6 @@ from trygg.core.params import (
     IdListField,
     QueryForm,
     TextListField,
-    query_params,
 )
 from trygg.situation.categories import category_label
 
@@ -161,10 +162,29 @@ class PrefillQuery(QueryForm):
     ends_on = DateField()
 
 
+def _readable(form: PrefillQuery) -> dict:
+    """The values of a pre-fill link one by one: each list item and each field that reads."""
+    found: dict = {"municipality": None, "areas": [], "categories": [], "starts_on": None}
+    found["ends_on"] = None
+    one_id = IdField()
+    for key in ("municipality", "starts_on", "ends_on"):
+        if key in form.cleaned_data:
+            found[key] = form.cleaned_data[key]
+    for value in form.data.getlist("areas"):
+        with contextlib.suppress(ValidationError):
+            found["areas"].append(one_id.clean(value))
+    found["categories"] = [c for c in form.data.getlist("categories") if len(c) <= 100]
+    return found
+
+
 def _initial_from_query(request) -> dict:
     """A pre-filled form from a link (the quarterly view's "plan an operation here"): only
-    values the form offers this user are kept, the rest is ignored; a malformed one is 400."""
-    query = query_params(request, PrefillQuery)
+    values the form offers this user are kept, the rest is ignored; a value that cannot be
+    read at all is left out with a notice (the form is still there to fill in)."""
+    form = PrefillQuery(request.GET)
+    query = form.cleaned_data if form.is_valid() else _readable(form)
+    if not form.is_valid():
+        messages.warning(request, _("Some values of the link could not be read and were left out."))
     initial: dict = {"status": OperationStatus.PLANNED}
     form = OperationForm(user=request.user)
     if query["municipality"]:

@@ -158,18 +158,18 @@ class ObservationWriteSerializer(serializers.Serializer):
         return data
 
 
-class MomentField(serializers.CharField):
+class MomentField(serializers.Field):
     """An ISO date (the whole Swedish day) or date and time, within the years Trygg holds."""
 
     def __init__(self, *, end: bool = False, **kwargs):
         self.end = end
-        super().__init__(required=False, max_length=64, **kwargs)
+        super().__init__(required=False, **kwargs)
 
     def to_internal_value(self, data):
-        text = super().to_internal_value(data)
+        text = str(data).strip()
         try:
-            moment = parse_datetime(text)
-            day = parse_date(text) if moment is None else None
+            moment = parse_datetime(text) if len(text) <= 64 else None
+            day = parse_date(text) if moment is None and len(text) <= 64 else None
         except ValueError:  # well-formed but impossible, such as 2026-02-30
             moment = day = None
         if moment is None and day is None:

@@ -334,14 +334,14 @@ def _parse_week(text: str) -> IsoWeek:
     return week
 
 
-@allow("GET")
+@allow("GET", "POST")
 @login_required
 def week_group(request, group_id: int, week: str):
     scope = picture_scope_for_user(request.user, group_id=group_id)
     return _week(request, scope, _parse_week(week))
 
 
-@allow("GET")
+@allow("GET", "POST")
 @login_required
 def week_municipality(request, code: str, week: str):
     scope = picture_scope_for_user(request.user, municipality_code=code)

@@ -18,9 +18,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from trygg.areas.selectors import area_get_for_user, areas_for_user, municipalities_for_user
+from trygg.core.http import allow
 
 from . import services
 from .forms import (
@@ -54,7 +54,7 @@ def administrator_page(view):
     one-time passwords and personal details)."""
 
     @login_required
-    @require_http_methods(["GET", "POST"])
+    @allow("GET", "POST")
     @never_cache
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -67,7 +67,7 @@ def administrator_page(view):
 
 def group_manager_page(view):
     @login_required
-    @require_http_methods(["GET", "POST"])
+    @allow("GET", "POST")
     @never_cache
     @wraps(view)
     def wrapped(request, *args, **kwargs):

@@ -85,7 +85,7 @@ class DashboardQuery(QueryForm):
 
 
 class AreaExportQuery(QueryForm):
-    area = IdField(required=True)
+    area = IdField()
     table = forms.CharField(**CODE)
     fmt = forms.CharField(**CODE)
 

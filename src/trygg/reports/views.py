@@ -207,6 +207,8 @@ def area_export(request):
     _require(request.user, Capability.VIEW_REPORTS)
     query = query_params(request, AreaExportQuery)
     table_name, fmt, area_id = query["table"], query["fmt"] or "csv", query["area"]
+    if area_id is None:
+        raise Http404
     if table_name not in AREA_TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
     area = area_get_for_user(request.user, area_id=area_id)

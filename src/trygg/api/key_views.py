@@ -8,15 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+
+from trygg.core.http import allow
 
 from .forms import ApiKeyCreateForm, ApiKeyRevokeForm
 from .selectors import api_keys_for_user
 from .services import api_key_create, api_key_revoke
 
 
+@allow("GET", "POST")
 @login_required
-@require_http_methods(["GET", "POST"])
 def api_keys(request):
     new_key = None
     form = ApiKeyCreateForm()

@@ -323,3 +323,10 @@ def test_a_week_under_way_says_so_and_names_the_areas_that_rise(client, setup):
     assert figures["elapsed"] == 1.0
     assert figures["rise_areas"] == [setup["hot"].name]
     assert f'<dd class="small">{setup["hot"].name}</dd>' in page
+
+
+def test_the_quarter_page_explains_why_one_report_does_not_come_first(client, setup):
+    client.force_login(user_in(setup["m"], role=Role.SAFETY_COORDINATOR))
+    page = client.get(f"/situation/groups/{setup['group'].id}/quarter/?q=2026-Q1")
+    assert page.status_code == 200
+    assert "som om varje område hade 5 observationer till" in page.content.decode()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
-from trygg.analysis.situation import IsoWeek, week_of
+from trygg.analysis.situation import QUARTER_PRIOR_OBSERVATIONS, IsoWeek, week_of
 from trygg.areas.selectors import area_feature_collection
 from trygg.core.exports import csv_response, frame_csv_response
 from trygg.core.http import allow
@@ -618,6 +618,7 @@ def _quarter(request, scope: PictureScope):
             "plan_all_url": plan_all,
             "previous": previous,
             "following": following if following <= default else None,
+            "prior_observations": QUARTER_PRIOR_OBSERVATIONS,
         },
     )
 

@@ -196,7 +196,11 @@ def statistics_world(municipality, run) -> dict:
     from trygg.reports.services import publication_create
     from trygg.surveys.services import survey_round_create
 
-    (run.directory / "report.html").write_text("<html><body>Rapport</body></html>", "utf-8")
+    (run.directory / "report.html").write_text(
+        '<html><head><meta name="viewport" content="width=device-width"></head>'
+        "<body>Rapport</body></html>",
+        "utf-8",
+    )
     job = job_create(kind=JobKind.ANALYSIS, municipality=municipality)
     upload = upload_create(
         municipality=municipality,

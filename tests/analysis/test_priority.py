@@ -68,7 +68,14 @@ def _crime_table(rate_per_1000: np.ndarray, population: np.ndarray, rng) -> pl.D
 
 
 def _components(
-    *, se=0.08, population=3000, planted_survey=1.5, planted_crime=3.0, seed=1, drop_survey=()
+    *,
+    se=0.08,
+    population=3000,
+    planted_survey=1.5,
+    planted_crime=3.0,
+    seed=1,
+    drop_survey=(),
+    item_labels=None,
 ):
     rng = np.random.default_rng(seed)
     level = rng.normal(1.2, 0.25, N)
@@ -87,7 +94,8 @@ def _components(
     comps = survey_components(
         survey,
         areas=AREAS,
-        item_labels={
+        item_labels=item_labels
+        or {
             "open_drug_dealing": Text("öppen narkotikahandel", "open drug dealing"),
             "litter": Text("nedskräpning", "litter"),
         },
@@ -102,6 +110,22 @@ def _components(
         )
     )
     return comps
+
+
+def test_the_driver_is_named_in_lower_case_inside_the_sentence():
+    # Labels are written as headings ("Öppen narkotikahandel"); in the explanation they sit
+    # mid-sentence ("främst öppen narkotikahandel"), while acronyms keep their capitals.
+    labels = {
+        "open_drug_dealing": Text("Öppen narkotikahandel", "Open drug dealing"),
+        "litter": Text("NTU-nedskräpning", "NTU litter"),
+    }
+    result = prioritise(
+        areas=AREAS, components=_components(item_labels=labels), names={"A07": "Nacksta"}
+    )
+    nacksta = result.table.filter(pl.col("area_code") == "A07").row(0, named=True)
+    assert "främst öppen narkotikahandel" in nacksta["explanation_sv"]
+    assert "mostly open drug dealing" in nacksta["explanation_en"]
+    assert "Öppen" not in nacksta["explanation_sv"]
 
 
 def test_ranking_recovers_planted_priorities():

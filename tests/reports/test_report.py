@@ -76,6 +76,8 @@ def test_pdf_pages_have_the_expected_headings(results, lang):
 
 def test_html_content(results):
     html = render_report_html(results, lang="sv", today=dt.date(2027, 1, 15))
+    # Opened on a phone, the report is laid out for the phone's width, not 980 px.
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "Framtagen 2027-01-15" in html  # Swedish date style
     assert html.count('class="chart map"') == 3
     assert 'class="chart trend"' in html and 'class="chart ranks"' in html

@@ -671,6 +671,14 @@ def _num(value: float, lang: str, digits: int = 1, sign: bool = False) -> str:
     return text
 
 
+def _lower_first(label: str) -> str:
+    """A label inside a sentence ("främst kvinnor", not "främst Kvinnor"); acronyms such as
+    "BRÅ" or "NTU" keep their capitals."""
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def _join(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -703,7 +711,7 @@ def _explain(
         text += f" ({_num(z[k], lang, 1, sign=True)} SD"
         driver = components[code].driver
         if driver is not None and driver[i] is not None and z[k] > 0:
-            text += ", " + p["driver"].format(driver=driver[i].get(lang))
+            text += ", " + p["driver"].format(driver=_lower_first(driver[i].get(lang)))
         return text + ")"
 
     finite = [k for k in range(len(used)) if np.isfinite(contribution[k])]

@@ -1,10 +1,38 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trygg.core.uploads import validate_upload_size
 
 from .models import ImportKind
 from .services import FIELDS
+
+#: What the contract's field names (FORMATS.md) mean, for the people mapping a file's columns.
+FIELD_LABELS = {
+    "code": pgettext_lazy("import field", "Area code"),
+    "name": pgettext_lazy("import field", "Area name"),
+    "parent_code": pgettext_lazy("import field", "Code of the larger area it belongs to"),
+    "population": pgettext_lazy("import field", "Population"),
+    "area_code": pgettext_lazy("import field", "Area code"),
+    "year": pgettext_lazy("import field", "Year"),
+    "sex": pgettext_lazy("import field", "Sex"),
+    "age_group": pgettext_lazy("import field", "Age band"),
+    "count": pgettext_lazy("import field", "Number of people"),
+    "respondent_id": pgettext_lazy("import field", "Respondent number"),
+    "id": pgettext_lazy("import field", "Report number"),
+    "occurred_at": pgettext_lazy("import field", "Date of the crime"),
+    "category": pgettext_lazy("import field", "Crime category"),
+    "lat": pgettext_lazy("import field", "Latitude"),
+    "lon": pgettext_lazy("import field", "Longitude"),
+    "occurred_to": pgettext_lazy("import field", "Date of the crime, to"),
+    "reported_at": pgettext_lazy("import field", "Date reported"),
+    "source": pgettext_lazy("import field", "Source"),
+}
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
+
 
 DELIMITERS = [(";", _("semicolon (;)")), (",", _("comma (,)")), ("\t", _("tab"))]
 # UTF-16 is what Excel saves as "Unicode text" (tab-separated, with a byte-order mark).
@@ -50,9 +78,14 @@ class MappingForm(forms.Form):
         required, optional = FIELDS[upload.kind]
         for name in (*required, *optional):
             self.fields[f"map_{name}"] = forms.ChoiceField(
-                label=name, choices=choices, required=False, initial=upload.mapping.get(name, "")
+                label=FIELD_LABELS.get(name, name),
+                choices=choices,
+                required=False,
+                initial=upload.mapping.get(name, ""),
             )
             self.fields[f"map_{name}"].widget.attrs["data-required"] = str(name in required)
+            # Required for the import, not for this form: the column may already be named so.
+            self.fields[f"map_{name}"].needed = name in required
         if upload.file_type not in ("csv", "txt"):
             del self.fields["delimiter"], self.fields["encoding"]
         else:

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class JobStatus(models.TextChoices):
@@ -159,7 +160,8 @@ class UploadStatus(models.TextChoices):
     INVALID = "invalid", _("has errors")
     VALID = "valid", _("ready to import")
     IMPORTING = "importing", _("importing")
-    IMPORTED = "imported", _("imported")
+    # One file: "importerad", not the audit log's verb "importerade".
+    IMPORTED = "imported", pgettext_lazy("upload status", "imported")
     FAILED = "failed", _("failed")
 
 

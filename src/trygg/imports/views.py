@@ -14,7 +14,7 @@ from trygg.core.http import allow
 from trygg.core.problems import problem_reason, problem_text
 
 from .backend import ensure_worker
-from .forms import MappingForm, UploadForm
+from .forms import MappingForm, UploadForm, field_label
 from .models import JobKind, UploadStatus
 from .selectors import job_get_for_user, job_notice, upload_get_for_user, uploads_for_user
 from .services import (
@@ -90,7 +90,8 @@ def upload_detail(request, public_id):
             if missing:
                 messages.error(
                     request,
-                    _("Choose the column for: %(fields)s.") % {"fields": ", ".join(missing)},
+                    _("Choose the column for: %(fields)s.")
+                    % {"fields": ", ".join(field_label(f) for f in missing)},
                 )
             else:
                 upload_start(upload, mode="validate", actor=request.user)

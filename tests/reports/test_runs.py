@@ -58,3 +58,16 @@ def test_other_municipality_and_other_roles_get_404(client, run, two_factor_off)
     assert client.get("/reports/").status_code == 404
     assert client.get(f"/reports/{run.public_id}/report.html").status_code == 404
     assert AnalysisRun.objects.count() == 1
+
+
+def test_the_run_page_names_its_weights_and_offers_kor_analysen(client, run, two_factor_off):
+    analyst = user_in(run.municipality, role=Role.ANALYST)
+    client.force_login(analyst)
+    listing = client.get("/reports/").content.decode()
+    assert "Kör analysen" in listing and "Köra analysen" not in listing
+    detail = client.get(f"/reports/{run.public_id}/").content.decode()
+    # The components' names with a decimal comma, not the parameter keys.
+    assert "<li>Problemindex: 0,30</li>" in detail
+    assert "<li>Oro och otrygghet: 0,15</li>" in detail
+    assert "problem_index" not in detail
+    assert "<h2>Filer</h2>" in detail

@@ -125,6 +125,8 @@ def test_published_picture_is_frozen(client, setup):
     # A draft of the next week is live.
     live = client.get(f"/situation/groups/{setup['group'].id}/{WEEK.shifted(1)}/")
     assert live.status_code == 200 and "Utkast" in live.content.decode()
+    # The badge and the words after it are kept apart, as on a published picture.
+    assert "Utkast</span> · siffrorna uppdateras löpande" in live.content.decode()
 
 
 def test_assessment_publish_and_digest_through_the_page(client, setup):

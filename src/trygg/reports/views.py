@@ -3,9 +3,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
+from trygg.analysis.priority import COMPONENTS
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import area_get_for_user, areas_for_user, municipalities_for_user
 from trygg.audit.models import AuditAction
@@ -70,7 +72,12 @@ def run_list(request):
 def run_detail(request, public_id):
     run = analysis_run_get_for_user(request.user, public_id=public_id)
     files = [name for name in RUN_FILES if (run.directory / name).exists()]
-    weights = run.parameters.get("weights", {})
+    # The components' names, not their keys ("problemindex", not "problem_index").
+    lang = "en" if (get_language() or "sv").startswith("en") else "sv"
+    weights = [
+        (COMPONENTS[code][0].get(lang) if code in COMPONENTS else code, weight)
+        for code, weight in run.parameters.get("weights", {}).items()
+    ]
     return render(
         request,
         "reports/run_detail.html",

@@ -87,11 +87,15 @@ def test_letters_pdf_and_reminders_only_to_those_who_have_not_answered(
 ):
     settings.TASKS = IMMEDIATE_TASKS
     settings.VAR_DIR = tmp_path
+    settings.TRYGG_SURVEY_CONTROLLER_CONTACT = "Kommunstyrelsen, dataskydd@example.se"
     survey_round, found = survey_sample_world(municipality, persons=3)
     survey_answer_submit(code_hash=codes.code_hash(found[0]), answers={}, channel="web")
     invitation = _letters(admin, survey_round, "invitation")
     assert invitation["Content-Type"] == "application/pdf"
     text = _pdf_text(b"".join(invitation.streaming_content))
+    # Who is responsible for the sample's personal data, and how to reach them.
+    assert "Personuppgiftsansvarig" in " ".join(text.split())
+    assert "dataskydd@example.se" in text
     assert codes.code_format(found[1]) in text and "Testperson 1" in text
     assert "engelska" in text  # the other languages are named
     reminder = _letters(admin, survey_round, "reminder")

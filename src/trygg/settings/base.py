@@ -282,6 +282,11 @@ TRYGG_STATISTICS_MIN_COUNT = int(os.environ.get("TRYGG_STATISTICS_MIN_COUNT", "5
 # Swedish and English are shipped; add e.g. ar, so, fa, ti with their translation files and
 # the questionnaire's texts in that language (right-to-left is handled).
 TRYGG_SURVEY_LANGUAGES = env_list("TRYGG_SURVEY_LANGUAGES") or ["sv", "en"]
+# Who is responsible for the survey's personal data (the sample's names and addresses) and
+# how to reach them, printed in every letter (GDPR art. 13), e.g. "Kommunstyrelsen,
+# 0123-45 67 89, kommunen@example.se; dataskyddsombud: dso@example.se". Empty: the letter
+# names the municipality as the controller and asks residents to contact it.
+TRYGG_SURVEY_CONTROLLER_CONTACT = os.environ.get("TRYGG_SURVEY_CONTROLLER_CONTACT", "")
 
 # Background work (imports, analyses) runs through Django's tasks framework on a database
 # queue (trygg.imports.backend): no broker. With TRYGG_EMBEDDED_WORKER (the default) a

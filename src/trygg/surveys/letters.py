@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -62,6 +63,7 @@ def letters_pdf(
                     "answer_url": answer_url,
                     "reminder": reminder,
                     "languages_line": languages_line,
+                    "controller_contact": settings.TRYGG_SURVEY_CONTROLLER_CONTACT,
                 },
             )
         documents.append(HTML(string=html).render(stylesheets=[stylesheet]))

@@ -69,5 +69,6 @@ def test_the_run_page_names_its_weights_and_offers_kor_analysen(client, run, two
     # The components' names with a decimal comma, not the parameter keys.
     assert "<li>Problemindex: 0,30</li>" in detail
     assert "<li>Oro och otrygghet: 0,15</li>" in detail
-    assert "problem_index" not in detail
+    weights = detail.split("<h2>Vikter</h2>")[1].split("</ul>")[0]
+    assert "problem_index" not in weights and "unsafety" not in weights
     assert "<h2>Filer</h2>" in detail

@@ -46,7 +46,11 @@ def test_run_page_lists_items_per_index_and_missing_components(
     client.force_login(user_in(municipality, role=Role.SAFETY_COORDINATOR))
     page = client.get(f"/reports/{run.public_id}/").content.decode()
     assert "Vad körningen bygger på" in page
-    assert "litter, graffiti" in page and "open_drug_dealing" in page
+    # Indices, items and components by the names a reader knows, never their codes.
+    assert "Problem i området (ordningsstörningar)" in page
+    assert "Nedskräpning, Klotter" in page and "Öppen narkotikaförsäljning" in page
+    assert "litter" not in page and "open_drug_dealing" not in page
     # Worry and unsafety were not asked: the component says why it is missing.
-    assert "unsafety: ingår inte – enkäten har inga av frågorna" in page
-    assert "problem_index: ingår i rangordningen" in page
+    assert "Oro och otrygghet: ingår inte – enkäten har inga av frågorna" in page
+    assert "Problemindex: ingår i rangordningen" in page
+    assert "problem_index" not in page

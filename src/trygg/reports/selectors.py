@@ -887,3 +887,45 @@ def area_export_table(stats: dict, table: str) -> pl.DataFrame:
     if not rows:
         return pl.DataFrame({name: [] for name in schema})
     return pl.DataFrame(rows, strict=False).select(schema)
+
+
+def run_coverage(run: AnalysisRun, *, lang: str) -> dict:
+    """What the run was built on (run.json's ``survey_items`` and ``components``) with the
+    names a reader knows: index groups and items by their questionnaire texts, components by
+    their labels, never their codes."""
+    from trygg.analysis.priority import COMPONENTS
+    from trygg.analysis.questionnaire import standard_questionnaire
+
+    record = run.run_record or {}
+    coverage = record.get("survey_items") or {}
+    q = survey_questionnaire(municipality=run.municipality) or standard_questionnaire()
+
+    def item_name(code: str) -> str:
+        try:
+            return q.item(code).text.get(lang)
+        except KeyError:
+            return code
+
+    def group_name(code: str) -> str:
+        if code in q.groups:
+            return q.groups[code].get(lang)
+        return COMPONENTS[code][0].get(lang) if code in COMPONENTS else code
+
+    groups = [
+        {
+            "label": group_name(code),
+            "status": entry.get("status"),
+            "in_file": [item_name(c) for c in entry.get("in_file", [])],
+            "missing": [item_name(c) for c in entry.get("missing", [])],
+        }
+        for code, entry in (coverage.get("groups") or {}).items()
+    ]
+    components = [
+        {"label": COMPONENTS[code][0].get(lang) if code in COMPONENTS else code, **entry}
+        for code, entry in (record.get("components") or {}).items()
+    ]
+    return {
+        "min_items_share": coverage.get("min_items_share"),
+        "groups": groups,
+        "components": components,
+    }

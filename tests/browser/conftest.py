@@ -61,3 +61,10 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("#id_login", username)
     page.fill("#id_password", password)
     page.click("button.primary")
+
+
+def open_menu(page) -> None:
+    """On a phone the main menu folds behind its button: open it as a person would."""
+    toggle = page.locator("button.menu-button")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

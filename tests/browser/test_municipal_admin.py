@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_menu, sign_in
 from tests.factories import PASSWORD, AreaFactory, MunicipalityFactory, SafetyGroupFactory, user_in
 from trygg.accounts.models import User
 from trygg.accounts.roles import Role
@@ -30,6 +30,7 @@ def test_administrator_manages_users_on_a_phone(browser, live_server, transactio
     sign_in(page, live_server.url, admin.username, PASSWORD)
 
     page.goto(f"{live_server.url}/")
+    open_menu(page)
     page.click("text=Administration")
     assert page.url.endswith("/manage/")
     for path in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_menu, sign_in
 from trygg.areas.models import Area
 
 pytestmark = pytest.mark.browser
@@ -56,5 +56,8 @@ def test_phone_width_keeps_the_menu_usable(browser, live_server, demo):
     page.wait_for_selector("#area-map[data-ready='true']")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page must not scroll sideways on a phone"
+    # The menu folds behind its button on a phone; opened, every item is there to tap.
+    assert not page.get_by_role("link", name="Områden", exact=True).is_visible()
+    open_menu(page)
     assert page.get_by_role("link", name="Områden", exact=True).is_visible()
     context.close()

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from pypdf import PdfReader
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_menu, sign_in
 from trygg.accounts.models import SafetyGroup, User
 from trygg.analysis.situation import week_of
 from trygg.areas.models import Area
@@ -25,6 +25,7 @@ def test_report_on_a_phone_and_find_it_in_the_weekly_picture(browser, live_serve
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     sign_in(page, live_server.url, "skola", demo.password)
     page.wait_for_url(f"{live_server.url}/")
+    open_menu(page)
     page.get_by_role("link", name="Rapportera", exact=True).click()
     page.wait_for_selector("#report-map[data-ready='true']")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

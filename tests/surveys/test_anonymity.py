@@ -132,7 +132,7 @@ def test_a_progress_cell_of_one_answered_person_is_not_shown(client, municipalit
     assert '<td class="num">1</td>' not in cells and '<td class="num">2</td>' not in cells
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="xmin is PostgreSQL's")
+@pytest.mark.postgres  # xmin is PostgreSQL's: run in the PostgreSQL pass only
 @pytest.mark.django_db(transaction=True)
 def test_no_transaction_id_is_shared_by_an_answer_and_a_sample_row(municipality):
     survey_round, found = survey_sample_world(municipality, persons=4)

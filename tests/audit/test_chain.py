@@ -121,3 +121,14 @@ def test_verify_command_reports_intact_and_broken(chain):
     broken = CliRunner().invoke(main, ["audit", "verify"])
     assert broken.exit_code == 1
     assert f"broken at entry {chain[4].id}" in broken.output
+
+
+@pytest.mark.django_db
+def test_an_unreadable_id_with_a_nul_byte_is_logged_not_refused():
+    """A malformed id from a request reaches the access log as it came; PostgreSQL's text
+    columns refuse NUL, so the entry keeps a stand-in and the request gets its 404."""
+    from trygg.audit.services import audit_record
+
+    event = audit_record(actor=None, action="read", object_id="abc\x00def", summary="x\x00y")
+    event.refresh_from_db()
+    assert event.object_id == "abc\ufffddef" and event.summary == "x\ufffdy"

@@ -62,6 +62,13 @@ def compute_entry_hash(event: AuditEvent, keys: AuditKeys | None = None) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
+def _text(value: str) -> str:
+    """What a caller passes through from a request (an unreadable id, say) may hold NUL,
+    which PostgreSQL's text columns refuse: the entry keeps a visible stand-in instead of
+    failing the request."""
+    return value.replace("\x00", "\ufffd")
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -94,9 +101,9 @@ def audit_record(
             actor_role=getattr(actor, "role", "") if authenticated else "",
             action=str(action),
             object_type=object_type,
-            object_id=str(object_id),
+            object_id=_text(str(object_id)),
             municipality_code=municipality_code,
-            summary=summary[:500],
+            summary=_text(summary[:500]),
             details=details or {},
             purpose=purpose,
             ip_address=ip_address,

@@ -236,14 +236,12 @@ def user_update(
     if changed:
         if before["is_active"] and not is_active:
             _end_sessions(target)
-        audit_record(
-            actor=actor,
+        _audit_administered_user(
+            actor,
+            target,
             action=AuditAction.UPDATE,
-            object_type="user",
-            object_id=target.pk,
-            municipality_code=_municipality_code(organisation),
             summary=f"Changed user {target.username}: {', '.join(sorted(changed))}",
-            details={"username": target.username, "changed": changed},
+            details={"changed": changed},
         )
     return target
 
@@ -260,14 +258,12 @@ def user_password_reset(*, actor: User, user: User) -> str:
     target.set_password(password)
     target.save(update_fields=["password"])
     ended = _end_sessions(target)
-    audit_record(
-        actor=actor,
+    _audit_administered_user(
+        actor,
+        target,
         action=AuditAction.UPDATE,
-        object_type="user",
-        object_id=target.pk,
-        municipality_code=_municipality_code(target.organisation),
         summary=f"Reset the password of user {target.username}",
-        details={"username": target.username, "password_reset": True, "sessions_ended": ended},
+        details={"password_reset": True, "sessions_ended": ended},
     )
     return password
 
@@ -288,16 +284,37 @@ def user_authenticators_remove(*, actor: User, user: User) -> list[str]:
         raise _refuse(_("%(name)s has no two-factor login to remove.") % {"name": target})
     authenticators.delete()
     ended = _end_sessions(target)
-    audit_record(
-        actor=actor,
+    _audit_administered_user(
+        actor,
+        target,
         action=AuditAction.DELETE,
         object_type="authenticator",
-        object_id=target.pk,
-        municipality_code=_municipality_code(target.organisation),
         summary=f"Removed the two-factor login of user {target.username}: {', '.join(kinds)}",
-        details={"username": target.username, "removed": kinds, "sessions_ended": ended},
+        details={"removed": kinds, "sessions_ended": ended},
     )
     return kinds
+
+
+def _audit_administered_user(
+    actor: User,
+    target: User,
+    *,
+    action: AuditAction,
+    summary: str,
+    details: dict,
+    object_type: str = "user",
+) -> None:
+    """One entry for a change an administrator made to a user, under the user's
+    municipality, naming the user (the same frame for every administrative change)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=target.pk,
+        municipality_code=_municipality_code(target.organisation),
+        summary=summary,
+        details={"username": target.username, **details},
+    )
 
 
 def _unique_organisation_key(name: str) -> str:

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import (
     AreaFactory,
@@ -71,7 +71,7 @@ def test_create_with_actions_is_audited_and_checked(m):
             areas=[AreaFactory()],
             categories=["nonsense"],
         )
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         operation_create(
             actor=user_in(m, role=Role.GROUP_MEMBER),
             municipality=m,

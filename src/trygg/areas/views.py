@@ -2,15 +2,14 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.core.http import allow
+from trygg.core.web import capability_required
 from trygg.reports.selectors import (
     area_crime_cells,
     area_operations_for_user,
@@ -30,16 +29,9 @@ from .selectors import (
 from .services import areas_import_geojson, population_import_csv
 
 
-def _require(user, capability: str) -> None:
-    if not user.can(capability):
-        # A page the role cannot use does not exist for that role.
-        raise Http404
-
-
 @allow("GET")
-@login_required
+@capability_required(Capability.VIEW_AREAS)
 def area_list(request):
-    _require(request.user, Capability.VIEW_AREAS)
     areas = areas_for_user(request.user).order_by("municipality__name", "parent__name", "name")
     districts: dict = {}
     for area in areas:
@@ -55,9 +47,8 @@ def area_list(request):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.VIEW_AREAS)
 def area_detail(request, area_id: int):
-    _require(request.user, Capability.VIEW_AREAS)
     area = area_get_for_user(request.user, area_id=area_id)
     # The area with its neighbours in the same district, so the map shows where it lies.
     neighbourhood = Q(pk=area.pk) | Q(parent=area)
@@ -90,9 +81,8 @@ def area_detail(request, area_id: int):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.IMPORT_AREAS)
 def area_import(request):
-    _require(request.user, Capability.IMPORT_AREAS)
     municipalities = municipalities_for_user(request.user)
     form = AreaImportForm(
         request.POST or None, request.FILES or None, municipalities=municipalities

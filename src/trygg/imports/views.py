@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from trygg.audit.services import audit_record
 from trygg.core.exports import csv_response
 from trygg.core.http import allow
 from trygg.core.problems import problem_reason, problem_text
+from trygg.core.web import capability_required
 
 from .backend import ensure_worker
 from .forms import MappingForm, UploadForm, field_label
@@ -28,15 +29,9 @@ from .services import (
 )
 
 
-def _require(user, capability: str) -> None:
-    if not user.can(capability):
-        raise Http404
-
-
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.IMPORT_AREAS)
 def upload_list(request):
-    _require(request.user, Capability.IMPORT_AREAS)
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
@@ -63,9 +58,8 @@ def upload_list(request):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.IMPORT_AREAS)
 def upload_detail(request, public_id):
-    _require(request.user, Capability.IMPORT_AREAS)
     upload = upload_get_for_user(request.user, public_id=public_id)
     form = MappingForm(request.POST or None, upload=upload)
     busy = upload.status in (UploadStatus.VALIDATING, UploadStatus.IMPORTING) and not (
@@ -118,9 +112,8 @@ def upload_detail(request, public_id):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.IMPORT_AREAS)
 def upload_problems_csv(request, public_id):
-    _require(request.user, Capability.IMPORT_AREAS)
     upload = upload_get_for_user(request.user, public_id=public_id)
     response = csv_response(
         filename=f"problems-{upload.public_id}.csv",

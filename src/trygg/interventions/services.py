@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,9 +21,9 @@ from .models import ActionStatus, CitizenPromise, Operation, OperationAction, Op
 
 def _require(actor, municipality: Municipality) -> None:
     if not (actor.is_authenticated and actor.can(Capability.MANAGE_OPERATIONS)):
-        raise PermissionError("manage_operations")
+        raise PermissionDenied("manage_operations")
     if not municipalities_for_user(actor).filter(pk=municipality.pk).exists():
-        raise PermissionError("municipality")
+        raise PermissionDenied("municipality")
 
 
 def _check(municipality, *, starts_on, ends_on, categories, areas, organisations=()) -> None:

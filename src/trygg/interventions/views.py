@@ -19,6 +19,7 @@ from trygg.core.params import (
     QueryForm,
     TextListField,
 )
+from trygg.core.web import add_form_errors, capability_required
 from trygg.situation.categories import category_label
 
 from .forms import ActionForm, ActionStatusForm, OperationForm, PictureLinkForm, PromiseForm
@@ -40,19 +41,6 @@ from .services import (
     operation_update,
     promise_save,
 )
-
-
-def _require(user, capability: str) -> None:
-    if not user.can(capability):
-        raise Http404
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _picture_url(picture) -> str:
@@ -103,7 +91,7 @@ def operation_detail(request, operation_id: int):
                     actor=request.user, operation=operation, **action_form.cleaned_data
                 )
             except ValidationError as exc:
-                _errors(action_form, exc)
+                add_form_errors(action_form, exc)
             else:
                 messages.success(request, _("The action is added."))
                 return redirect("interventions:detail", operation.pk)
@@ -115,7 +103,7 @@ def operation_detail(request, operation_id: int):
                     weekly_pictures=list(picture_form.cleaned_data["weekly_pictures"]),
                 )
             except ValidationError as exc:
-                _errors(picture_form, exc)
+                add_form_errors(picture_form, exc)
             else:
                 messages.success(request, _("The linked weekly pictures are saved."))
                 return redirect("interventions:detail", operation.pk)
@@ -203,9 +191,8 @@ def _initial_from_query(request) -> dict:
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.MANAGE_OPERATIONS)
 def operation_create_view(request):
-    _require(request.user, Capability.MANAGE_OPERATIONS)
     form = OperationForm(
         request.POST or None, user=request.user, initial=_initial_from_query(request)
     )
@@ -213,7 +200,7 @@ def operation_create_view(request):
         try:
             operation = operation_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The operation is created."))
             return redirect("interventions:detail", operation.pk)
@@ -221,9 +208,8 @@ def operation_create_view(request):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.MANAGE_OPERATIONS)
 def operation_edit(request, operation_id: int):
-    _require(request.user, Capability.MANAGE_OPERATIONS)
     operation = operation_get_for_user(request.user, operation_id=operation_id)
     initial = {
         "municipality": operation.municipality_id,
@@ -246,7 +232,7 @@ def operation_edit(request, operation_id: int):
             try:
                 operation_update(actor=request.user, operation=operation, **data)
             except ValidationError as exc:
-                _errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("The operation is updated."))
                 return redirect("interventions:detail", operation.pk)
@@ -278,9 +264,8 @@ def promise_list_municipality(request, code: str):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.MANAGE_OPERATIONS)
 def promise_manage(request):
-    _require(request.user, Capability.MANAGE_OPERATIONS)
     return render(
         request,
         "interventions/promise_manage.html",
@@ -289,9 +274,8 @@ def promise_manage(request):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.MANAGE_OPERATIONS)
 def promise_edit(request, promise_id: int | None = None):
-    _require(request.user, Capability.MANAGE_OPERATIONS)
     promise = promise_get_for_user(request.user, promise_id=promise_id) if promise_id else None
     initial = {}
     if promise is not None:
@@ -314,7 +298,7 @@ def promise_edit(request, promise_id: int | None = None):
         try:
             promise_save(actor=request.user, promise=promise, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The citizen promise is saved."))
             return redirect("interventions:promise-manage")

@@ -15,6 +15,7 @@ from trygg.audit.services import audit_record
 from trygg.core.client import client_ip
 from trygg.core.http import allow
 from trygg.core.params import query_params
+from trygg.core.web import capability_required, require_capability
 from trygg.imports.selectors import job_get_for_user
 
 from .exports import table_download
@@ -126,15 +127,10 @@ def run_file(request, public_id, name: str):
 # --------------------------------------------------------------------------------------
 
 
-def _require(user, capability: str) -> None:
-    if not user.can(capability):
-        raise Http404
-
-
 def _dashboard_context(request) -> dict:
     """The dashboard's run, filters and rows, from the query string (shared by the page
     and the downloads so that a download holds exactly what the page shows)."""
-    _require(request.user, Capability.VIEW_REPORTS)
+    require_capability(request.user, Capability.VIEW_REPORTS)
     query = query_params(request, DashboardQuery)
     municipalities = municipalities_for_user(request.user)
     code = query["municipality"]
@@ -209,11 +205,10 @@ def dashboard_export(request, fmt: str):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.VIEW_REPORTS)
 def area_export(request):
     """One table of the area page (``?area=<id>&table=survey|crime|priority&fmt=csv|xlsx``)
     as a download: the rows the page shows, from the same run."""
-    _require(request.user, Capability.VIEW_REPORTS)
     query = query_params(request, AreaExportQuery)
     table_name, fmt, area_id = query["table"], query["fmt"] or "csv", query["area"]
     if area_id is None:
@@ -245,10 +240,9 @@ def area_export(request):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.VIEW_REPORTS)
 def compare(request):
     """Two areas side by side, or every area in two years."""
-    _require(request.user, Capability.VIEW_REPORTS)
     query = query_params(request, CompareQuery)
     areas = areas_for_user(request.user)
     area_a = areas.filter(pk=query["a"]).first() if query["a"] else None
@@ -291,9 +285,8 @@ def _paired(a, b) -> list[dict]:
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.RUN_ANALYSIS)
 def run_start(request):
-    _require(request.user, Capability.RUN_ANALYSIS)
     form = AnalysisForm(request.POST or None, municipalities=municipalities_for_user(request.user))
     if request.method == "POST" and form.is_valid():
         job = analysis_job_start(
@@ -304,9 +297,8 @@ def run_start(request):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.RUN_ANALYSIS)
 def run_job(request, public_id):
-    _require(request.user, Capability.RUN_ANALYSIS)
     job = job_get_for_user(request.user, public_id=public_id)
     if job.is_finished and job.result.get("run") and request.GET.get("stay") is None:
         return redirect("reports:detail", public_id=job.result["run"])
@@ -314,9 +306,8 @@ def run_job(request, public_id):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.VIEW_REPORTS)
 def run_compare(request):
-    _require(request.user, Capability.VIEW_REPORTS)
     query = query_params(request, RunCompareQuery)
     runs = analysis_runs_for_user(request.user)
     run_a = runs.filter(public_id=query["a"]).first() if query["a"] else None
@@ -335,9 +326,8 @@ def run_compare(request):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.PUBLISH_RESULTS)
 def run_publish(request, public_id):
-    _require(request.user, Capability.PUBLISH_RESULTS)
     run = analysis_run_get_for_user(request.user, public_id=public_id)
     if request.method == "POST":
         if request.POST.get("action") == "withdraw" and hasattr(run, "publication"):

@@ -353,6 +353,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "trygg.core.params.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "trygg.core.drf.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trygg API",

@@ -34,12 +34,15 @@ def _xlsx_limits_changed(*, setting, **kwargs) -> None:
 
 
 def _create_cache_table(*, app_config=None, using: str = "default", **kwargs) -> None:
-    # The rate limits' shared cache (settings.CACHES, a database table) is no model: create
-    # it with every migrate, whichever command runs it.
+    # The shared cache's table (settings.CACHES, or the stand-in while Redis does not
+    # answer: trygg.core.cache) is no model: create it with every migrate, whichever command
+    # runs it.
     from django.core.management import call_command
 
+    from trygg.core.cache import FALLBACK_TABLE
+
     if app_config is not None and app_config.label == "auth":
-        call_command("createcachetable", database=using, verbosity=0)
+        call_command("createcachetable", FALLBACK_TABLE, database=using, verbosity=0)
 
 
 class TryggAdminConfig(admin_apps.AdminConfig):

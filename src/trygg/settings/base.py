@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "trygg.core.db_router.ReadRoutingMiddleware",
     "trygg.accounts.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "trygg.accounts.middleware.RequireTwoFactorMiddleware",
@@ -126,6 +127,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+# A PostgreSQL standby for heavy reads (trygg.core.db_router; docs/operations.md).
+REPLICA_DATABASE_URL = os.environ.get("TRYGG_REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["trygg.core.db_router.ReplicaRouter"]
+# A person who wrote reads from the primary for this long (the standby replays a moment later).
+TRYGG_READ_YOUR_WRITES_SECONDS = int(os.environ.get("TRYGG_READ_YOUR_WRITES_SECONDS", "5"))
+# A standby further behind than this is not read from.
+TRYGG_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("TRYGG_REPLICA_MAX_LAG_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -188,6 +202,17 @@ CACHES = {
         "LOCATION": "trygg_cache",
     }
 }
+# Several app processes share one cache: Redis when it is configured (the database cache
+# stands in while Redis does not answer), else the database's cache table.
+REDIS_URL = os.environ.get("TRYGG_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "trygg.core.cache.RedisWithDatabaseFallback",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("TRYGG_CACHE_PREFIX", "trygg"),
+        }
+    }
 
 # Sessions end after TRYGG_SESSION_IDLE_MINUTES without activity and at the latest
 # TRYGG_SESSION_MAX_HOURS after login, whatever the activity.

@@ -27,7 +27,8 @@ STEP_LABELS = {
 
 @task
 def upload_task(*, upload_id: int, job_id: int, mode: str) -> dict:
-    # Function-level: the services enqueue this task (they import this module).
+    # Function-level: the services import this module to enqueue the task (a cycle);
+    # this side of it stays in the function so that theirs can be at the top.
     from .services import upload_import, upload_validate
 
     upload = ImportUpload.objects.select_related("municipality", "created_by").get(pk=upload_id)

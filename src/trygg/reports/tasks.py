@@ -36,8 +36,9 @@ STEP_LABELS = {
 
 @task
 def analysis_task(*, job_id: int, params: dict) -> dict:
-    # Function-level: the services enqueue this task (they import this module), and they
-    # bring the analysis pipeline (Polars), which the app's ``ready`` need not load.
+    # Function-level: the services import this module to enqueue the task (a cycle; this
+    # side of it stays in the function so that theirs can be at the top), and the pipeline
+    # is heavy (half a second), which the app's ``ready`` (it imports this module) skips.
     from trygg.analysis.pipeline import AnalysisParams
 
     from .services import analysis_run_create

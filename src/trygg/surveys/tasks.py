@@ -22,7 +22,8 @@ STEP_LABELS = {"letters": _("Writing the letters")}
 
 @task
 def letters_task(*, job_id: int, round_id: int, kind: str, answer_url: str) -> dict:
-    # Function-level: the services enqueue this task (they import this module).
+    # Function-level: the services import this module to enqueue the task (a cycle);
+    # this side of it stays in the function so that theirs can be at the top.
     from .services import letters_file_path
 
     job = Job.objects.get(pk=job_id)

@@ -3,7 +3,7 @@
 Writes a synthetic police extract (``id, occurred_at, category, area_code`` — or with
 ``--points``, ``lat, lon`` placed by the spatial index), uploads it as the browser would
 (:func:`trygg.imports.services.upload_create`), then validates and imports it through the
-database task queue and the worker (:func:`trygg.imports.backend.run_pending_tasks`).
+database task queue and the worker (:func:`trygg.jobs.backend.run_pending_tasks`).
 Prints the time of each step and the process's peak memory; then imports the same file
 again (nothing may change) and removes its municipality.
 
@@ -93,9 +93,9 @@ def main() -> None:
 
     from trygg.areas.models import Area, AreaLevel, Municipality
     from trygg.crime.models import ReportedCrime
-    from trygg.imports.backend import run_pending_tasks
     from trygg.imports.models import ImportKind, UploadStatus
     from trygg.imports.services import upload_create, upload_start
+    from trygg.jobs.backend import run_pending_tasks
 
     call_command("migrate", verbosity=0)
     from django.db import connection

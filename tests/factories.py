@@ -191,8 +191,10 @@ def statistics_world(municipality, run) -> dict:
     survey round, and the run published (with a report.html)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from trygg.imports.models import ImportKind, JobKind
-    from trygg.imports.services import job_create, upload_create
+    from trygg.imports.models import ImportKind
+    from trygg.imports.services import upload_create
+    from trygg.jobs.models import JobKind
+    from trygg.jobs.services import job_create
     from trygg.reports.services import publication_create
     from trygg.surveys.services import survey_round_create
 

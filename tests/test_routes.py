@@ -131,7 +131,7 @@ def residents_objects(area) -> dict:
 
 def letters_job(survey_round):
     """A finished letters job of the round, with its PDF on disk."""
-    from trygg.imports.models import Job, JobKind, JobStatus
+    from trygg.jobs.models import Job, JobKind, JobStatus
     from trygg.surveys.services import letters_file_path
 
     job = Job.objects.create(

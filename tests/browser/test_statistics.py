@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 DATABASE_QUEUE = {
     "default": {
-        "BACKEND": "trygg.imports.backend.DatabaseBackend",
+        "BACKEND": "trygg.jobs.backend.DatabaseBackend",
         "OPTIONS": {"EMBEDDED_WORKER": False},
     }
 }
@@ -32,7 +32,7 @@ def survey_file(path):
 def run_worker_while_page_waits(page, expected_selector):
     """The page shows the queued job's progress bar; the worker then runs the task and the
     page's own polling notices the end and shows the outcome."""
-    from trygg.imports.backend import run_pending_tasks
+    from trygg.jobs.backend import run_pending_tasks
 
     page.wait_for_selector("[data-job-status-url] progress")
     assert run_pending_tasks() == 1

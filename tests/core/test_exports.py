@@ -112,7 +112,7 @@ def test_django_responses_are_attachments_through_the_safe_writer():
 #: values must stay exactly what the source held, so they do not go through the writer.
 INTERNAL_WRITERS = {
     # normalised.csv: the uploaded file with the mapping applied, read by the importers.
-    "imports/services.py": 1,
+    "imports/services/reading.py": 1,
     # COPY … FROM STDIN to PostgreSQL.
     "crime/services.py": 1,
     # The demo's synthetic input files, read by the demo's own import.

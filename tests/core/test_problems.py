@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "trygg"
 SOURCES = [
     *sorted((SRC / "analysis").glob("*.py")),
     SRC / "situation" / "services.py",
-    SRC / "imports" / "services.py",
+    *sorted((SRC / "imports" / "services").glob("*.py")),
     SRC / "surveys" / "services.py",
     SRC / "crime" / "services.py",
 ]

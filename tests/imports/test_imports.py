@@ -19,7 +19,8 @@ from trygg.accounts.roles import Role
 from trygg.areas.models import PopulationCount
 from trygg.audit.models import AuditEvent
 from trygg.crime.models import ReportedCrime
-from trygg.imports.models import ImportSource, ImportUpload, Job, TaskRecord, UploadStatus
+from trygg.imports.models import ImportSource, ImportUpload, UploadStatus
+from trygg.jobs.models import Job
 from trygg.surveys.models import SurveyResponse
 
 pytestmark = pytest.mark.django_db
@@ -169,49 +170,6 @@ def test_other_municipality_and_other_roles_cannot_see_an_upload(client, world, 
     assert client.get(f"/imports/{up.public_id}/").status_code == 404
     client.force_login(user_in(municipality, role=Role.GROUP_MEMBER))
     assert client.get("/imports/").status_code == 404
-
-
-def test_database_queue_runs_tasks_in_the_worker(client, world, settings):
-    """With the database backend the request only queues; the worker does the work."""
-    from trygg.imports.backend import run_pending_tasks
-
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "trygg.imports.backend.DatabaseBackend",
-            "OPTIONS": {"EMBEDDED_WORKER": False},
-        }
-    }
-    municipality, _, _ = world
-    up = upload(client, municipality, "population", "bef.csv", POPULATION)
-    client.post(f"/imports/{up.public_id}/", mapping_post(up, area_code="omr"))
-    up.refresh_from_db()
-    assert up.status == UploadStatus.VALIDATING
-    record = TaskRecord.objects.get()
-    assert record.status == "READY"
-    page = client.get(f"/imports/{up.public_id}/").content.decode()
-    assert "data-job-status-url" in page and "<progress" in page
-    status = client.get(f"/imports/jobs/{up.job.public_id}/").json()
-    assert status["status"] == "queued" and not status["finished"]
-    assert run_pending_tasks() == 1
-    record.refresh_from_db()
-    up.refresh_from_db()
-    assert record.status == "SUCCESSFUL" and up.status == UploadStatus.VALID
-    from django.tasks import task_backends
-
-    result = task_backends["default"].get_result(record.id)
-    assert result.return_value == {"valid": True}
-    assert client.get(f"/imports/jobs/{up.job.public_id}/").json()["finished"]
-
-
-def test_a_failing_task_is_recorded_and_the_worker_goes_on(world, settings):
-    from trygg.imports.backend import run_pending_tasks
-    from trygg.imports.tasks import upload_task
-
-    settings.TASKS = {"default": {"BACKEND": "trygg.imports.backend.DatabaseBackend"}}
-    upload_task.enqueue(upload_id=999999, job_id=999999, mode="validate")
-    assert run_pending_tasks() == 1
-    record = TaskRecord.objects.get()
-    assert record.status == "FAILED" and "DoesNotExist" in record.errors[0]["traceback"]
 
 
 SWEDISH_CRIMES = (

@@ -11,7 +11,7 @@ from tests.factories import IMMEDIATE_TASKS, MunicipalityFactory, user_in
 from trygg.accounts.roles import Role
 from trygg.areas.models import Area
 from trygg.audit.models import AuditEvent
-from trygg.imports.models import Job, JobStatus
+from trygg.jobs.models import Job, JobStatus
 from trygg.reports.models import AnalysisRun
 
 # `demo_run` is built once for the module (tests/shared_db.py); the module is listed in

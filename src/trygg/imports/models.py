@@ -1,5 +1,6 @@
-"""Background jobs (with their progress), the task queue that runs them, and the guided
-import: an uploaded file, its column mapping and its validation report."""
+"""The guided import: an uploaded file, its column mapping and its validation report.
+
+The background jobs that validate and import it are :mod:`trygg.jobs`."""
 
 from __future__ import annotations
 
@@ -9,113 +10,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
-
-
-class JobKind(models.TextChoices):
-    VALIDATE = "validate", _("validation")
-    IMPORT = "import", _("import")
-    ANALYSIS = "analysis", _("analysis")
-    LETTERS = "letters", _("survey letters")
-
-
-class Job(models.Model):
-    """A piece of work done in the background, with the progress the page shows."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=16, choices=JobKind.choices)
-    municipality = models.ForeignKey(
-        "areas.Municipality", on_delete=models.CASCADE, related_name="jobs"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    status = models.CharField(
-        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
-    )
-    step = models.CharField(_("step"), max_length=100, blank=True)
-    progress = models.FloatField(_("progress"), default=0.0)
-    message = models.TextField(_("message"), blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
-    #: How many times the worker running this job stopped (died, lost its lease).
-    lost_attempts = models.PositiveSmallIntegerField(default=0)
-    timed_out = models.BooleanField(default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("background job")
-        verbose_name_plural = _("background jobs")
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.public_id} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED)
-
-    @property
-    def step_label(self) -> str:
-        """The current step in the user's language (``step`` holds a stable code)."""
-        from .steps import step_label
-
-        return step_label(self.step)
-
-    @property
-    def notice(self) -> str:
-        """What the page says when the worker stopped or the job ran past its timeout."""
-        from .selectors import job_notice
-
-        return job_notice(self)
-
-    @property
-    def max_attempts(self) -> int:
-        from .backend import backend_options
-
-        return backend_options()["MAX_ATTEMPTS"]
-
-
-class TaskRecord(models.Model):
-    """One enqueued task of Django's tasks framework, stored for the database worker."""
-
-    id = models.CharField(primary_key=True, max_length=64)
-    task_path = models.CharField(max_length=300)
-    queue_name = models.CharField(max_length=100, default="default")
-    priority = models.SmallIntegerField(default=0)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
-    status = models.CharField(max_length=16, default="READY", db_index=True)
-    enqueued_at = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    return_value = models.JSONField(null=True, blank=True)
-    errors = models.JSONField(default=list)
-    worker_ids = models.JSONField(default=list)
-    # The claim of the worker running the task: it renews the lease while it works; a task
-    # whose lease ran out lost its worker and is queued again (up to a maximum of attempts).
-    claimed_by = models.CharField(max_length=64, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    timeout_seconds = models.PositiveIntegerField(null=True, blank=True)
-    deadline_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-priority", "enqueued_at"]
-        verbose_name = _("queued task")
-        verbose_name_plural = _("queued tasks")
-
-    def __str__(self) -> str:
-        return f"{self.task_path} {self.id} {self.status}"
 
 
 class ImportKind(models.TextChoices):
@@ -193,7 +87,9 @@ class ImportUpload(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=UploadStatus.choices, default=UploadStatus.UPLOADED
     )
-    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
@@ -13,11 +12,12 @@ from trygg.core.exports import csv_response
 from trygg.core.http import allow
 from trygg.core.problems import problem_reason, problem_text
 from trygg.core.web import capability_required
+from trygg.jobs.backend import ensure_worker
+from trygg.jobs.selectors import job_done_url, job_get_for_user, job_notice
 
-from .backend import ensure_worker
 from .forms import MappingForm, UploadForm, field_label
-from .models import JobKind, UploadStatus
-from .selectors import job_get_for_user, job_notice, upload_get_for_user, uploads_for_user
+from .models import UploadStatus
+from .selectors import upload_get_for_user, uploads_for_user
 from .services import (
     FIELDS,
     UploadRejected,
@@ -146,13 +146,6 @@ def job_status(request, public_id):
     job = job_get_for_user(request.user, public_id=public_id)
     if not job.is_finished and job.task_id:
         ensure_worker()
-    done_url = ""
-    if job.kind == JobKind.ANALYSIS and job.result.get("run"):
-        done_url = reverse("reports:detail", kwargs={"public_id": job.result["run"]})
-    elif job.kind == JobKind.LETTERS:
-        # Back to the letters page, which then offers the file (or says what went wrong).
-        letters_url = reverse("surveys:letters", kwargs={"round_id": job.result.get("round", 0)})
-        done_url = f"{letters_url}?job={job.public_id}"
     return JsonResponse(
         {
             "id": str(job.public_id),
@@ -165,6 +158,6 @@ def job_status(request, public_id):
             "finished": job.is_finished,
             "message": job.message,
             "result": job.result,
-            "done_url": done_url,
+            "done_url": job_done_url(job),
         }
     )

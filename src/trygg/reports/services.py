@@ -73,8 +73,8 @@ def analysis_run_create(
 
 def analysis_job_start(*, municipality: Municipality, actor, params: dict):
     """Queue an analysis run with the user's weights and parameters as a background task."""
-    from trygg.imports.models import Job, JobKind
-    from trygg.imports.services import job_create
+    from trygg.jobs.models import Job, JobKind
+    from trygg.jobs.services import job_create
 
     from .tasks import analysis_task
 

@@ -16,7 +16,7 @@ from trygg.core.client import client_ip
 from trygg.core.http import allow
 from trygg.core.params import query_params
 from trygg.core.web import capability_required, require_capability
-from trygg.imports.selectors import job_get_for_user
+from trygg.jobs.selectors import job_get_for_user
 
 from .exports import table_download
 from .forms import AnalysisForm, AreaExportQuery, CompareQuery, DashboardQuery, RunCompareQuery

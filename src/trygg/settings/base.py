@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "trygg.accounts",
     "trygg.areas",
     "trygg.audit",
+    "trygg.jobs",
     "trygg.surveys",
     "trygg.crime",
     "trygg.situation",
@@ -314,11 +315,11 @@ TRYGG_SURVEY_LANGUAGES = env_list("TRYGG_SURVEY_LANGUAGES") or ["sv", "en"]
 TRYGG_SURVEY_CONTROLLER_CONTACT = os.environ.get("TRYGG_SURVEY_CONTROLLER_CONTACT", "")
 
 # Background work (imports, analyses) runs through Django's tasks framework on a database
-# queue (trygg.imports.backend): no broker. With TRYGG_EMBEDDED_WORKER (the default) a
+# queue (trygg.jobs.backend): no broker. With TRYGG_EMBEDDED_WORKER (the default) a
 # thread in the web process runs the queue; otherwise run `manage.py run_tasks`.
 TASKS = {
     "default": {
-        "BACKEND": "trygg.imports.backend.DatabaseBackend",
+        "BACKEND": "trygg.jobs.backend.DatabaseBackend",
         "OPTIONS": {"EMBEDDED_WORKER": env_bool("TRYGG_EMBEDDED_WORKER", True)},
     }
 }

@@ -762,8 +762,8 @@ def letters_file_path(job) -> Path:
 
 def survey_letters_start(*, survey_round: SurveyRound, kind: str, answer_url: str, actor):
     """Queue the invitation or reminder letters of a round as a background job."""
-    from trygg.imports.models import Job, JobKind
-    from trygg.imports.services import job_create
+    from trygg.jobs.models import Job, JobKind
+    from trygg.jobs.services import job_create
 
     from .tasks import letters_task
 
@@ -780,7 +780,7 @@ def survey_letters_start(*, survey_round: SurveyRound, kind: str, answer_url: st
 
 
 def _letters_files_delete(survey_round: SurveyRound) -> int:
-    from trygg.imports.models import Job, JobKind
+    from trygg.jobs.models import Job, JobKind
 
     deleted = 0
     for job in Job.objects.filter(kind=JobKind.LETTERS, municipality=survey_round.municipality):

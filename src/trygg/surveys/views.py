@@ -14,8 +14,8 @@ from trygg.areas.selectors import municipalities_for_user
 from trygg.core.exports import csv_response
 from trygg.core.http import allow
 from trygg.core.problems import problem_text
-from trygg.imports.backend import ensure_worker
-from trygg.imports.selectors import job_get_for_user
+from trygg.jobs.backend import ensure_worker
+from trygg.jobs.selectors import job_get_for_user
 
 from .codes import code_hash, code_normalise
 from .forms import CloseForm, PaperCodeForm, RoundSettingsForm, SampleForm

@@ -1,5 +1,6 @@
 """The task queue survives a dead worker: leases, retries with a maximum, a per-task
-timeout, translated step names, and the clean-up of uploaded files."""
+timeout, and translated step names (the clean-up of uploaded files:
+tests/imports/test_cleanup.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 import time
 
 import pytest
-from django.core.management import call_command
 from django.tasks import task
 from django.utils import timezone
 
@@ -15,16 +15,15 @@ from tests.factories import MunicipalityFactory, user_in
 from tests.imports.test_imports import POPULATION, mapping_post, upload
 from trygg.accounts.roles import Role
 from trygg.areas.models import AreaLevel, PopulationCount
-from trygg.audit.models import AuditEvent
-from trygg.imports.backend import recover_expired_tasks, run_pending_tasks, task_heartbeat
-from trygg.imports.models import ImportUpload, Job, JobStatus, TaskRecord, UploadStatus
-from trygg.imports.services import imports_cleanup
+from trygg.imports.models import ImportUpload, UploadStatus
+from trygg.jobs.backend import recover_expired_tasks, run_pending_tasks, task_heartbeat
+from trygg.jobs.models import Job, JobStatus, TaskRecord
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = {
     "default": {
-        "BACKEND": "trygg.imports.backend.DatabaseBackend",
+        "BACKEND": "trygg.jobs.backend.DatabaseBackend",
         "OPTIONS": {"EMBEDDED_WORKER": False, "LEASE_SECONDS": 30, "MAX_ATTEMPTS": 3},
     }
 }
@@ -148,10 +147,10 @@ def slow_task(seconds: float) -> str:
 def test_the_worker_interrupts_a_task_at_its_timeout(world, settings):
     settings.TASKS = {
         "default": {
-            "BACKEND": "trygg.imports.backend.DatabaseBackend",
+            "BACKEND": "trygg.jobs.backend.DatabaseBackend",
             "OPTIONS": {
                 "EMBEDDED_WORKER": False,
-                "TIMEOUTS": {"tests.imports.test_worker.slow_task": 1},
+                "TIMEOUTS": {"tests.jobs.test_worker.slow_task": 1},
             },
         }
     }
@@ -175,38 +174,3 @@ def test_progress_shows_translated_step_names(client, world):
     assert job.step_label != "place crimes"
     unknown = Job.objects.create(kind="analysis", municipality=world, step="a new step")
     assert unknown.step_label == "a new step"
-
-
-def test_imported_file_is_removed_and_abandoned_uploads_are_cleaned_up(client, world, settings):
-    up = queued_import(client, world)
-    assert run_pending_tasks() == 1
-    up.refresh_from_db()
-    assert up.status == UploadStatus.IMPORTED and not up.directory.exists()
-    page = client.get(f"/imports/{up.public_id}/")
-    assert page.status_code == 200
-    # an upload nobody imported, 40 days old, and one from yesterday
-    old = upload(client, world, "population", "gammal.csv", POPULATION)
-    new = upload(client, world, "population", "ny.csv", POPULATION)
-    ImportUpload.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=40))
-    assert old.directory.exists()
-    plan = imports_cleanup(older_than_days=30, simulate=True)
-    assert [u.pk for u in plan.uploads] == [old.pk] and old.directory.exists()
-    call_command("imports_cleanup", "--days", "30")
-    assert not ImportUpload.objects.filter(pk=old.pk).exists() and not old.directory.exists()
-    assert ImportUpload.objects.filter(pk=new.pk).exists() and new.directory.exists()
-    assert ImportUpload.objects.filter(pk=up.pk).exists()  # the record of an import stays
-    assert AuditEvent.objects.filter(action="cull", object_type="import_upload").count() == 1
-
-
-def test_gallra_also_cleans_up_uploads(client, world, settings):
-    from click.testing import CliRunner
-
-    from trygg.cli import main
-
-    old = upload(client, world, "population", "gammal.csv", POPULATION)
-    ImportUpload.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=400)
-    )
-    result = CliRunner().invoke(main, ["gallra", "--simulate"])
-    assert result.exit_code == 0, result.output
-    assert "gammal.csv" in result.output and ImportUpload.objects.filter(pk=old.pk).exists()

@@ -3,7 +3,7 @@ crime import; another worker takes the task over when the lease has run out and 
 Afterwards nothing is half-imported and nothing imported twice.
 
 Real processes on a database of their own (tests/deploy/throwaway.py): the workers run
-`run_tasks` with tests/imports/fault_drill_settings.py (a two-second lease).
+`run_tasks` with tests/jobs/fault_drill_settings.py (a two-second lease).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import trygg
 from tests.deploy.throwaway import connect, on_postgresql, throwaway_database
 from trygg.areas.models import Municipality
 from trygg.crime.models import ReportedCrime
-from trygg.imports.models import ImportUpload, Job, TaskRecord
+from trygg.imports.models import ImportUpload
+from trygg.jobs.models import Job, TaskRecord
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = Path(trygg.__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def environment(work: Path, database_url: str) -> dict:
         if not key.startswith(("DJANGO_", "TRYGG_", "DATABASE_", "PYTEST_"))
     }
     return env | {
-        "DJANGO_SETTINGS_MODULE": "tests.imports.fault_drill_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.jobs.fault_drill_settings",
         "PYTHONPATH": os.pathsep.join([str(SOURCE), str(REPO)]),
         "TRYGG_VAR_DIR": str(work / "var"),
         "DATABASE_URL": database_url,
@@ -111,7 +112,7 @@ def test_a_worker_killed_mid_import_is_taken_over_and_the_import_is_whole_and_on
         env = environment(work, url)
         prepared_file = work / "prepared.json"
         setup = subprocess.run(
-            [sys.executable, "-m", "tests.imports.fault_drill", str(prepared_file), str(ROWS)],
+            [sys.executable, "-m", "tests.jobs.fault_drill", str(prepared_file), str(ROWS)],
             cwd=work,
             env=env,
             capture_output=True,

@@ -1,4 +1,4 @@
-"""Settings of the fault drill's worker processes (tests/imports/test_fault_drill.py): the
+"""Settings of the fault drill's worker processes (tests/jobs/test_fault_drill.py): the
 test settings, the database from DATABASE_URL, and a lease of two seconds so that a killed
 worker's task is taken over quickly."""
 
@@ -6,7 +6,7 @@ from trygg.settings.test import *  # noqa: F403
 
 TASKS = {
     "default": {
-        "BACKEND": "trygg.imports.backend.DatabaseBackend",
+        "BACKEND": "trygg.jobs.backend.DatabaseBackend",
         "OPTIONS": {"EMBEDDED_WORKER": False, "LEASE_SECONDS": 2, "MAX_ATTEMPTS": 3},
     }
 }

@@ -2,7 +2,7 @@
 
 Django 6.1 ships ``django.tasks`` with the immediate and dummy backends only; the
 ``django-tasks`` backport (0.12) no longer carries a database backend. This one stores each
-enqueued task as a :class:`~trygg.imports.models.TaskRecord` row; a worker claims rows with
+enqueued task as a :class:`~trygg.jobs.models.TaskRecord` row; a worker claims rows with
 a conditional UPDATE (safe with several workers on PostgreSQL and SQLite alike) and runs
 them. No broker is needed.
 
@@ -28,6 +28,7 @@ from traceback import format_exception
 
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
+from django.tasks import task_backends
 from django.tasks.backends.base import BaseTaskBackend
 from django.tasks.base import Task, TaskError, TaskResult, TaskResultStatus
 from django.tasks.exceptions import TaskResultDoesNotExist
@@ -36,6 +37,9 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.json import normalize_json
 from django.utils.module_loading import import_string
+
+from .models import TaskRecord
+from .services import job_task_lost
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +54,8 @@ DEFAULT_OPTIONS = {
     # Per task (its module path): the seconds it may run.
     "TIMEOUTS": {},
 }
-WORKER_LOST = "trygg.imports.backend.WorkerLost"
-TIMED_OUT = "trygg.imports.backend.TaskTimeout"
+WORKER_LOST = "trygg.jobs.backend.WorkerLost"
+TIMED_OUT = "trygg.jobs.backend.TaskTimeout"
 
 
 class TaskTimeout(Exception):
@@ -60,8 +64,6 @@ class TaskTimeout(Exception):
 
 def backend_options(alias: str = "default") -> dict:
     """The queue's options (lease, attempts, timeouts) with their defaults."""
-    from django.tasks import task_backends
-
     try:
         options = dict(getattr(task_backends[alias], "options", {}) or {})
     except Exception:  # no such backend configured: the defaults
@@ -84,8 +86,6 @@ class DatabaseBackend(BaseTaskBackend):
         self.embedded_worker = bool(self.options.get("EMBEDDED_WORKER", False))
 
     def enqueue(self, task: Task, args, kwargs) -> TaskResult:
-        from .models import TaskRecord
-
         self.validate_task(task)
         record = TaskRecord.objects.create(
             id=get_random_string(32),
@@ -105,8 +105,6 @@ class DatabaseBackend(BaseTaskBackend):
         return result
 
     def get_result(self, result_id: str) -> TaskResult:
-        from .models import TaskRecord
-
         try:
             record = TaskRecord.objects.get(pk=result_id)
         except TaskRecord.DoesNotExist:
@@ -136,8 +134,6 @@ def _to_result(record, task: Task, alias: str) -> TaskResult:
 def run_next_task(worker_id: str = "worker") -> bool:
     """Claim and run the oldest ready task; False when there is none. Tasks whose worker
     stopped are put back in the queue (or failed) first."""
-    from .models import TaskRecord
-
     options = backend_options()
     recover_expired_tasks(options=options)
     ready = TaskRecord.objects.filter(status=TaskResultStatus.READY).values_list(
@@ -173,9 +169,6 @@ def run_pending_tasks(worker_id: str = "worker", limit: int | None = None) -> in
 def recover_expired_tasks(*, options: dict | None = None, now=None) -> list[tuple[str, str]]:
     """Requeue (or fail) running tasks whose worker stopped renewing its lease, and fail
     those past their deadline. Returns (task id, what happened) for each."""
-    from .models import TaskRecord
-    from .services import job_task_lost
-
     options = options or backend_options()
     now = now or timezone.now()
     lease = timedelta(seconds=options["LEASE_SECONDS"])
@@ -225,8 +218,6 @@ def recover_expired_tasks(*, options: dict | None = None, now=None) -> list[tupl
 
 def task_heartbeat(record_id: str, *, worker_id: str, attempt: int, options: dict) -> bool:
     """Renew the lease of a task this worker runs; False when the claim is no longer ours."""
-    from .models import TaskRecord
-
     now = timezone.now()
     return bool(
         TaskRecord.objects.filter(
@@ -316,8 +307,6 @@ def _run(record, worker_id: str, options: dict) -> None:
     finally:
         stop.set()
     record.finished_at = timezone.now()
-    from .models import TaskRecord
-
     # Only while the claim is still ours: a worker that was taken for dead and whose task
     # was queued again (or failed at its deadline) must not overwrite the newer outcome.
     saved = TaskRecord.objects.filter(
@@ -337,8 +326,6 @@ def _run(record, worker_id: str, options: dict) -> None:
         logger.warning("Task %s finished after its claim was lost; outcome dropped", record.pk)
         return
     if timed_out:
-        from .services import job_task_lost
-
         job_task_lost(task_id=record.pk, attempts=record.attempts, retried=False, timed_out=True)
     task_finished.send(DatabaseBackend, task_result=_to_result(record, task, "default"))
 
@@ -361,8 +348,6 @@ def worker_loop(*, worker_id: str, poll_seconds: float = 1.0, stop: threading.Ev
 def ensure_worker() -> None:
     """Start the embedded worker if this install uses one (after a restart of the web
     process, queued and orphaned tasks would otherwise wait for the next enqueue)."""
-    from django.tasks import task_backends
-
     backend = task_backends["default"]
     if isinstance(backend, DatabaseBackend) and backend.embedded_worker:
         _start_embedded_worker()

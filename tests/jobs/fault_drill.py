@@ -1,8 +1,8 @@
-"""The fault drill's preparation (tests/imports/test_fault_drill.py), run as its own process
-with tests.imports.fault_drill_settings: migrate a fresh database, upload a crime file of
+"""The fault drill's preparation (tests/jobs/test_fault_drill.py), run as its own process
+with tests.jobs.fault_drill_settings: migrate a fresh database, upload a crime file of
 ``rows`` rows, check it, queue its import, and write the ids to the JSON file named.
 
-    python -m tests.imports.fault_drill OUT.json ROWS
+    python -m tests.jobs.fault_drill OUT.json ROWS
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ def main(out: str, rows: int) -> None:
 
     from tests.factories import AreaFactory, MunicipalityFactory, user_in
     from trygg.accounts.roles import Role
-    from trygg.imports.backend import run_pending_tasks
     from trygg.imports.models import ImportKind, UploadStatus
     from trygg.imports.services import upload_create, upload_start
+    from trygg.jobs.backend import run_pending_tasks
 
     call_command("migrate", interactive=False, verbosity=0)
     municipality = MunicipalityFactory(code="2281")

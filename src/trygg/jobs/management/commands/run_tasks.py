@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
-from trygg.imports.backend import run_pending_tasks, worker_loop
+from trygg.jobs.backend import run_pending_tasks, worker_loop
 
 
 class Command(BaseCommand):

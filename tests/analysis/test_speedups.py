@@ -12,7 +12,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from trygg.analysis import charts, geo, priority
+from trygg.analysis import geo, priority
+from trygg.analysis.report import charts
 from trygg.analysis.survey import estimate_indices, year_over_year
 from trygg.analysis.survey_io import parse_responses
 from trygg.analysis.weighting import rake

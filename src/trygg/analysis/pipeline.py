@@ -25,8 +25,8 @@ Steps and their defaults (all recorded in ``run.json``):
 Progress: ``progress(step, fraction)`` is called with ``fraction`` 0.0 when a step starts and
 1.0 when it ends, so a CLI can draw one bar per step.
 
-Pure Python: no Django import (the report renderer in :mod:`trygg.reports.render` is plain
-Python too).
+Pure Python: no Django import (the report renderer, :mod:`trygg.analysis.report.render`, is
+plain Python too).
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ from . import survey as survey_mod
 from .areas_io import AreaFeature, load_geojson, parse_areas, read_population
 from .errors import InputError, RowProblem
 from .geo import AreaLocator, h3_cells, h3_cells_covering
-from .questionnaire import Questionnaire, load_questionnaire, standard_questionnaire
+from .questionnaire import Questionnaire, Text, load_questionnaire, standard_questionnaire
+from .report import render as report_render
 from .safe_csv import write_frame_csv
 from .survey_io import load_responses
 from .tables import LINE_COLUMN, read_csv_text
@@ -547,7 +548,7 @@ def run_analysis_on_tables(
     hotspots = steps.run("hot spots", hotspot_step)
 
     # ---- priorities
-    category_labels = {c.code: _text(c.name_sv, c.name_en) for c in categories.categories}
+    category_labels = {c.code: Text(c.name_sv, c.name_en) for c in categories.categories}
 
     def priority_step() -> priority_mod.PriorityResult:
         comps: dict[str, priority_mod.ComponentData] = {}
@@ -657,7 +658,7 @@ def _component_status(
     has_observations: bool,
 ) -> dict[str, dict[str, Any]]:
     """Every priority component: ``used``, ``weight`` and, when it is not used, ``reason``
-    (English; :mod:`trygg.reports.render` words it for the report), so a component never
+    (English; :mod:`trygg.analysis.report.render` words it for the report), so a component never
     leaves the ranking unsaid. Survey components also say which items they came from."""
     wanted = dict(priority_mod.DEFAULT_WEIGHTS, **(params.weights or {}))
     groups = survey_items.get("groups", {})
@@ -695,12 +696,6 @@ def _component_status(
             entry["reason"] = reason or "no_values"
         out[code] = entry
     return out
-
-
-def _text(sv: str, en: str):
-    from .questionnaire import Text
-
-    return Text(sv, en)
 
 
 def _h3_units(lat: np.ndarray, lon: np.ndarray, resolution: int, locator: AreaLocator) -> int:
@@ -755,8 +750,6 @@ def write_outputs(
 
     An existing ``out`` is replaced only after every file has been written.
     """
-    from trygg.reports.render import render_report_html, render_report_pdf
-
     steps = _steps or _Steps(progress)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -780,11 +773,12 @@ def write_outputs(
 
         steps.run("write tables", csv_step)
         html = steps.run(
-            "report html", lambda: render_report_html(results, lang=results.params.lang)
+            "report html",
+            lambda: report_render.render_report_html(results, lang=results.params.lang),
         )
         (tmp / "report.html").write_text(html, encoding="utf-8")
         if results.params.pdf:
-            pdf = steps.run("report pdf", lambda: render_report_pdf(html))
+            pdf = steps.run("report pdf", lambda: report_render.render_report_pdf(html))
             (tmp / "report.pdf").write_bytes(pdf)
         run = {
             "tool": "trygg analyze",

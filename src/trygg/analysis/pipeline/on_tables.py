@@ -16,6 +16,7 @@ from .. import hotspots as hotspot_mod
 from .. import priority as priority_mod
 from .. import survey as survey_mod
 from ..areas_io import AreaFeature, parse_areas
+from ..crime.schema import LOCAL_TIME_ZONE
 from ..geo import AreaLocator, h3_cells, h3_cells_covering
 from ..questionnaire import Questionnaire, Text, standard_questionnaire
 from ..weighting import rake
@@ -189,7 +190,7 @@ def _hotspots(
     if params.h3_resolution is not None:
         in_year = placed.filter(
             pl.col("lat").is_not_null()
-            & (pl.col("occurred_at").dt.convert_time_zone(crime_mod.LOCAL_TIME_ZONE).dt.year()
+            & (pl.col("occurred_at").dt.convert_time_zone(LOCAL_TIME_ZONE).dt.year()
                == year)
         )  # fmt: skip
         lat, lon = in_year["lat"].to_numpy(), in_year["lon"].to_numpy()

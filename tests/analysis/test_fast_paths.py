@@ -10,8 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from trygg.analysis import geo, priority, tables
+from trygg.analysis import geo, tables
 from trygg.analysis.errors import InputError
+from trygg.analysis.priority import components as priority_components
 
 
 def _grid_areas():
@@ -124,7 +125,7 @@ def test_poisson_draws_have_poisson_moments(weights):
     rng = np.random.default_rng(1)
     matrix = np.array([[40.0, 0.0, 5.0, 12.0], [0.0, 0.0, 0.0, 0.0], [3.0, 900.0, 0.0, 1.0]])
     w = np.asarray(weights)
-    totals, harm = priority._poisson_rate_draws(rng, matrix, w, 20_000)
+    totals, harm = priority_components._poisson_rate_draws(rng, matrix, w, 20_000)
     assert totals.shape == harm.shape == (20_000, 3)
     assert np.all(totals[:, 1] == 0) and np.all(harm[:, 1] == 0)
     np.testing.assert_allclose(totals.mean(axis=0), matrix.sum(axis=1), rtol=0.02)

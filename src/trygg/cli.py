@@ -523,7 +523,7 @@ def analyze(
         raise InputFailure(exc) from exc
     click.echo(f"Weights: {format_weights(results.priorities.weights, lang=lang)}")
     # What the survey indices came from and which components are in the ranking (issue 16).
-    from trygg.reports.render import coverage_lines
+    from trygg.analysis.report.render import coverage_lines
 
     labels = {code: text.get(lang) for code, text in results.questionnaire.groups.items()}
     for line in coverage_lines(results.survey_items, results.components, lang, labels):

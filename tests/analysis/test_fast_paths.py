@@ -10,8 +10,10 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from trygg.analysis import geo, priority, tables
+from trygg.analysis import geo, tables
 from trygg.analysis.errors import InputError
+from trygg.analysis.geo import locate as geo_locate
+from trygg.analysis.priority import components as priority_components
 
 
 def _grid_areas():
@@ -42,9 +44,9 @@ def test_cell_cache_gives_the_exact_answers(monkeypatch):
     lon[200:300] = 17.025
     lat[300:310] = np.nan
     plain = geo.AreaLocator(codes=codes, geometries=geoms).locate_index(lon, lat)
-    monkeypatch.setattr(geo, "_GRID_MIN_POINTS", 1000)
-    monkeypatch.setattr(geo, "_GRID_MAX_CELLS", 4096)
-    monkeypatch.setattr(geo, "_FINE_MIN_POINTS", 2)
+    monkeypatch.setattr(geo_locate, "_GRID_MIN_POINTS", 1000)
+    monkeypatch.setattr(geo_locate, "_GRID_MAX_CELLS", 4096)
+    monkeypatch.setattr(geo_locate, "_FINE_MIN_POINTS", 2)
     cached = geo.AreaLocator(codes=codes, geometries=geoms)
     assert np.array_equal(cached.locate_index(lon, lat), plain)
     assert cached._cache is not None and len(cached._cache.fine_table)
@@ -62,8 +64,8 @@ def test_cell_cache_on_real_shaped_polygons(monkeypatch):
     lon = rng.uniform(16.99, 17.51, 50_000)
     lat = rng.uniform(61.99, 62.31, 50_000)
     plain = geo.AreaLocator(codes=codes, geometries=geoms).locate_index(lon, lat)
-    monkeypatch.setattr(geo, "_GRID_MIN_POINTS", 1000)
-    monkeypatch.setattr(geo, "_GRID_MAX_CELLS", 20_000)
+    monkeypatch.setattr(geo_locate, "_GRID_MIN_POINTS", 1000)
+    monkeypatch.setattr(geo_locate, "_GRID_MAX_CELLS", 20_000)
     cached = geo.AreaLocator(codes=codes, geometries=geoms).locate_index(lon, lat)
     assert np.array_equal(cached, plain)
 
@@ -124,7 +126,7 @@ def test_poisson_draws_have_poisson_moments(weights):
     rng = np.random.default_rng(1)
     matrix = np.array([[40.0, 0.0, 5.0, 12.0], [0.0, 0.0, 0.0, 0.0], [3.0, 900.0, 0.0, 1.0]])
     w = np.asarray(weights)
-    totals, harm = priority._poisson_rate_draws(rng, matrix, w, 20_000)
+    totals, harm = priority_components._poisson_rate_draws(rng, matrix, w, 20_000)
     assert totals.shape == harm.shape == (20_000, 3)
     assert np.all(totals[:, 1] == 0) and np.all(harm[:, 1] == 0)
     np.testing.assert_allclose(totals.mean(axis=0), matrix.sum(axis=1), rtol=0.02)

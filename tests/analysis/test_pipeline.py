@@ -200,7 +200,7 @@ def test_failure_while_writing_keeps_previous_output(inputs, tmp_path, monkeypat
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("previous run")
-    import trygg.reports.render as render
+    import trygg.analysis.report.render as render
 
     def broken(html: str) -> bytes:
         raise RuntimeError("no fonts")

@@ -12,7 +12,9 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from trygg.analysis import charts, geo, priority
+from trygg.analysis import geo, priority
+from trygg.analysis.priority import components as priority_components
+from trygg.analysis.report import charts
 from trygg.analysis.survey import estimate_indices, year_over_year
 from trygg.analysis.survey_io import parse_responses
 from trygg.analysis.weighting import rake
@@ -107,9 +109,9 @@ def test_normal_approximation_has_the_poisson_percentiles(lam):
     # The cells drawn from the rounded normal: same 5th, 50th and 95th percentile as Poisson.
     rng = np.random.default_rng(7)
     matrix = np.array([[lam]])
-    totals, _ = priority._poisson_rate_draws(rng, matrix, np.array([1.0]), 40_000)
+    totals, _ = priority_components._poisson_rate_draws(rng, matrix, np.array([1.0]), 40_000)
     exact = np.random.default_rng(8).poisson(lam, 40_000)
-    assert lam >= priority.NORMAL_APPROXIMATION_FROM
+    assert lam >= priority_components.NORMAL_APPROXIMATION_FROM
     for q in (5, 50, 95):
         assert abs(np.percentile(totals[:, 0], q) - np.percentile(exact, q)) <= 1
     assert totals.min() >= 0 and np.all(totals == np.round(totals))
@@ -137,7 +139,7 @@ def test_rank_intervals_with_the_normal_approximation_equal_the_exact_ones(monke
         return priority.prioritise(areas=areas, components=comps).table.sort("area_code")
 
     approx = intervals()
-    monkeypatch.setattr(priority, "NORMAL_APPROXIMATION_FROM", np.inf)
+    monkeypatch.setattr(priority_components, "NORMAL_APPROXIMATION_FROM", np.inf)
     exact = intervals()
     assert approx["rank"].to_list() == exact["rank"].to_list()
     for column in ("rank_low", "rank_high"):
@@ -152,8 +154,8 @@ def test_rank_intervals_with_the_normal_approximation_equal_the_exact_ones(monke
 def test_poisson_draws_do_not_depend_on_threads():
     matrix = np.random.default_rng(3).gamma(1.0, 20.0, (400, 5))
     w = np.array([1.0, 2.0, 2.0, 10.0, 0.5])
-    a = priority._poisson_rate_draws(np.random.default_rng(5), matrix, w, 3000)
-    b = priority._poisson_rate_draws(np.random.default_rng(5), matrix, w, 3000)
+    a = priority_components._poisson_rate_draws(np.random.default_rng(5), matrix, w, 3000)
+    b = priority_components._poisson_rate_draws(np.random.default_rng(5), matrix, w, 3000)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 

@@ -15,7 +15,7 @@ from trygg.core.problems import TEMPLATES, problem_reason, problem_text
 SRC = Path(__file__).resolve().parents[2] / "src" / "trygg"
 # Where reasons are written: the analysis layer and the services that add their own.
 SOURCES = [
-    *sorted((SRC / "analysis").glob("*.py")),
+    *sorted((SRC / "analysis").rglob("*.py")),
     SRC / "situation" / "services.py",
     *sorted((SRC / "imports" / "services").glob("*.py")),
     SRC / "surveys" / "services.py",

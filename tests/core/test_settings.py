@@ -111,7 +111,7 @@ def test_templates_and_static_files_load_nothing_from_other_hosts():
 
 # The annual report is a self-contained document (opened from a file or an e-mail), served
 # in the app sandboxed with its own policy: no script at all, inline style allowed.
-STANDALONE_DOCUMENTS = {SRC / "reports" / "templates" / "reports" / "report.html"}
+STANDALONE_DOCUMENTS = {SRC / "analysis" / "report" / "report.html"}
 
 
 def test_templates_have_no_inline_script_or_style():

@@ -132,6 +132,7 @@ def write_frame_csv(frame: pl.DataFrame, target: str | Path | IO[bytes] | None =
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[Any], Iterable[Iterable[Any]]]]) -> bytes:
     """An XLSX workbook of ``(sheet name, header, rows)``: text is always a string cell,
     numbers are numbers, and no cell can be a formula."""
+    # Imported here: openpyxl takes a quarter of a second to load and only XLSX needs it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

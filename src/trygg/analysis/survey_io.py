@@ -161,6 +161,7 @@ def _read_sav_text(path: Path) -> tuple[pl.DataFrame, dict[str, dict[str, str]]]
     User-defined missing values become empty cells, i.e. no opinion. The line of a case is
     its case number, which is what SPSS shows in its data view.
     """
+    # Imported here: pyreadstat is only needed for .sav files and takes a while to load.
     import pyreadstat
 
     try:

@@ -250,6 +250,7 @@ def read_xlsx_text(
     file: str | None = None,
 ) -> pl.DataFrame:
     """Read the first (or the named) sheet of an XLSX workbook as text columns."""
+    # Imported here: openpyxl takes a quarter of a second to load and only XLSX needs it.
     from openpyxl import load_workbook
 
     path = Path(path)

@@ -1,5 +1,5 @@
 """Reports: the annual report (HTML and PDF) and, later, the weekly picture exports.
 
-The renderer (:mod:`trygg.reports.render`) is plain Python with no Django import, so
-``trygg analyze`` can produce the report from files without a database or settings.
+The renderer (:mod:`trygg.analysis.report.render`) is plain Python with no Django import,
+so ``trygg analyze`` can produce the report from files without a database or settings.
 """

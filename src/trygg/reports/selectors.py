@@ -513,8 +513,8 @@ def dashboard_rows(run, *, areas) -> list[dict]:
 
 def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
     """GeoJSON of the rows' areas with a fill colour per layer, and the legends."""
-    from trygg.analysis import charts
     from trygg.analysis.questionnaire import standard_questionnaire
+    from trygg.analysis.report import charts
 
     lang = _lang()
     q = survey_questionnaire(municipality=run.municipality) or standard_questionnaire()
@@ -748,7 +748,8 @@ def area_crime_cells(
     from django.conf import settings
     from django.db.models.functions import ExtractYear
 
-    from trygg.analysis import charts, geo
+    from trygg.analysis import geo
+    from trygg.analysis.report import charts
     from trygg.crime.models import ReportedCrime
 
     crimes = ReportedCrime.objects.filter(

@@ -1,46 +1,23 @@
-"""Where things are: points in areas, area neighbours and the H3 grid.
-
-Everything here is vectorised, because the same code places one observation from a phone
-and fifteen million reported crimes from a national extract:
-
-* :class:`AreaLocator` answers "which area is this point in?" for arrays of points with one
-  STRtree query per chunk instead of a loop over polygons.
-* :func:`contiguity_weights` builds queen or rook neighbours from the area polygons.
-* :func:`h3_cells` and :func:`h3_neighbours` put points on an H3 grid and link each cell to
-  its k-ring, for hot spots that do not depend on how the area borders were drawn.
-
-Neighbour structures are returned as :class:`Neighbours`, a compressed sparse row (CSR)
-table that :mod:`trygg.analysis.hotspots` consumes directly.
-"""
+"""Which area is a point in: :class:`AreaLocator`, one STRtree query per chunk of points,
+with a grid cache that answers points in cells no border crosses."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import shapely
-from h3._cy import grid_disk as _h3_grid_disk
-from h3._cy import latlng_to_cell as _h3_latlng_to_cell
+from scipy import ndimage
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from .errors import InputError, RowProblem
+from ..errors import InputError, RowProblem
+from .neighbours import Neighbours, contiguity_weights
 
-if TYPE_CHECKING:
-    from scipy import sparse
+__all__ = ["AreaLocator"]
 
-__all__ = [
-    "AreaLocator",
-    "Neighbours",
-    "contiguity_weights",
-    "h3_cell_names",
-    "h3_cells",
-    "h3_cells_covering",
-    "h3_neighbours",
-]
 
 # Points are located in chunks so that the temporary shapely Point objects (about 100 bytes
 # each) never take more than a few hundred megabytes, even for 15 million crimes.
@@ -51,110 +28,6 @@ _GRID_MAX_CELLS = 1 << 24
 # Marked cells with at least this many points are split into _FINE × _FINE cells.
 _FINE = 8
 _FINE_MIN_POINTS = 16
-
-
-# --------------------------------------------------------------------------------------
-# Neighbour structure
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Neighbours:
-    """Spatial weights as a CSR table: unit ``i``'s neighbours are
-    ``indices[indptr[i]:indptr[i + 1]]`` with the matching ``weights``.
-
-    The diagonal is never stored: whether a unit counts as its own neighbour (Gi* versus Gi)
-    is the statistic's business, not the weights'. ``units`` holds the unit labels (area
-    codes or H3 cells) in row order.
-    """
-
-    units: np.ndarray
-    indptr: np.ndarray
-    indices: np.ndarray
-    weights: np.ndarray
-
-    def __post_init__(self) -> None:
-        n = len(self.units)
-        if len(self.indptr) != n + 1 or self.indptr[0] != 0:
-            raise ValueError("indptr must have one entry per unit plus one, starting at 0")
-        if len(self.indices) != self.indptr[-1] or len(self.weights) != len(self.indices):
-            raise ValueError("indices and weights must have indptr[-1] entries")
-        if len(self.indices) and (self.indices.min() < 0 or self.indices.max() >= n):
-            raise ValueError("neighbour index out of range")
-        rows = np.repeat(np.arange(n), np.diff(self.indptr))
-        if np.any(rows == self.indices):
-            raise ValueError("the diagonal must not be stored; Gi* adds the self weight")
-
-    @property
-    def n(self) -> int:
-        return len(self.units)
-
-    @property
-    def cardinalities(self) -> np.ndarray:
-        """Number of neighbours of each unit (not counting itself)."""
-        return np.diff(self.indptr)
-
-    @property
-    def islands(self) -> np.ndarray:
-        """Units without neighbours: no local statistic can be tested for them."""
-        return self.units[self.cardinalities == 0]
-
-    def rows(self) -> np.ndarray:
-        """Row index of every stored neighbour link (the CSR row expanded)."""
-        return np.repeat(np.arange(self.n), self.cardinalities)
-
-    def neighbour_sets(self) -> dict[Any, set[Any]]:
-        """``{unit: {neighbour units}}``; handy for comparing with libpysal's ``W``."""
-        return {
-            self.units[i]: {
-                self.units[j] for j in self.indices[self.indptr[i] : self.indptr[i + 1]]
-            }
-            for i in range(self.n)
-        }
-
-    def to_sparse(self) -> sparse.csr_array:
-        from scipy import sparse
-
-        return sparse.csr_array((self.weights, self.indices, self.indptr), shape=(self.n, self.n))
-
-    def row_standardised(self) -> Neighbours:
-        """Each row's weights divided by the row sum (islands keep an empty row)."""
-        sums = np.add.reduceat(self.weights, self.indptr[:-1]) if len(self.weights) else None
-        card = self.cardinalities
-        if sums is None:
-            return self
-        # reduceat returns garbage for empty rows; those rows have no weights to scale.
-        sums = np.where(card > 0, sums, 1.0)
-        return Neighbours(
-            units=self.units,
-            indptr=self.indptr,
-            indices=self.indices,
-            weights=self.weights / np.repeat(sums, card),
-        )
-
-    @classmethod
-    def from_pairs(
-        cls, *, units: np.ndarray | Sequence[Any], i: np.ndarray, j: np.ndarray
-    ) -> Neighbours:
-        """Binary weights from index pairs; the result is made symmetric and de-duplicated,
-        self-pairs are dropped."""
-        units = np.asarray(units, dtype=object) if not isinstance(units, np.ndarray) else units
-        n = len(units)
-        i = np.asarray(i, dtype=np.int64)
-        j = np.asarray(j, dtype=np.int64)
-        a = np.concatenate([i, j])
-        b = np.concatenate([j, i])
-        keep = a != b
-        key = np.unique(a[keep] * n + b[keep])
-        rows, cols = np.divmod(key, n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return cls(
-            units=units,
-            indptr=indptr,
-            indices=cols.astype(np.int64),
-            weights=np.ones(len(cols), dtype=np.float64),
-        )
 
 
 # --------------------------------------------------------------------------------------
@@ -374,8 +247,6 @@ class _CellCache:
     """
 
     def __init__(self, locator: AreaLocator, lon: np.ndarray, lat: np.ndarray):
-        from scipy import ndimage
-
         geoms = locator.geometries
         x0, y0, x1, y1 = shapely.total_bounds(geoms)
         cos = max(math.cos(math.radians((y0 + y1) / 2)), 0.05)
@@ -507,132 +378,3 @@ def _polygonal_part(geom: BaseGeometry) -> BaseGeometry:
         return geom
     parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else geom
-
-
-# --------------------------------------------------------------------------------------
-# Contiguity
-# --------------------------------------------------------------------------------------
-
-
-def contiguity_weights(
-    *,
-    codes: Sequence[str] | np.ndarray,
-    geometries: Sequence[BaseGeometry] | np.ndarray,
-    kind: Literal["queen", "rook"] = "queen",
-) -> Neighbours:
-    """Binary contiguity between polygons.
-
-    ``queen``: the boundaries share at least one point (a corner is enough).
-    ``rook``: the boundaries share a stretch of line (a corner is not enough).
-
-    The test is geometric (shapely predicates on candidate pairs from an STRtree), so it
-    does not require the two polygons to store identical vertices along their common
-    border the way a vertex-matching method does; on boundary files that do share vertices
-    (such as libpysal's Columbus) the two agree.
-    """
-    if kind not in ("queen", "rook"):
-        raise ValueError("kind must be 'queen' or 'rook'")
-    geoms = np.asarray(list(geometries), dtype=object)
-    units = np.asarray([str(c) for c in codes], dtype=object)
-    tree = shapely.STRtree(geoms)
-    # Candidate pairs whose geometries intersect at all; interiors of a proper partition
-    # never overlap, so "intersects" here means "touch" (or overlap in bad data, which
-    # still makes them neighbours).
-    left, right = tree.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if kind == "rook" and len(left):
-        shared = shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right]))
-        # A shared edge shows up as a line of positive length; a shared corner as a point.
-        has_edge = shapely.length(shared) > 0
-        left, right = left[has_edge], right[has_edge]
-    return Neighbours.from_pairs(units=units, i=left, j=right)
-
-
-# --------------------------------------------------------------------------------------
-# H3
-# --------------------------------------------------------------------------------------
-
-
-def h3_cells(*, lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
-    """H3 cell (as ``uint64``) of every point; ``0`` for a missing coordinate.
-
-    The h3 library has no array API, so this is a tight loop over the C function
-    (about 0.7 µs per point, 10 s for 15 M points).
-    """
-    if not 0 <= resolution <= 15:
-        raise ValueError("H3 resolution must be between 0 and 15")
-    lat = np.asarray(lat, dtype=np.float64)
-    lon = np.asarray(lon, dtype=np.float64)
-    out = np.zeros(len(lat), dtype=np.uint64)
-    ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-    out[ok] = np.fromiter(
-        (
-            _h3_latlng_to_cell(a, b, resolution)
-            for a, b in zip(lat[ok].tolist(), lon[ok].tolist(), strict=True)
-        ),
-        dtype=np.uint64,
-        count=len(ok),
-    )
-    return out
-
-
-def h3_cell_names(cells: np.ndarray) -> np.ndarray:
-    """The usual hexadecimal string form of H3 cells (what maps and other tools expect)."""
-    return np.asarray(
-        [format(int(c), "x") for c in np.asarray(cells, dtype=np.uint64)], dtype=object
-    )
-
-
-def h3_cells_covering(*, geometries: Sequence[BaseGeometry], resolution: int) -> np.ndarray:
-    """Every H3 cell whose centre lies in one of the polygons (sorted, unique).
-
-    Used to give empty cells a zero count: a hot-spot test that only sees cells with
-    crimes in them cannot tell a cluster from the places where people are.
-    """
-    import h3
-
-    cells: set[int] = set()
-    for geom in geometries:
-        h3shape = h3.geo_to_h3shape(shapely.geometry.mapping(geom))
-        cells.update(h3.str_to_int(c) for c in h3.h3shape_to_cells(h3shape, resolution))
-    return np.asarray(sorted(cells), dtype=np.uint64)
-
-
-def h3_neighbours(*, cells: np.ndarray, k: int = 1) -> Neighbours:
-    """Binary weights linking each cell to the cells within ``k`` steps that are also in
-    ``cells`` (cells outside the set are unknown, not zero).
-
-    ``cells`` must be unique; the result's :attr:`Neighbours.units` keeps their order.
-    """
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    cells = np.asarray(cells, dtype=np.uint64)
-    n = len(cells)
-    order = np.argsort(cells, kind="stable")
-    sorted_cells = cells[order]
-    if n > 1 and np.any(sorted_cells[1:] == sorted_cells[:-1]):
-        raise ValueError("cells must be unique")
-    disk_size = 3 * k * (k + 1) + 1
-    # Pentagons have one neighbour fewer per ring; pad their rows with 0 (never a cell).
-    disks = np.zeros((n, disk_size), dtype=np.uint64)
-    for row, cell in enumerate(cells.tolist()):
-        ring = np.asarray(_h3_grid_disk(cell, k), dtype=np.uint64)
-        disks[row, : len(ring)] = ring
-    flat = disks.ravel()
-    pos = np.searchsorted(sorted_cells, flat)
-    pos = np.minimum(pos, max(n - 1, 0))
-    present = (sorted_cells[pos] == flat) & (flat != 0) if n else np.zeros(0, dtype=bool)
-    rows = np.repeat(np.arange(n, dtype=np.int64), disk_size)[present]
-    cols = order[pos[present]]
-    keep = rows != cols
-    rows, cols = rows[keep], cols[keep]
-    # grid_disk is symmetric, so rows come out grouped and de-duplicated already; sort the
-    # columns within each row so the CSR layout is canonical.
-    sort = np.lexsort((cols, rows))
-    rows, cols = rows[sort], cols[sort]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return Neighbours(
-        units=cells, indptr=indptr, indices=cols, weights=np.ones(len(cols), dtype=np.float64)
-    )

@@ -12,8 +12,8 @@ from tests.analysis.test_pipeline import fast_params, write_inputs
 from trygg.analysis import crime as crime_mod
 from trygg.analysis.areas_io import load_geojson, read_population
 from trygg.analysis.pipeline import AnalysisInputs, run_analysis_on_tables
+from trygg.analysis.report.render import TEXTS, render_report_html, render_report_pdf
 from trygg.analysis.survey_io import read_responses
-from trygg.reports.render import TEXTS, render_report_html, render_report_pdf
 
 HEADINGS = {
     "sv": ["Trygghetsrapport 2026", "Sammanfattning", "Kartor", "Utveckling",

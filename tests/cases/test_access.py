@@ -15,6 +15,7 @@ from trygg.accounts.models import OrganisationKind
 from trygg.accounts.roles import Role
 from trygg.audit.models import AuditEvent
 from trygg.cases.access import (
+    CaseWrite,
     Purpose,
     access_case_by_id,
     case_access_decision,
@@ -236,7 +237,10 @@ def test_every_read_is_logged_with_who_what_why_where(world):
 def test_a_reader_gets_403_on_a_change_and_it_is_logged(world):
     with pytest.raises(PermissionDenied):
         access_case_by_id(
-            world.users["social"], world.cases["own_team"].public_id, Purpose.CASE_WORK, change=True
+            world.users["social"],
+            world.cases["own_team"].public_id,
+            Purpose.CASE_WORK,
+            write=CaseWrite.COORDINATE,
         )
     assert AuditEvent.objects.get().details["outcome"] == "change_refused"
 
@@ -247,7 +251,7 @@ def test_closed_case_is_read_only_even_for_its_coordinator(world):
             world.users["coordinator"],
             world.cases["closed"].public_id,
             Purpose.CASE_WORK,
-            change=True,
+            write=CaseWrite.COORDINATE,
         )
 
 

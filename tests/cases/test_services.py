@@ -172,8 +172,11 @@ def test_log_extract_covers_reads_changes_and_refusals_about_the_person(world, c
         ("polis", "granted"),
         ("polis2", "not_found"),
         ("koordinator", "granted"),
+        # The person page: the person record, and the case it lists (read through the rule).
+        ("koordinator", "granted"),
         ("koordinator", "granted"),
     ]
+    assert [e.object_type for e in events][-2:] == ["cases.person", "cases.case"]
     csv = client.get(f"/cases/people/{person.public_id}/log/?format=csv").text
     assert "polis2" in csv and "when_utc" in csv
 

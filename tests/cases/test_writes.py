@@ -13,10 +13,7 @@ from trygg.accounts.models import OrganisationKind
 from trygg.audit.models import AuditEvent
 from trygg.cases.access import (
     COORDINATOR_WRITES,
-    FOLLOW_UP,
-    PLAN_ITEM,
-    POLICE_NOTES,
-    REOPEN,
+    CaseWrite,
     Purpose,
     access_case_by_id,
     case_access_decision,
@@ -45,9 +42,9 @@ def writes(world, actor, state="own_team"):
     return case_access_decision(user, case).writes
 
 
-def access(world, actor, state="own_team", change=False):
+def access(world, actor, state="own_team", write=None):
     user = world.users[actor] if isinstance(actor, str) else actor
-    return access_case_by_id(user, world.cases[state].public_id, Purpose.CASE_WORK, change=change)
+    return access_case_by_id(user, world.cases[state].public_id, Purpose.CASE_WORK, write=write)
 
 
 # --- each branch of case_writes -----------------------------------------------------------
@@ -58,7 +55,7 @@ def test_branch_a_nothing_without_read_access(world):
     assert writes(world, "police_outside") == frozenset()
     assert writes(world, "coordinator", "culled") == frozenset()
     with pytest.raises(Http404):
-        access(world, "police", "no_consent", change=PLAN_ITEM)
+        access(world, "police", "no_consent", write=CaseWrite.PLAN_ITEM)
 
 
 def test_branch_b_the_coordinator_writes_everything_in_an_open_case(world):
@@ -66,26 +63,26 @@ def test_branch_b_the_coordinator_writes_everything_in_an_open_case(world):
 
 
 def test_branch_c_the_coordinator_only_reopens_a_closed_case(world):
-    assert writes(world, "coordinator", "closed") == {REOPEN}
+    assert writes(world, "coordinator", "closed") == {CaseWrite.REOPEN}
     with pytest.raises(PermissionDenied):
-        access(world, "coordinator", "closed", change=FOLLOW_UP)
+        access(world, "coordinator", "closed", write=CaseWrite.FOLLOW_UP)
 
 
 @pytest.mark.parametrize("actor", ["social", "police", "school"])
 def test_branch_d_a_closed_case_is_read_only_for_the_team(world, actor):
     assert writes(world, actor, "closed") == frozenset()
     with pytest.raises(PermissionDenied):
-        access(world, actor, "closed", change=PLAN_ITEM)
+        access(world, actor, "closed", write=CaseWrite.PLAN_ITEM)
 
 
 @pytest.mark.parametrize("actor", ["social", "police", "school"])
 def test_branch_e_team_members_who_see_the_plan_update_their_own_items(world, actor):
-    assert PLAN_ITEM in writes(world, actor)
+    assert CaseWrite.PLAN_ITEM in writes(world, actor)
 
 
 def test_branch_e_only_the_items_of_the_own_organisation(world):
     item = world.cases["own_team"].plan_items.get()  # the school's
-    school = access(world, "school", change=PLAN_ITEM)
+    school = access(world, "school", write=CaseWrite.PLAN_ITEM)
     updated = plan_item_set_status(
         actor=world.users["school"],
         access=school,
@@ -94,7 +91,7 @@ def test_branch_e_only_the_items_of_the_own_organisation(world):
         note="Mentorssamtal varje vecka",
     )
     assert updated.status == "in_progress" and updated.note == "Mentorssamtal varje vecka"
-    police = access(world, "police", change=PLAN_ITEM)
+    police = access(world, "police", write=CaseWrite.PLAN_ITEM)
     with pytest.raises(PermissionDenied):
         plan_item_set_status(
             actor=world.users["police"], access=police, item_id=item.public_id, status="done"
@@ -118,14 +115,14 @@ def test_branch_f_each_kind_reports_its_own_follow_up_measure(world):
 
 
 def test_branch_f_social_services_report_without_consent(world):
-    assert FOLLOW_UP in writes(world, "social", "no_consent")
+    assert CaseWrite.FOLLOW_UP in writes(world, "social", "no_consent")
 
 
 def test_branch_f_the_measure_needs_the_consent_to_cover_it(world):
     case = world.cases["no_consent"]
     give_consent(case.person, list(world.orgs.values()), information=["police"])
-    assert FOLLOW_UP not in writes(world, "school", "no_consent")
-    assert FOLLOW_UP in writes(world, "police", "no_consent")
+    assert CaseWrite.FOLLOW_UP not in writes(world, "school", "no_consent")
+    assert CaseWrite.FOLLOW_UP in writes(world, "police", "no_consent")
 
 
 def test_branch_f_leisure_does_not_see_follow_ups_and_so_does_not_write_them(world):
@@ -133,17 +130,17 @@ def test_branch_f_leisure_does_not_see_follow_ups_and_so_does_not_write_them(wor
     CaseMember.objects.create(
         case=world.cases["own_team"], user=leisure, organisation=leisure.organisation
     )
-    assert writes(world, leisure) == {PLAN_ITEM}
+    assert writes(world, leisure) == {CaseWrite.PLAN_ITEM}
 
 
 def test_branch_g_police_write_the_police_notes(world):
-    assert POLICE_NOTES in writes(world, "police")
-    assert POLICE_NOTES not in writes(world, "school")
-    assert POLICE_NOTES not in writes(world, "social")
+    assert CaseWrite.POLICE_NOTES in writes(world, "police")
+    assert CaseWrite.POLICE_NOTES not in writes(world, "school")
+    assert CaseWrite.POLICE_NOTES not in writes(world, "social")
     case = world.cases["no_consent"]
     give_consent(case.person, list(world.orgs.values()), information=["school"])
-    assert POLICE_NOTES not in writes(world, "police", "no_consent")
-    police = access(world, "police", change=POLICE_NOTES)
+    assert CaseWrite.POLICE_NOTES not in writes(world, "police", "no_consent")
+    police = access(world, "police", write=CaseWrite.POLICE_NOTES)
     police_notes_set(actor=world.users["police"], access=police, text="Ny uppgift")
     assert "Ny uppgift" in access(world, "police").case.police_notes
 
@@ -152,7 +149,7 @@ def test_branch_g_police_write_the_police_notes(world):
 
 
 def test_a_member_follow_up_leaves_the_other_measures_unreported(world):
-    school = access(world, "school", change=FOLLOW_UP)
+    school = access(world, "school", write=CaseWrite.FOLLOW_UP)
     entry = follow_up_add(
         actor=world.users["school"],
         access=school,
@@ -170,7 +167,7 @@ def test_a_member_follow_up_leaves_the_other_measures_unreported(world):
 
 
 def test_an_access_granted_to_one_user_does_not_serve_another(world):
-    school = access(world, "school", change=FOLLOW_UP)
+    school = access(world, "school", write=CaseWrite.FOLLOW_UP)
     with pytest.raises(PermissionDenied):
         follow_up_add(
             actor=world.users["police"],
@@ -287,7 +284,7 @@ def test_the_coordinator_reopens_a_closed_case_with_a_reason(world):
     closed = world.cases["closed"]
     case = case_reopen(
         actor=coordinator,
-        access=access(world, "coordinator", "closed", change=REOPEN),
+        access=access(world, "coordinator", "closed", write=CaseWrite.REOPEN),
         reason="Ny oro från skolan",
     )
     assert case.status == CaseStatus.OPEN and case.closed_at is None
@@ -296,7 +293,7 @@ def test_the_coordinator_reopens_a_closed_case_with_a_reason(world):
     assert event.details["reopened"] is True and event.details["closed_at"]
     assert "Ny oro" not in str(event.details)
     # Open again: the team writes again.
-    assert FOLLOW_UP in writes(world, "school", "closed")
+    assert CaseWrite.FOLLOW_UP in writes(world, "school", "closed")
 
 
 def test_reopening_needs_a_reason_and_a_closed_case(world):
@@ -304,26 +301,28 @@ def test_reopening_needs_a_reason_and_a_closed_case(world):
     with pytest.raises(ValidationError):
         case_reopen(
             actor=coordinator,
-            access=access(world, "coordinator", "closed", change=REOPEN),
+            access=access(world, "coordinator", "closed", write=CaseWrite.REOPEN),
             reason=" ",
         )
     with pytest.raises(ValidationError):
         case_reopen(
-            actor=coordinator, access=access(world, "coordinator", change=REOPEN), reason="Ny oro"
+            actor=coordinator,
+            access=access(world, "coordinator", write=CaseWrite.REOPEN),
+            reason="Ny oro",
         )
 
 
 def test_only_the_coordinator_reopens(world):
     for actor in ("social", "police", "school"):
         with pytest.raises(PermissionDenied):
-            access(world, actor, "closed", change=REOPEN)
+            access(world, actor, "closed", write=CaseWrite.REOPEN)
     with pytest.raises(Http404):
-        access(world, "other_coordinator", "closed", change=REOPEN)
+        access(world, "other_coordinator", "closed", write=CaseWrite.REOPEN)
 
 
 def test_a_culled_case_never_reopens(world):
     with pytest.raises(Http404):
-        access(world, "coordinator", "culled", change=REOPEN)
+        access(world, "coordinator", "culled", write=CaseWrite.REOPEN)
 
 
 def test_close_then_reopen_through_the_pages(world, client):
@@ -342,7 +341,9 @@ def test_close_then_reopen_through_the_pages(world, client):
 def test_close_audit_keeps_no_free_text(world):
     coordinator = world.users["coordinator"]
     case_close(
-        actor=coordinator, access=access(world, "coordinator", change=True), reason="Flyttat"
+        actor=coordinator,
+        access=access(world, "coordinator", write=CaseWrite.COORDINATE),
+        reason="Flyttat",
     )
     event = AuditEvent.objects.filter(action="update", object_type="cases.case").get()
     assert event.details["closed"] is True and "Flyttat" not in str(event.details)
@@ -361,7 +362,7 @@ def test_plan_items_of_a_new_case_are_editable_by_their_organisation(world):
         due_on=timezone.localdate(),
     )
     police = access_case_by_id(
-        world.users["police"], case.public_id, Purpose.CASE_WORK, change=PLAN_ITEM
+        world.users["police"], case.public_id, Purpose.CASE_WORK, write=CaseWrite.PLAN_ITEM
     )
     plan_item_set_status(
         actor=world.users["police"], access=police, item_id=item.public_id, status="done"

@@ -21,9 +21,9 @@ The rule, one branch per line in :func:`case_access_decision`:
 11. the organisation is not a party of the active consent     → not found
 12. otherwise                                                 → the organisation kind's sections
 
-Writes, one branch per line in :func:`case_writes` (a caller asks for one by name with
-``access_case_by_id(..., change=<write>)``; ``change=True`` asks for the coordinator's own
-changes: the team, meetings, new plan items, closing):
+Writes, one branch per line in :func:`case_writes` (a caller asks for one
+:class:`CaseWrite` with ``access_case_by_id(..., write=...)``; ``CaseWrite.COORDINATE`` is
+the coordinator's own changes: the team, meetings, new plan items, closing):
 
 a. the case is culled, or the user may not read it             → nothing (404)
 b. the coordinator, open case                                  → everything
@@ -44,8 +44,10 @@ secret to them), everybody else 404.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -75,6 +77,45 @@ class Purpose(models.TextChoices):
     CULLING = "culling", _("Culling")
 
 
+class Rule(StrEnum):
+    """The branch of a rule that decided: stored in the access log as ``details["rule"]``,
+    so the values never change."""
+
+    # The case rule, in the order of case_access_decision.
+    NOT_SIGNED_IN = "not_signed_in"
+    ROLE_WITHOUT_CASES = "role_without_cases"
+    NO_SUCH_CASE = "no_such_case"
+    CULLED = "culled"
+    OTHER_MUNICIPALITY = "other_municipality"
+    COORDINATOR = "coordinator"
+    NOT_ON_TEAM = "not_on_team"
+    MOVED_ORGANISATION = "moved_organisation"
+    SOCIAL_SERVICES_ON_TEAM = "social_services_on_team"
+    NO_ACTIVE_CONSENT = "no_active_consent"
+    ORGANISATION_NOT_IN_CONSENT = "organisation_not_in_consent"
+    TEAM_WITH_CONSENT = "team_with_consent"
+    # Person records, consents and concerns: the coordinators' (granted as COORDINATOR).
+    NOT_COORDINATOR_OR_MISSING = "not_coordinator_or_missing"
+    # What the services log.
+    CHANGE = "change"
+    SEARCH_BY_NUMBER = "search_by_number"
+
+
+class CaseWrite(StrEnum):
+    """The writes a caller can ask the choke point for (``access_case_by_id(write=...)``)."""
+
+    # The coordinator's own changes: the team, meetings, new plan items, closing.
+    COORDINATE = "coordinate"
+    PLAN_ITEM = "plan_item"
+    FOLLOW_UP = "follow_up"
+    FOLLOW_UP_SCHOOL_ATTENDANCE = "follow_up.school_attendance"
+    FOLLOW_UP_NEW_SUSPICIONS = "follow_up.new_suspicions"
+    FOLLOW_UP_LEISURE_ACTIVITY = "follow_up.leisure_activity"
+    FOLLOW_UP_OUTCOME = "follow_up.outcome"
+    POLICE_NOTES = "police_notes"
+    REOPEN = "reopen"
+
+
 # What each part of a case page or API answer is called; field-level rules grant these.
 SECTIONS = (
     "overview",
@@ -102,12 +143,11 @@ SECTIONS_BY_KIND: dict[str, frozenset[str]] = {
 DEFAULT_SECTIONS = frozenset({"overview", "team", "meetings", "plan"})
 NEEDS_INFORMATION = {"concern": Information.SOCIAL, "police_notes": Information.POLICE}
 
-# The writes a caller can ask the choke point for.
-PLAN_ITEM = "plan_item"
-FOLLOW_UP = "follow_up"
-POLICE_NOTES = "police_notes"
-REOPEN = "reopen"
 FOLLOW_UP_FIELDS = ("school_attendance", "new_suspicions", "leisure_activity", "outcome")
+# The write that lets a user report each follow-up field.
+FOLLOW_UP_FIELD_WRITES: dict[str, CaseWrite] = {
+    name: CaseWrite(f"follow_up.{name}") for name in FOLLOW_UP_FIELDS
+}
 # The follow-up measure each organisation kind reports, and the information a consent must
 # cover for it (None: social services work on their own case without consent).
 FOLLOW_UP_MEASURE: dict[str, tuple[str, str | None]] = {
@@ -115,9 +155,7 @@ FOLLOW_UP_MEASURE: dict[str, tuple[str, str | None]] = {
     OrganisationKind.POLICE: ("new_suspicions", Information.POLICE),
     OrganisationKind.SOCIAL_SERVICES: ("outcome", None),
 }
-COORDINATOR_WRITES = frozenset(
-    {PLAN_ITEM, FOLLOW_UP, POLICE_NOTES, REOPEN, *(f"follow_up.{f}" for f in FOLLOW_UP_FIELDS)}
-)
+COORDINATOR_WRITES = frozenset(CaseWrite)
 
 
 def age_on(born: date, day: date) -> int:
@@ -185,17 +223,57 @@ def consent_state(person: Person | None, *, at: datetime | None = None) -> Conse
     )
 
 
+# --- who is who -------------------------------------------------------------------------
+
+
+def signed_in(actor) -> bool:
+    return actor is not None and actor.is_authenticated and actor.is_active
+
+
+def actor_municipality_ids(actor) -> frozenset[int]:
+    """The municipalities the actor's organisation works in (one query: callers that decide
+    about many records compute it once and pass it on)."""
+    return frozenset(actor.organisation.municipalities.values_list("pk", flat=True))
+
+
+def is_coordinator(actor) -> bool:
+    """An SSPF coordinator who may work with cases, in whichever municipality."""
+    return bool(
+        signed_in(actor)
+        and actor.role == Role.SSPF_COORDINATOR
+        and actor.can(Capability.INDIVIDUAL_CASES)
+    )
+
+
+def is_coordinator_in(
+    actor, municipality_id: int, *, municipality_ids: Collection[int] | None = None
+) -> bool:
+    """The one test of "is an SSPF coordinator of this municipality": person records,
+    consents and concerns are theirs. ``municipality_ids``: the actor's, when known."""
+    if not is_coordinator(actor):
+        return False
+    if municipality_ids is None:
+        municipality_ids = actor_municipality_ids(actor)
+    return municipality_id in municipality_ids
+
+
+# --- the case rule ----------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Decision:
     visible: bool
-    rule: str
+    rule: Rule
     sections: frozenset[str] = frozenset()
-    can_change: bool = False
     consent: ConsentState | None = field(default=None, compare=False)
-    writes: frozenset[str] = frozenset()
+    writes: frozenset[CaseWrite] = frozenset()
+
+    @property
+    def can_change(self) -> bool:
+        return CaseWrite.COORDINATE in self.writes
 
 
-def _deny(rule: str) -> Decision:
+def _deny(rule: Rule) -> Decision:
     return Decision(visible=False, rule=rule)
 
 
@@ -205,69 +283,75 @@ def _by_information(sections: frozenset[str], information: frozenset[str]) -> fr
     )
 
 
-def _in_municipality(actor, case: Case) -> bool:
-    return actor.organisation.municipalities.filter(pk=case.municipality_id).exists()
-
-
-def case_access_decision(actor, case: Case | None, *, at: datetime | None = None) -> Decision:
-    """The rule. Each branch is one line and has its own test (tests/cases/test_access.py)."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        return _deny("not_signed_in")
+def case_access_decision(
+    actor,
+    case: Case | None,
+    *,
+    at: datetime | None = None,
+    municipality_ids: Collection[int] | None = None,
+) -> Decision:
+    """The rule. Each branch is one line and has its own test (tests/cases/test_access.py).
+    ``municipality_ids``: the actor's (:func:`actor_municipality_ids`), when the caller
+    decides about many cases."""
+    if not signed_in(actor):
+        return _deny(Rule.NOT_SIGNED_IN)
     if not actor.can(Capability.INDIVIDUAL_CASES):
-        return _deny("role_without_cases")
+        return _deny(Rule.ROLE_WITHOUT_CASES)
     if case is None:
-        return _deny("no_such_case")
+        return _deny(Rule.NO_SUCH_CASE)
     if case.status == CaseStatus.CULLED:
-        return _deny("culled")
-    if not _in_municipality(actor, case):
-        return _deny("other_municipality")
+        return _deny(Rule.CULLED)
+    if municipality_ids is None:
+        municipality_ids = actor_municipality_ids(actor)
+    if case.municipality_id not in municipality_ids:
+        return _deny(Rule.OTHER_MUNICIPALITY)
     if case.coordinator_id == actor.pk:
-        return _granted(actor, case, "coordinator", ALL, frozenset(Information.values))
+        return _granted(actor, case, Rule.COORDINATOR, ALL, frozenset(Information.values))
     member = next((m for m in case.members.all() if m.user_id == actor.pk), None)
     if member is None:
-        return _deny("not_on_team")
+        return _deny(Rule.NOT_ON_TEAM)
     if member.organisation_id != actor.organisation_id:
-        return _deny("moved_organisation")
+        return _deny(Rule.MOVED_ORGANISATION)
     if actor.organisation.kind == OrganisationKind.SOCIAL_SERVICES:
         everything = frozenset(Information.values)
-        return _granted(actor, case, "social_services_on_team", SOCIAL_SERVICES, everything)
+        return _granted(actor, case, Rule.SOCIAL_SERVICES_ON_TEAM, SOCIAL_SERVICES, everything)
     consent = consent_state(case.person, at=at)
     if not consent.active:
-        return _deny("no_active_consent")
+        return _deny(Rule.NO_ACTIVE_CONSENT)
     if actor.organisation_id not in consent.organisation_ids:
-        return _deny("organisation_not_in_consent")
+        return _deny(Rule.ORGANISATION_NOT_IN_CONSENT)
     sections = SECTIONS_BY_KIND.get(actor.organisation.kind, DEFAULT_SECTIONS)
     sections = _by_information(sections, consent.information)
-    return _granted(actor, case, "team_with_consent", sections, consent.information)
+    return _granted(actor, case, Rule.TEAM_WITH_CONSENT, sections, consent.information)
 
 
-def _granted(actor, case: Case, rule: str, sections, information) -> Decision:
+def _granted(actor, case: Case, rule: Rule, sections, information) -> Decision:
     return Decision(
-        True,
-        rule,
-        sections,
-        can_change=rule == "coordinator" and case.status == CaseStatus.OPEN,
-        writes=case_writes(actor, case, rule, sections, information),
+        True, rule, sections, writes=case_writes(actor, case, rule, sections, information)
     )
 
 
-def case_writes(actor, case: Case, rule: str, sections, information) -> frozenset[str]:
+def case_writes(actor, case: Case, rule: Rule, sections, information) -> frozenset[CaseWrite]:
     """What a user who may read ``case`` may write in it (branches b-g of the rule above;
-    branch a is the read rule). Each branch has its own test in tests/cases/test_access.py."""
-    if rule == "coordinator" and case.status == CaseStatus.OPEN:
+    branch a is the read rule). Each branch has its own test in tests/cases/test_writes.py."""
+    if rule == Rule.COORDINATOR and case.status == CaseStatus.OPEN:
         return COORDINATOR_WRITES
-    if rule == "coordinator":
-        return frozenset({REOPEN})
+    if rule == Rule.COORDINATOR:
+        return frozenset({CaseWrite.REOPEN})
     if case.status != CaseStatus.OPEN:
         return frozenset()
-    writes: set[str] = set()
+    writes: set[CaseWrite] = set()
     if "plan" in sections:
-        writes.add(PLAN_ITEM)
+        writes.add(CaseWrite.PLAN_ITEM)
     measure, needs = FOLLOW_UP_MEASURE.get(actor.organisation.kind, (None, None))
     if "follow_ups" in sections and measure and (needs is None or needs in information):
-        writes |= {FOLLOW_UP, f"follow_up.{measure}", "follow_up.outcome"}
+        writes |= {
+            CaseWrite.FOLLOW_UP,
+            FOLLOW_UP_FIELD_WRITES[measure],
+            CaseWrite.FOLLOW_UP_OUTCOME,
+        }
     if "police_notes" in sections and actor.organisation.kind == OrganisationKind.POLICE:
-        writes.add(POLICE_NOTES)
+        writes.add(CaseWrite.POLICE_NOTES)
     return frozenset(writes)
 
 
@@ -275,22 +359,23 @@ def case_writes(actor, case: Case, rule: str, sections, information) -> frozense
 class CaseAccess:
     case: Case
     sections: frozenset[str]
-    can_change: bool
-    rule: str
-    writes: frozenset[str] = frozenset()
+    rule: Rule
+    writes: frozenset[CaseWrite] = frozenset()
     user_id: int | None = None
+
+    @property
+    def can_change(self) -> bool:
+        return CaseWrite.COORDINATE in self.writes
 
     def sees(self, section: str) -> bool:
         return section in self.sections
 
-    def may(self, write: str) -> bool:
+    def may(self, write: CaseWrite) -> bool:
         return write in self.writes
 
     @classmethod
     def of(cls, case: Case, decision: Decision, user) -> CaseAccess:
-        return cls(
-            case, decision.sections, decision.can_change, decision.rule, decision.writes, user.pk
-        )
+        return cls(case, decision.sections, decision.rule, decision.writes, user.pk)
 
 
 def _as_uuid(value) -> uuid.UUID | None:
@@ -300,7 +385,8 @@ def _as_uuid(value) -> uuid.UUID | None:
         return None
 
 
-def _case_queryset():
+def case_queryset():
+    """Cases with everything the rule and a case page read."""
     return Case.objects.select_related(
         "person", "coordinator", "coordinator__organisation", "municipality"
     ).prefetch_related(
@@ -318,14 +404,14 @@ def log_access(
     object_id,
     purpose: str,
     outcome: str,
-    rule: str = "",
+    rule: Rule | str = "",
     person_id=None,
     municipality_code: str = "",
     ip_address: str | None = None,
     action: str = AuditAction.READ,
     extra: dict | None = None,
 ) -> None:
-    details = {"outcome": outcome, "rule": rule, **(extra or {})}
+    details = {"outcome": outcome, "rule": str(rule), **(extra or {})}
     if person_id is not None:
         details["person"] = str(person_id)
     audit_record(
@@ -341,27 +427,45 @@ def log_access(
     )
 
 
-def _allows(decision: Decision, change: bool | str) -> bool:
-    if change is True:
-        return decision.can_change
-    return not change or change in decision.writes
+def log_case_read(user, case: Case, decision: Decision, *, purpose: str, ip_address=None) -> None:
+    """The access-log entry of one case shown in a list (the rule granted it)."""
+    log_access(
+        user,
+        object_type="cases.case",
+        object_id=case.public_id,
+        purpose=purpose,
+        outcome="granted",
+        rule=decision.rule,
+        person_id=case.person.public_id,
+        municipality_code=case.municipality.code,
+        ip_address=ip_address,
+    )
+
+
+def _logged_actor(actor):
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 def access_case_by_id(
-    actor, case_id, purpose: str, *, change: bool | str = False, ip_address: str | None = None
+    actor,
+    case_id,
+    purpose: str,
+    *,
+    write: CaseWrite | None = None,
+    ip_address: str | None = None,
 ) -> CaseAccess:
-    """The case if ``actor`` may see it (and, with ``change``, make the coordinator's
-    changes, ``True``, or one named write such as :data:`PLAN_ITEM`); Http404 if not,
-    whether it is missing or forbidden; PermissionDenied for a change a reader may not make."""
+    """The case if ``actor`` may see it (and, with ``write``, make that write); Http404 if
+    not, whether it is missing or forbidden; PermissionDenied for a write a reader may not
+    make."""
     public_id = _as_uuid(case_id)
-    case = _case_queryset().filter(public_id=public_id).first() if public_id else None
+    case = case_queryset().filter(public_id=public_id).first() if public_id else None
     decision = case_access_decision(actor, case)
-    forbidden_change = decision.visible and not _allows(decision, change)
+    forbidden_write = decision.visible and write is not None and write not in decision.writes
     outcome = "granted" if decision.visible else "not_found"
-    if forbidden_change:
+    if forbidden_write:
         outcome = "change_refused"
     log_access(
-        actor if actor is not None and actor.is_authenticated else None,
+        _logged_actor(actor),
         object_type="cases.case",
         object_id=public_id or str(case_id),
         purpose=purpose,
@@ -373,102 +477,93 @@ def access_case_by_id(
     )
     if not decision.visible:
         raise Http404
-    if forbidden_change:
+    if forbidden_write:
         raise PermissionDenied
     return CaseAccess.of(case, decision, actor)
 
 
-def is_coordinator_in(actor, municipality_id: int) -> bool:
-    return bool(
-        actor is not None
-        and actor.is_authenticated
-        and actor.is_active
-        and actor.role == Role.SSPF_COORDINATOR
-        and actor.can(Capability.INDIVIDUAL_CASES)
-        and actor.organisation.municipalities.filter(pk=municipality_id).exists()
+# --- person records, consents and concerns: the coordinators' ---------------------------
+
+
+@dataclass(frozen=True)
+class _RecordKind:
+    """How to find, place and log one kind of record read by public id."""
+
+    object_type: str
+    queryset: Callable[[], models.QuerySet]
+    municipality: Callable  # record -> Municipality
+    person: Callable  # record -> Person | None (logged as the person the read concerns)
+
+
+PERSON_RECORD = _RecordKind(
+    "cases.person",
+    lambda: (
+        Person.objects.select_related("municipality")
+        .prefetch_related("guardians", "consents__parties", "consents__guardian")
+        .filter(anonymised_at__isnull=True)
+    ),
+    municipality=lambda person: person.municipality,
+    person=lambda person: person,
+)
+CONCERN_RECORD = _RecordKind(
+    "cases.concern",
+    lambda: Concern.objects.select_related("municipality", "case"),
+    municipality=lambda concern: concern.municipality,
+    person=lambda concern: None,
+)
+CONSENT_RECORD = _RecordKind(
+    "cases.consent",
+    lambda: (
+        Consent.objects.select_related("person", "person__municipality", "guardian")
+        .prefetch_related("parties")
+        .filter(person__anonymised_at__isnull=True)
+    ),
+    municipality=lambda consent: consent.person.municipality,
+    person=lambda consent: consent.person,
+)
+
+
+def _access_record_by_id(
+    kind: _RecordKind, actor, record_id, purpose: str, *, ip_address: str | None = None
+):
+    """The record if ``actor`` is an SSPF coordinator of its municipality; Http404 if not,
+    whether it is missing or forbidden. Every call is logged."""
+    public_id = _as_uuid(record_id)
+    record = kind.queryset().filter(public_id=public_id).first() if public_id else None
+    municipality = kind.municipality(record) if record is not None else None
+    visible = record is not None and is_coordinator_in(actor, municipality.pk)
+    person = kind.person(record) if record is not None else None
+    log_access(
+        _logged_actor(actor),
+        object_type=kind.object_type,
+        object_id=public_id or str(record_id),
+        purpose=purpose,
+        outcome="granted" if visible else "not_found",
+        rule=Rule.COORDINATOR if visible else Rule.NOT_COORDINATOR_OR_MISSING,
+        person_id=person.public_id if person is not None else None,
+        municipality_code=municipality.code if municipality is not None else "",
+        ip_address=ip_address,
     )
+    if not visible:
+        raise Http404
+    return record
 
 
 def access_person_by_id(actor, person_id, purpose: str, *, ip_address: str | None = None) -> Person:
     """A person record (identity number, guardians, consents) is for the SSPF coordinators
     of the person's municipality; team members see what their case sections allow."""
-    public_id = _as_uuid(person_id)
-    person = (
-        Person.objects.select_related("municipality")
-        .prefetch_related("guardians", "consents__parties", "consents__guardian")
-        .filter(public_id=public_id, anonymised_at__isnull=True)
-        .first()
-        if public_id
-        else None
-    )
-    visible = person is not None and is_coordinator_in(actor, person.municipality_id)
-    log_access(
-        actor if actor is not None and actor.is_authenticated else None,
-        object_type="cases.person",
-        object_id=public_id or str(person_id),
-        purpose=purpose,
-        outcome="granted" if visible else "not_found",
-        rule="coordinator" if visible else "not_coordinator_or_missing",
-        person_id=person.public_id if person is not None else None,
-        municipality_code=person.municipality.code if person is not None else "",
-        ip_address=ip_address,
-    )
-    if not visible:
-        raise Http404
-    return person
+    return _access_record_by_id(PERSON_RECORD, actor, person_id, purpose, ip_address=ip_address)
 
 
 def access_concern_by_id(
     actor, concern_id, purpose: str, *, ip_address: str | None = None
 ) -> Concern:
     """A concern is read by the SSPF coordinators of its municipality only."""
-    public_id = _as_uuid(concern_id)
-    concern = (
-        Concern.objects.select_related("municipality", "case").filter(public_id=public_id).first()
-        if public_id
-        else None
-    )
-    visible = concern is not None and is_coordinator_in(actor, concern.municipality_id)
-    log_access(
-        actor if actor is not None and actor.is_authenticated else None,
-        object_type="cases.concern",
-        object_id=public_id or str(concern_id),
-        purpose=purpose,
-        outcome="granted" if visible else "not_found",
-        rule="coordinator" if visible else "not_coordinator_or_missing",
-        municipality_code=concern.municipality.code if concern is not None else "",
-        ip_address=ip_address,
-    )
-    if not visible:
-        raise Http404
-    return concern
+    return _access_record_by_id(CONCERN_RECORD, actor, concern_id, purpose, ip_address=ip_address)
 
 
 def access_consent_by_id(
     actor, consent_id, purpose: str, *, ip_address: str | None = None
 ) -> Consent:
     """A consent is part of the person record: the same rule, logged as a consent read."""
-    public_id = _as_uuid(consent_id)
-    consent = (
-        Consent.objects.select_related("person", "person__municipality", "guardian")
-        .prefetch_related("parties")
-        .filter(public_id=public_id, person__anonymised_at__isnull=True)
-        .first()
-        if public_id
-        else None
-    )
-    visible = consent is not None and is_coordinator_in(actor, consent.person.municipality_id)
-    log_access(
-        actor if actor is not None and actor.is_authenticated else None,
-        object_type="cases.consent",
-        object_id=public_id or str(consent_id),
-        purpose=purpose,
-        outcome="granted" if visible else "not_found",
-        rule="coordinator" if visible else "not_coordinator_or_missing",
-        person_id=consent.person.public_id if consent is not None else None,
-        municipality_code=consent.person.municipality.code if consent is not None else "",
-        ip_address=ip_address,
-    )
-    if not visible:
-        raise Http404
-    return consent
+    return _access_record_by_id(CONSENT_RECORD, actor, consent_id, purpose, ip_address=ip_address)

@@ -6,17 +6,15 @@ case but not change it gets 403; anonymous callers get 401.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from trygg.accounts.models import Organisation
 from trygg.accounts.roles import Capability
 from trygg.areas.models import Area
+from trygg.core.web import require_capability
 
 from . import services
 from .access import (
@@ -32,14 +30,15 @@ from .checklists import PROTECTIVE_FACTORS, RISK_FACTORS
 from .models import ConsentGiver, Information, Level, Programme
 from .pin import masked
 from .selectors import (
+    case_view,
     cases_for_user,
     concerns_for_coordinator,
     concerns_shown,
-    coordinator_municipality,
+    organisations_in,
     people_for_coordinator,
     people_shown,
 )
-from .views import ip
+from .views._common import coordinator_municipality_or_404, ip
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -53,10 +52,6 @@ FORBIDDEN = OpenApiResponse(
     ErrorSerializer, description="You may read this case but not change it."
 )
 INVALID = OpenApiResponse(description="The input is wrong; the body names the fields.")
-
-
-def _drf_error(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 # --- cases ------------------------------------------------------------------------------
@@ -118,7 +113,10 @@ class CaseOut(serializers.Serializer):
 
 
 def case_payload(access) -> dict:
-    case = access.case
+    """The API's form of :func:`~trygg.cases.selectors.case_view`, the page's too: a section
+    the rule withholds is absent."""
+    view = case_view(access)
+    case = view.case
     data = {
         "id": case.public_id,
         "programme": case.programme,
@@ -126,40 +124,40 @@ def case_payload(access) -> dict:
         "status": case.status,
         "opened_at": case.opened_at,
         "closed_at": case.closed_at,
-        "sections": sorted(access.sections),
+        "sections": list(view.sections),
         "coordinator": case.coordinator.display_name,
-        "person": {"name": str(case.person)},
+        "person": {"name": str(view.person)},
     }
-    if access.sees("person"):
+    if view.pin_masked is not None:
         data["person"] |= {
-            "id": str(case.person.public_id),
-            "birth_date": case.person.birth_date.isoformat(),
-            "personal_identity_number": masked(services.person_pin(case.person)),
-            "school": case.person.school,
+            "id": str(view.person.public_id),
+            "birth_date": view.person.birth_date.isoformat(),
+            "personal_identity_number": view.pin_masked,
+            "school": view.person.school,
         }
-    if access.sees("team"):
+    if view.members is not None:
         data["team"] = [
             {
                 "name": m.user.display_name,
                 "organisation": m.organisation.name,
                 "organisation_kind": m.organisation.kind,
             }
-            for m in case.members.all()
+            for m in view.members
         ]
-    if access.sees("concern"):
+    if view.concern is not None:
         data["concern"] = {
-            "reason": case.reason,
-            "risk_factors": case.risk_factors,
-            "protective_factors": case.protective_factors,
+            "reason": view.concern.reason,
+            "risk_factors": view.concern.risk_factors,
+            "protective_factors": view.concern.protective_factors,
         }
-    if access.sees("meetings"):
-        data["meetings"] = MeetingOut(case.meetings.all(), many=True).data
-    if access.sees("plan"):
-        data["plan"] = PlanItemOut(case.plan_items.select_related("organisation"), many=True).data
-    if access.sees("follow_ups"):
-        data["follow_ups"] = FollowUpOut(case.follow_ups.all(), many=True).data
-    if access.sees("police_notes"):
-        data["police_notes"] = case.police_notes
+    if view.meetings is not None:
+        data["meetings"] = MeetingOut(view.meetings, many=True).data
+    if view.plan_items is not None:
+        data["plan"] = PlanItemOut(view.plan_items, many=True).data
+    if view.follow_ups is not None:
+        data["follow_ups"] = FollowUpOut(view.follow_ups, many=True).data
+    if view.police_notes is not None:
+        data["police_notes"] = view.police_notes
     return data
 
 
@@ -191,8 +189,7 @@ class CaseViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={200: CaseSummaryOut(many=True), 404: NOT_FOUND})
     def list(self, request):
-        if not request.user.can(Capability.INDIVIDUAL_CASES):
-            raise Http404
+        require_capability(request.user, Capability.INDIVIDUAL_CASES)
         accesses = cases_for_user(request.user, purpose=Purpose.API, ip_address=ip(request))
         return Response(
             [
@@ -230,12 +227,9 @@ class CaseViewSet(viewsets.ViewSet):
             if concern_id
             else None
         )
-        try:
-            case = services.case_open(
-                actor=request.user, person=person, concern=concern, ip_address=ip(request), **data
-            )
-        except DjangoValidationError as exc:
-            raise _drf_error(exc) from None
+        case = services.case_open(
+            actor=request.user, person=person, concern=concern, ip_address=ip(request), **data
+        )
         access = access_case_by_id(request.user, case.public_id, Purpose.API)
         return Response(case_payload(access), status=status.HTTP_201_CREATED)
 
@@ -267,20 +261,13 @@ class PersonIn(serializers.Serializer):
     area = serializers.CharField(required=False, allow_null=True, default=None)
 
 
-def _coordinator_municipality(user):
-    municipality = coordinator_municipality(user)
-    if municipality is None:
-        raise Http404
-    return municipality
-
-
 class PersonViewSet(viewsets.ViewSet):
     lookup_field = "public_id"
     lookup_value_regex = "[^/]+"
 
     @extend_schema(responses={200: PersonOut(many=True), 404: NOT_FOUND})
     def list(self, request):
-        _coordinator_municipality(request.user)
+        coordinator_municipality_or_404(request.user)
         people = people_shown(
             request.user,
             people_for_coordinator(request.user).order_by("last_name", "first_name")[:500],
@@ -301,7 +288,7 @@ class PersonViewSet(viewsets.ViewSet):
         "already registered, 201 with a new one. Never two records for one number.",
     )
     def create(self, request):
-        municipality = _coordinator_municipality(request.user)
+        municipality = coordinator_municipality_or_404(request.user)
         payload = PersonIn(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -310,19 +297,16 @@ class PersonViewSet(viewsets.ViewSet):
             area = Area.objects.filter(municipality=municipality, code=data["area"]).first()
             if area is None:
                 raise ValidationError({"area": "unknown area code"})
-        try:
-            person, created = services.person_find_or_create(
-                actor=request.user,
-                municipality=municipality,
-                pin=data["personal_identity_number"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                school=data["school"],
-                area=area,
-                ip_address=ip(request),
-            )
-        except DjangoValidationError as exc:
-            raise _drf_error(exc) from None
+        person, created = services.person_find_or_create(
+            actor=request.user,
+            municipality=municipality,
+            pin=data["personal_identity_number"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            school=data["school"],
+            area=area,
+            ip_address=ip(request),
+        )
         return Response(
             PersonOut(person).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -390,22 +374,15 @@ class ConsentViewSet(viewsets.ViewSet):
         )
         guardian_id = data.pop("guardian")
         guardian = person.guardians.filter(public_id=guardian_id).first() if guardian_id else None
-        parties = list(
-            Organisation.objects.filter(
-                key__in=data.pop("parties"), municipalities=person.municipality_id
-            )
+        parties = list(organisations_in(person.municipality_id).filter(key__in=data.pop("parties")))
+        consent = services.consent_record(
+            actor=request.user,
+            person=person,
+            guardian=guardian,
+            parties=parties,
+            ip_address=ip(request),
+            **data,
         )
-        try:
-            consent = services.consent_record(
-                actor=request.user,
-                person=person,
-                guardian=guardian,
-                parties=parties,
-                ip_address=ip(request),
-                **data,
-            )
-        except DjangoValidationError as exc:
-            raise _drf_error(exc) from None
         return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ConsentOut, 404: NOT_FOUND})
@@ -450,7 +427,7 @@ class ConcernViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={200: ConcernOut(many=True), 404: NOT_FOUND})
     def list(self, request):
-        _coordinator_municipality(request.user)
+        coordinator_municipality_or_404(request.user)
         shown = concerns_shown(
             request.user,
             concerns_for_coordinator(request.user).order_by("-submitted_at")[:500],
@@ -474,10 +451,7 @@ class ConcernViewSet(viewsets.ViewSet):
     def create(self, request):
         payload = ConcernIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            services.concern_submit(
-                actor=request.user, ip_address=ip(request), **payload.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise _drf_error(exc) from None
+        services.concern_submit(
+            actor=request.user, ip_address=ip(request), **payload.validated_data
+        )
         return Response({"status": "received"}, status=status.HTTP_201_CREATED)

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from trygg.core.field_crypto import keys_check
+
 
 class CasesConfig(AppConfig):
     name = "trygg.cases"
@@ -8,6 +10,4 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # A deployed install never encrypts personal identity numbers with a derived key.
-        from .pin import keys_check
-
         keys_check()

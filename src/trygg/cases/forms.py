@@ -10,6 +10,7 @@ from trygg.accounts.models import Organisation
 from trygg.areas.models import Area
 from trygg.core.params import DateField, QueryForm, YearField
 
+from .access import FOLLOW_UP_FIELD_WRITES
 from .checklists import PROTECTIVE_FACTORS, RISK_FACTORS
 from .models import ConsentGiver, Information, Level, PlanStatus, Programme
 
@@ -182,8 +183,8 @@ class FollowUpForm(forms.Form):
         measures are left out of the form."""
         super().__init__(*args, **kwargs)
         if writes is not None:
-            for name in ("school_attendance", "new_suspicions", "leisure_activity", "outcome"):
-                if f"follow_up.{name}" not in writes:
+            for name, write in FOLLOW_UP_FIELD_WRITES.items():
+                if write not in writes:
                     del self.fields[name]
 
 

@@ -12,7 +12,7 @@ import json
 import re
 import secrets
 
-from trygg.cases import pin as field_crypto
+from trygg.core import field_crypto
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 8

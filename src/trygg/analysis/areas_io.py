@@ -1,4 +1,4 @@
-"""Reading areas (GeoJSON) and population (CSV) per FORMATS.md, with validation.
+"""Reading areas (GeoJSON) and population (CSV, XLSX) per docs/formats.md, with validation.
 
 Both readers collect every problem they find and raise one :class:`InputError`, so the
 user fixes the file once instead of once per error. Nothing here touches a database.

@@ -14,7 +14,7 @@ What it makes
   an island: its areas touch each other but not the mainland (a real-world case that
   contiguity-based analysis has to handle anyway).
 * ``population``: residents per area × year × sex × age group. The age groups are the
-  survey's (``16-24`` … ``75+``, FORMATS.md) plus ``0-15`` so that totals are the whole
+  survey's (``16-24`` … ``75+``, docs/formats.md) plus ``0-15`` so that totals are the whole
   population (about 99,000 at ``scale=1``). Use :data:`SURVEY_AGE_GROUPS` for weighting.
 * ``organisations`` and ``safety_groups`` (the number of groups is data, see
   :data:`SAFETY_GROUPS`).

@@ -14,7 +14,7 @@ police analyst looks for, so the analysis can be checked against what was plante
   night, more so at weekends.
 
 It is vectorised end to end: 15 million crimes over 6,000 areas take well under a minute
-and a few GB. The frame has the crime CSV columns (FORMATS.md) with typed values:
+and a few GB. The frame has the crime CSV columns (docs/formats.md) with typed values:
 ``id, occurred_at (UTC), category, lat, lon, source`` and ``area_code`` when asked for.
 """
 

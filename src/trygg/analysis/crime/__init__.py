@@ -1,6 +1,6 @@
 """Reported crime: reading, validation, placement in areas, counts, rates, trends and harm.
 
-Inputs follow FORMATS.md ("Reported crimes"): CSV (``,`` or ``;``, decimal commas), Parquet
+Inputs follow docs/formats.md ("Reported crimes"): CSV (``,`` or ``;``, decimal commas), Parquet
 and the police's public events JSON. Everything is validated vectorised with Polars so that
 a 15-million-row national extract is checked in seconds, and every problem names the file,
 the line (CSV: as a text editor counts it, header = line 1; Parquet: the 1-based row; JSON:

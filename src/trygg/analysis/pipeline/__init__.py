@@ -1,4 +1,4 @@
-"""`trygg analyze`: from input files (or loaded tables) to the outputs of FORMATS.md.
+"""`trygg analyze`: from input files (or loaded tables) to the outputs of docs/analysis.md.
 
 :func:`run_analysis` reads the files, :func:`run_analysis_on_tables` does the work on tables
 already loaded (the Django side feeds these from the database for ``--from-db``), and

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -69,12 +69,12 @@ def _setting(name: str, default):
 
 def _require(actor, capability: str) -> None:
     if not (actor is not None and actor.is_authenticated and actor.can(capability)):
-        raise PermissionError(capability)
+        raise PermissionDenied(capability)
 
 
 def _require_municipality(actor, municipality: Municipality) -> None:
     if not municipalities_for_user(actor).filter(pk=municipality.pk).exists():
-        raise PermissionError("municipality")
+        raise PermissionDenied("municipality")
 
 
 # ------------------------------------------------------------------------- checks
@@ -518,7 +518,7 @@ def resident_report_action_taken(
 def _require_leader(actor, walk: SafetyWalk) -> None:
     _require(actor, Capability.REPORT_OBSERVATIONS)
     if walk.leader_id != actor.pk:
-        raise PermissionError("only the group leader records the walk")
+        raise PermissionDenied("only the group leader records the walk")
 
 
 def walk_create(

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trygg.accounts.selectors import safety_groups_for_user
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import areas_for_user, municipalities_for_user
@@ -108,8 +110,6 @@ class ObservationFilterForm(QueryForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from trygg.accounts.selectors import safety_groups_for_user
-
         self.fields["group"].queryset = safety_groups_for_user(user).order_by("name")
         self.fields["area"].queryset = (
             areas_for_user(user).filter(level=AreaLevel.AREA).order_by("name")
@@ -118,8 +118,6 @@ class ObservationFilterForm(QueryForm):
 
     def filters(self) -> dict:
         """The selector's keyword arguments; dates are whole Swedish days."""
-        from datetime import datetime, time, timedelta
-
         data = self.cleaned_data if self.is_valid() else {}
         since, until = data.get("since"), data.get("until")
         return {

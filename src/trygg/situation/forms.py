@@ -96,6 +96,48 @@ class ObservationForm(forms.Form):
             raise forms.ValidationError(_("A position needs both latitude and longitude."))
         return data
 
+    #: Sent to the service on every edit; the place fields only when they changed, so that
+    #: an unmoved report keeps its area (see :meth:`changes`).
+    ALWAYS_SENT = (
+        "category",
+        "severity",
+        "observed_at",
+        "text",
+        "people_count",
+        "restricted",
+        "group",
+    )
+    PLACE_FIELDS = ("lat", "lon", "place", "area")
+
+    @staticmethod
+    def initial_of(observation) -> dict:
+        """The edit form's starting values: the report as stored."""
+        return {
+            "category": observation.category,
+            "observed_at": observation.observed_at,
+            "severity": observation.severity,
+            "lat": observation.lat,
+            "lon": observation.lon,
+            "place": observation.place_id,
+            "area": observation.area_id,
+            "group": observation.group_id,
+            "text": observation.text,
+            "people_count": observation.people_count,
+            "restricted": observation.restricted,
+        }
+
+    def changes(self) -> dict:
+        """The valid form's values for ``observation_update``: every plain field, and the
+        place fields whose value differs from the initial one."""
+        data, initial = self.cleaned_data, self.initial
+        changes = {k: data[k] for k in self.ALWAYS_SENT}
+        for key in self.PLACE_FIELDS:
+            if data[key] != initial[key] and not (
+                key in ("place", "area") and data[key] and data[key].pk == initial[key]
+            ):
+                changes[key] = data[key]
+        return changes
+
 
 class ObservationFilterForm(QueryForm):
     group = forms.ModelChoiceField(

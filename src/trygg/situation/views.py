@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -41,6 +38,7 @@ from .selectors import (
     observation_get_for_user,
     observations_filtered,
     observations_for_user,
+    own_group_area_ids,
     picture_areas_geojson,
     picture_figures_keyed,
     picture_for_viewer,
@@ -54,7 +52,7 @@ from .services import (
     export_record,
     observation_create,
     observation_update,
-    observations_import_csv,
+    observations_import_upload,
     weekly_picture_publish,
     weekly_picture_save,
     weekly_picture_send_digest,
@@ -134,11 +132,7 @@ def report(request):
         if _wants_json(request):
             return JsonResponse({"saved": False, "errors": form.errors.get_json_data()}, status=400)
     areas = area_feature_collection(form.fields["area"].queryset)
-    focus = list(
-        form.fields["area"]
-        .queryset.filter(safety_groups__memberships__user=request.user)
-        .values_list("id", flat=True)
-    )
+    focus = own_group_area_ids(request.user, form.fields["area"].queryset)
     return render(
         request,
         "situation/report.html",
@@ -202,39 +196,10 @@ def observation_detail(request, public_id):
     can_edit = observation.reporter_id == request.user.pk
     form = None
     if can_edit:
-        initial = {
-            "category": observation.category,
-            "observed_at": observation.observed_at,
-            "severity": observation.severity,
-            "lat": observation.lat,
-            "lon": observation.lon,
-            "place": observation.place_id,
-            "area": observation.area_id,
-            "group": observation.group_id,
-            "text": observation.text,
-            "people_count": observation.people_count,
-            "restricted": observation.restricted,
-        }
+        initial = ObservationForm.initial_of(observation)
         form = ObservationForm(request.POST or None, user=request.user, initial=initial)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            changes = {
-                k: data[k]
-                for k in (
-                    "category",
-                    "severity",
-                    "observed_at",
-                    "text",
-                    "people_count",
-                    "restricted",
-                    "group",
-                )
-            }
-            for key in ("lat", "lon", "place", "area"):
-                if data[key] != initial[key] and not (
-                    key in ("place", "area") and data[key] and data[key].pk == initial[key]
-                ):
-                    changes[key] = data[key]
+            changes = form.changes()
             try:
                 observation_update(actor=request.user, observation=observation, **changes)
             except ValidationError as exc:
@@ -263,35 +228,29 @@ def observation_import(request):
     problems = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload.csv"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                result = observations_import_csv(
-                    actor=request.user,
-                    municipality=form.cleaned_data["municipality"],
-                    path=path,
-                    file_name=upload.name,
-                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-                )
-            except InputError as exc:
-                problems = exc.problems
-            else:
-                messages.success(
-                    request,
-                    _("Imported %(file)s: %(new)d new, %(same)d already there, %(bad)d skipped.")
-                    % {
-                        "file": upload.name,
-                        "new": result.created,
-                        "same": result.unchanged,
-                        "bad": len(result.rejected),
-                    },
-                )
-                problems = list(result.rejected)
-                if not problems:
-                    return redirect("situation:import")
+        try:
+            result = observations_import_upload(
+                actor=request.user,
+                municipality=form.cleaned_data["municipality"],
+                upload=upload,
+                skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+            )
+        except InputError as exc:
+            problems = exc.problems
+        else:
+            messages.success(
+                request,
+                _("Imported %(file)s: %(new)d new, %(same)d already there, %(bad)d skipped.")
+                % {
+                    "file": upload.name,
+                    "new": result.created,
+                    "same": result.unchanged,
+                    "bad": len(result.rejected),
+                },
+            )
+            problems = list(result.rejected)
+            if not problems:
+                return redirect("situation:import")
     return render(request, "situation/import.html", {"form": form, "problems": problems})
 
 

@@ -219,3 +219,9 @@ def places_for_user(user) -> QuerySet[Place]:
     return Place.objects.filter(municipality__in=municipalities_for_user(user)).select_related(
         "area", "municipality"
     )
+
+
+def own_group_area_ids(user, areas: QuerySet[Area]) -> list[int]:
+    """Which of ``areas`` belong to one of the user's safety groups: the phone form's map
+    starts on them."""
+    return list(areas.filter(safety_groups__memberships__user=user).values_list("id", flat=True))

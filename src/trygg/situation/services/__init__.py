@@ -10,7 +10,12 @@ atomic and audited; every rule that a form, the API and an import share lives he
 from __future__ import annotations
 
 from .checks import text_check
-from .imports import IMPORT_COLUMNS, ObservationImportResult, observations_import_csv
+from .imports import (
+    IMPORT_COLUMNS,
+    ObservationImportResult,
+    observations_import_csv,
+    observations_import_upload,
+)
 from .observations import (
     CLOCK_SLACK,
     EARLIEST_OBSERVATION,
@@ -38,6 +43,7 @@ __all__ = [
     "observation_create",
     "observation_update",
     "observations_import_csv",
+    "observations_import_upload",
     "text_check",
     "weekly_picture_publish",
     "weekly_picture_save",

@@ -3,6 +3,7 @@ phone form, and a file with bad rows imports nothing unless told to skip them.""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -171,6 +172,24 @@ def observations_import_csv(
                 details={"file": name, "created": created, "rejected": len(problems)},
             )
     return ObservationImportResult(created, unchanged, tuple(problems))
+
+
+def observations_import_upload(
+    *, actor, municipality: Municipality, upload, skip_bad_rows: bool = False
+) -> ObservationImportResult:
+    """:func:`observations_import_csv` of an uploaded file, kept on disk only meanwhile."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.csv"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return observations_import_csv(
+            actor=actor,
+            municipality=municipality,
+            path=path,
+            file_name=upload.name,
+            skip_bad_rows=skip_bad_rows,
+        )
 
 
 def _error_items(exc: ValidationError) -> list[tuple[str, list[str]]]:

@@ -20,10 +20,7 @@ from trygg.situation.selectors import groups_for_reporting
 from trygg.situation.services.checks import point_area, point_check
 from trygg.situation.services.checks import text_check as shared_text_check
 
-from ..models import (
-    TEXT_MAX_LENGTH,
-    WhenSeen,
-)
+from ..models import TEXT_MAX_LENGTH, WhenSeen
 from ..privacy import personal_data_problem
 from ..reasons import reason_keys, reason_labels
 

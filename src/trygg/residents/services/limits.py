@@ -13,10 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
-    RateBucket,
-    RateSalt,
-)
+from ..models import RateBucket, RateSalt
 from .common import _setting
 
 

@@ -20,11 +20,7 @@ from trygg.situation.models import ObservationSource
 from trygg.situation.services import observation_create
 from trygg.situation.services.checks import actor_require
 
-from ..models import (
-    SafetyWalk,
-    WalkPoint,
-    WalkStatus,
-)
+from ..models import SafetyWalk, WalkPoint, WalkStatus
 from .common import (
     OBSERVATION_CATEGORY,
     _covering_group,

@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "trygg"
 # Where reasons are written: the analysis layer and the services that add their own.
 SOURCES = [
     *sorted((SRC / "analysis").rglob("*.py")),
-    SRC / "situation" / "services.py",
+    *sorted((SRC / "situation" / "services").glob("*.py")),
     *sorted((SRC / "imports" / "services").glob("*.py")),
     SRC / "surveys" / "services.py",
     SRC / "crime" / "services.py",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from tests.factories import (
@@ -163,9 +163,9 @@ def test_another_municipalitys_coordinator_cannot_moderate(place):
     report = ResidentReportFactory(area=place["area"])
     other = user_in(MunicipalityFactory(code="2262"), role=Role.SAFETY_COORDINATOR)
     AreaFactory(municipality=other.organisation.municipalities.get())
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         resident_report_approve(actor=other, report=report)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         resident_report_reject(actor=other, report=report, reason="spam")
 
 

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.factories import (
@@ -202,7 +202,7 @@ def test_validation_rules(world):
         report(w["school_a"], w["area_a"], group=w["group_b"])
     with pytest.raises(ValidationError):  # not their municipality
         report(w["school_a"], w["other_area"])
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         report(w["management"], w["area_a"])
 
 
@@ -222,7 +222,7 @@ def test_only_the_reporter_edits_and_every_write_is_audited(world):
     )
     observation.refresh_from_db()
     assert observation.severity == 3
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         observation_update(actor=world["police_a"], observation=observation, severity=1)
     with pytest.raises(ValidationError):
         observation_update(
@@ -305,7 +305,7 @@ def test_csv_bad_rows_import_nothing_and_name_line_and_column(world, tmp_path):
 
 def test_csv_import_needs_the_right(world, tmp_path):
     path = _csv(tmp_path, "id,observed_at,category,severity\n")
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         observations_import_csv(actor=world["school_a"], municipality=world["m"], path=path)
 
 

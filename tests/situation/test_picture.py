@@ -194,16 +194,16 @@ def test_the_static_map_shades_areas_and_escapes_names():
 
 
 def test_the_pdf_map_plots_only_the_points_the_reader_may_see(client, setup, monkeypatch):
-    from trygg.situation import views
+    from trygg.situation import exports
 
     drawn = {}
-    original = views.picture_map_svg
+    original = exports.picture_map_svg
 
     def spy(areas, points, **kwargs):
         drawn["areas"], drawn["points"] = areas, points
         return original(areas, points, **kwargs)
 
-    monkeypatch.setattr(views, "picture_map_svg", spy)
+    monkeypatch.setattr(exports, "picture_map_svg", spy)
     url = f"/situation/groups/{setup['group'].id}/{WEEK}/?export=pdf"
     client.force_login(setup["member"])
     assert client.get(url).content.startswith(b"%PDF")

@@ -20,7 +20,13 @@ from django.utils.translation import gettext_lazy
 
 from trygg.areas.models import Area, AreaLevel
 
-from .models import PUBLIC_MESSAGE_MAX_LENGTH, TEXT_MAX_LENGTH, RejectReason, WhenSeen
+from .models import (
+    PUBLIC_MESSAGE_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    RejectReason,
+    ReportStatus,
+    WhenSeen,
+)
 from .reasons import reason_choices
 
 #: A form left open longer than this is sent again with a fresh stamp (offline retries
@@ -230,8 +236,6 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import ReportStatus
-
         self.fields["status"].choices = [("", _("all")), *ReportStatus.choices]
 
 

@@ -18,9 +18,11 @@ from django.http import Http404
 
 from trygg.accounts.roles import Capability
 from trygg.areas.models import Area, AreaLevel, Municipality
-from trygg.areas.selectors import municipalities_for_user
+from trygg.areas.selectors import areas_for_user, municipalities_for_user
 
+from .geo import distance_metres
 from .models import ReportStatus, ResidentReport, SafetyWalk
+from .reasons import reason_label, reason_labels
 
 AREA_PAGE_ROWS = 5
 
@@ -77,6 +79,15 @@ def report_get_for_moderation(user, *, public_id) -> ResidentReport:
 def status_counts(reports: QuerySet[ResidentReport]) -> dict[str, int]:
     counts = dict(reports.values("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: counts.get(status, 0) for status in ReportStatus.values}
+
+
+def moderation_map_areas(user, *, municipality_ids) -> QuerySet[Area]:
+    """The areas drawn under the queue's points: those of the shown reports' municipalities
+    (every area the user may see when no report is shown)."""
+    areas = areas_for_user(user).filter(level=AreaLevel.AREA)
+    if municipality_ids:
+        areas = areas.filter(municipality_id__in=municipality_ids)
+    return areas
 
 
 def area_reports_for_user(user, *, area: Area) -> dict:
@@ -141,9 +152,6 @@ def walk_points(walk: SafetyWalk):
 
 def walk_summary(walk: SafetyWalk) -> dict:
     """Figures for the walk report: length walked, points per reason."""
-    from .reasons import reason_label
-    from .services import distance_metres
-
     coords = walk.route_coordinates
     length = sum(distance_metres(a[1], a[0], b[1], b[0]) for a, b in itertools.pairwise(coords))
     per_reason: dict[str, int] = {}
@@ -155,3 +163,31 @@ def walk_summary(walk: SafetyWalk) -> dict:
         "length_m": round(length),
         "by_reason": [(reason_label(key), per_reason[key]) for key in ordered],
     }
+
+
+def walk_point_rows(walk: SafetyWalk) -> list[dict]:
+    """The walk's points as its page, its map and its PDF show them."""
+    return [
+        {
+            "number": p.number,
+            "lat": p.lat,
+            "lon": p.lon,
+            "area": p.area.name if p.area_id else "",
+            "reasons": reason_labels(p.reasons),
+            "text": p.text,
+            "severity": p.severity,
+            "recorded_at": p.recorded_at,
+            "observation": p.observation,
+        }
+        for p in walk_points(walk)
+    ]
+
+
+def walk_areas(user, walk: SafetyWalk) -> QuerySet[Area]:
+    """The areas of the walk's municipality the user may see, for the walk's map."""
+    return areas_for_user(user, municipality=walk.municipality).filter(level=AreaLevel.AREA)
+
+
+def walk_start_areas(user) -> QuerySet[Area]:
+    """The areas a leader may name when starting a walk."""
+    return areas_for_user(user).filter(level=AreaLevel.AREA).order_by("name")

@@ -4,13 +4,12 @@ rules are in the selectors and services."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -18,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from trygg.accounts.roles import Capability
-from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import area_feature_collection, areas_for_user
 from trygg.core.client import client_address
-from trygg.core.exports import csv_response
 from trygg.core.http import allow
+from trygg.core.web import add_form_errors, capability_required, require_capability
 
+from . import exports
 from .forms import (
     ModerationForm,
     ReportFilterForm,
@@ -37,18 +36,21 @@ from .forms import (
     started_token,
 )
 from .models import ReportStatus, WalkStatus
-from .reasons import reason_label, reason_labels, reasons
+from .reasons import reason_labels, reasons
 from .selectors import (
     can_moderate,
+    moderation_map_areas,
     public_areas,
     public_municipality_get,
     report_by_receipt,
     report_get_for_moderation,
     reports_for_moderation,
     status_counts,
+    walk_areas,
     walk_get_for_leader,
     walk_get_for_user,
-    walk_points,
+    walk_point_rows,
+    walk_start_areas,
     walk_summary,
     walks_for_user,
 )
@@ -68,7 +70,6 @@ from .services import (
 )
 from .svg import walk_svg
 
-PDF_CSS = Path(__file__).parent / "static" / "residents" / "walk_pdf.css"
 LIST_PAGE_SIZE = 50
 
 
@@ -79,15 +80,6 @@ def _wants_json(request) -> bool:
 def _address(request) -> str | None:
     # Used only to count reports per sender, under a daily key; never stored with a report.
     return client_address(request) or None
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = "area" if field == "lat" and "lat" not in form.fields else field
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ------------------------------------------------------------------------ public
@@ -128,7 +120,7 @@ def report(request, code: str):
                 form.add_error(None, str(exc))
                 status = 429
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 form_sent(
                     request.session, data["started"], client_key_digest(data["client_key"] or "")
@@ -211,15 +203,9 @@ def _reached(status: str) -> list[str]:
 # -------------------------------------------------------------------- moderation
 
 
-def _require_moderator(user) -> None:
-    if not can_moderate(user):
-        raise Http404
-
-
 @allow("GET")
-@login_required
+@capability_required(Capability.MODERATE_RESIDENT_REPORTS)
 def queue(request):
-    _require_moderator(request.user)
     reports = reports_for_moderation(request.user)
     form = ReportFilterForm(request.GET or None)
     chosen = request.GET.get("status", ReportStatus.RECEIVED)
@@ -240,10 +226,7 @@ def queue(request):
         for r in page
         if r.lat is not None
     ]
-    municipalities = {r.municipality_id for r in page}
-    areas = areas_for_user(request.user).filter(level=AreaLevel.AREA)
-    if municipalities:
-        areas = areas.filter(municipality_id__in=municipalities)
+    areas = moderation_map_areas(request.user, municipality_ids={r.municipality_id for r in page})
     return render(
         request,
         "residents/queue.html",
@@ -261,9 +244,8 @@ def queue(request):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.MODERATE_RESIDENT_REPORTS)
 def report_detail(request, public_id):
-    _require_moderator(request.user)
     report_ = report_get_for_moderation(request.user, public_id=public_id)
     form = ModerationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -296,7 +278,7 @@ def report_detail(request, public_id):
                 )
                 messages.success(request, _("The action is recorded; the resident can read it."))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             return redirect("residents:report", public_id=report_.public_id)
     return render(
@@ -340,12 +322,9 @@ def walk_list(request):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.REPORT_OBSERVATIONS)
 def walk_new(request):
-    if not request.user.can(Capability.REPORT_OBSERVATIONS):
-        raise Http404
-    areas = areas_for_user(request.user).filter(level=AreaLevel.AREA).order_by("name")
-    form = WalkStartForm(request.POST or None, areas=areas)
+    form = WalkStartForm(request.POST or None, areas=walk_start_areas(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -357,7 +336,7 @@ def walk_new(request):
                 participants=data["participants"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             return redirect("residents:walk", public_id=walk.public_id)
     return render(
@@ -365,32 +344,12 @@ def walk_new(request):
     )
 
 
-def _point_rows(walk) -> list[dict]:
-    return [
-        {
-            "number": p.number,
-            "lat": p.lat,
-            "lon": p.lon,
-            "area": p.area.name if p.area_id else "",
-            "reasons": reason_labels(p.reasons),
-            "text": p.text,
-            "severity": p.severity,
-            "recorded_at": p.recorded_at,
-            "observation": p.observation,
-        }
-        for p in walk_points(walk)
-    ]
-
-
 @allow("GET")
 @login_required
 def walk_detail(request, public_id):
     walk = walk_get_for_user(request.user, public_id=public_id)
     recording = walk.status == WalkStatus.RECORDING and walk.leader_id == request.user.pk
-    points = _point_rows(walk)
-    areas = areas_for_user(request.user, municipality=walk.municipality).filter(
-        level=AreaLevel.AREA
-    )
+    points = walk_point_rows(walk)
     return render(
         request,
         "residents/walk_detail.html",
@@ -423,7 +382,7 @@ def walk_detail(request, public_id):
                 "recording": recording,
                 "focus": list(walk.areas.values_list("id", flat=True)),
             },
-            "areas_geojson": area_feature_collection(areas),
+            "areas_geojson": area_feature_collection(walk_areas(request.user, walk)),
         },
     )
 
@@ -518,7 +477,7 @@ def walk_finish_view(request, public_id):
 @login_required
 def walk_convert(request, public_id):
     walk = walk_get_for_user(request.user, public_id=public_id)
-    _require_moderator(request.user)
+    require_capability(request.user, Capability.MODERATE_RESIDENT_REPORTS)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -533,95 +492,15 @@ def walk_convert(request, public_id):
     return redirect("residents:walk", public_id=walk.public_id)
 
 
-EXPORT_FORMATS = ("pdf", "geojson", "csv")
-
-
 @allow("GET")
 @login_required
 def walk_export(request, public_id, fmt: str):
     walk = walk_get_for_user(request.user, public_id=public_id)
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in exports.FORMATS:
         raise Http404
-    points = _point_rows(walk)
     walk_export_record(actor=request.user, walk=walk, fmt=fmt)
-    name = f"trygghetsvandring-{walk.walked_on}-{str(walk.public_id)[:8]}"
     if fmt == "geojson":
-        response = JsonResponse(_walk_geojson(walk, points), content_type="application/geo+json")
-        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
-        return response
+        return exports.walk_geojson(walk)
     if fmt == "csv":
-        return csv_response(
-            filename=f"{name}.csv",
-            header=["number", "lat", "lon", "area", "reasons", "severity", "text", "recorded_at"],
-            rows=(
-                [
-                    p.number,
-                    p.lat,
-                    p.lon,
-                    p.area.code if p.area_id else "",
-                    ";".join(p.reasons),
-                    p.severity or "",
-                    p.text,
-                    p.recorded_at.isoformat(timespec="minutes"),
-                ]
-                for p in walk_points(walk)
-            ),
-        )
-    from django.template.loader import render_to_string
-    from weasyprint import CSS, HTML
-
-    html = render_to_string(
-        "residents/walk_pdf.html",
-        {
-            "walk": walk,
-            "points": points,
-            "summary": walk_summary(walk),
-            "svg": mark_safe(walk_svg(walk.route_coordinates, points, title=walk.title)),  # noqa: S308
-            "areas": walk.areas.order_by("name"),
-        },
-        request=request,
-    )
-    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
-
-
-def _walk_geojson(walk, points: list[dict]) -> dict:
-    features = []
-    if walk.route_coordinates:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": walk.route_coordinates},
-                "properties": {"kind": "route", "title": walk.title},
-            }
-        )
-    for p in walk_points(walk):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-                "properties": {
-                    "kind": "point",
-                    "number": p.number,
-                    "area_code": p.area.code if p.area_id else None,
-                    "reasons": p.reasons,
-                    "reason_labels": [reason_label(k) for k in p.reasons],
-                    "severity": p.severity,
-                    "text": p.text,
-                    "recorded_at": p.recorded_at.isoformat(),
-                },
-            }
-        )
-    return {
-        "type": "FeatureCollection",
-        "properties": {
-            "title": walk.title,
-            "date": walk.walked_on.isoformat(),
-            "municipality": walk.municipality.code,
-            "participants": walk.participants,
-            "status": walk.status,
-        },
-        "features": features,
-    }
+        return exports.walk_csv(walk)
+    return exports.walk_pdf(request, walk, walk_point_rows(walk))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -292,14 +291,10 @@ class ObservationViewSet(
         incoming.is_valid(raise_exception=True)
         data = incoming.resolve(request.user)
         key = data.pop("client_key")
-        try:
-            observation, created = observation_create(
-                actor=request.user, source=ObservationSource.API, source_id=key, **data
-            )
-        except DjangoValidationError as exc:
-            raise ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            ) from None
+        # A service's ValidationError is answered as a 400 by trygg.core.drf.
+        observation, created = observation_create(
+            actor=request.user, source=ObservationSource.API, source_id=key, **data
+        )
         return Response(
             ObservationSerializer(observation, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -314,12 +309,7 @@ class ObservationViewSet(
         incoming.is_valid(raise_exception=True)
         data = incoming.resolve(request.user)
         changes = {k: data[k] for k in request.data if k in data and k != "client_key"}
-        try:
-            observation_update(actor=request.user, observation=observation, **changes)
-        except DjangoValidationError as exc:
-            raise ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            ) from None
+        observation_update(actor=request.user, observation=observation, **changes)
         return Response(ObservationSerializer(observation, context={"request": request}).data)
 
     def update(self, request, *args, **kwargs):

@@ -17,6 +17,8 @@ import yaml
 from django.conf import settings
 from django.utils.translation import get_language
 
+from trygg.analysis.crime import load_categories
+
 SHIPPED = Path(__file__).parent / "data" / "categories.yaml"
 
 
@@ -82,8 +84,6 @@ def category_table() -> list[dict]:
 
 def crime_label(code: str) -> str:
     """The reported-crime category's name in the interface language."""
-    from trygg.analysis.crime import load_categories
-
     for c in load_categories().categories:
         if c.code == code:
             return c.name_en if (get_language() or "sv").startswith("en") else c.name_sv

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trygg.accounts.models import SafetyGroup
-from trygg.analysis.situation import LOCAL, week_of
+from trygg.analysis.situation import LOCAL
 from trygg.areas.models import Area, AreaLevel, Municipality
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
@@ -227,7 +227,3 @@ def demo_observations_build(
             summary=f"Demo: {len(rows)} synthetic observations",
         )
     return len(rows)
-
-
-def demo_week() -> str:
-    return str(week_of(timezone.now()))

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trygg.accounts.selectors import safety_groups_for_user
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import areas_for_user, municipalities_for_user
@@ -94,6 +96,48 @@ class ObservationForm(forms.Form):
             raise forms.ValidationError(_("A position needs both latitude and longitude."))
         return data
 
+    #: Sent to the service on every edit; the place fields only when they changed, so that
+    #: an unmoved report keeps its area (see :meth:`changes`).
+    ALWAYS_SENT = (
+        "category",
+        "severity",
+        "observed_at",
+        "text",
+        "people_count",
+        "restricted",
+        "group",
+    )
+    PLACE_FIELDS = ("lat", "lon", "place", "area")
+
+    @staticmethod
+    def initial_of(observation) -> dict:
+        """The edit form's starting values: the report as stored."""
+        return {
+            "category": observation.category,
+            "observed_at": observation.observed_at,
+            "severity": observation.severity,
+            "lat": observation.lat,
+            "lon": observation.lon,
+            "place": observation.place_id,
+            "area": observation.area_id,
+            "group": observation.group_id,
+            "text": observation.text,
+            "people_count": observation.people_count,
+            "restricted": observation.restricted,
+        }
+
+    def changes(self) -> dict:
+        """The valid form's values for ``observation_update``: every plain field, and the
+        place fields whose value differs from the initial one."""
+        data, initial = self.cleaned_data, self.initial
+        changes = {k: data[k] for k in self.ALWAYS_SENT}
+        for key in self.PLACE_FIELDS:
+            if data[key] != initial[key] and not (
+                key in ("place", "area") and data[key] and data[key].pk == initial[key]
+            ):
+                changes[key] = data[key]
+        return changes
+
 
 class ObservationFilterForm(QueryForm):
     group = forms.ModelChoiceField(
@@ -108,8 +152,6 @@ class ObservationFilterForm(QueryForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from trygg.accounts.selectors import safety_groups_for_user
-
         self.fields["group"].queryset = safety_groups_for_user(user).order_by("name")
         self.fields["area"].queryset = (
             areas_for_user(user).filter(level=AreaLevel.AREA).order_by("name")
@@ -118,8 +160,6 @@ class ObservationFilterForm(QueryForm):
 
     def filters(self) -> dict:
         """The selector's keyword arguments; dates are whole Swedish days."""
-        from datetime import datetime, time, timedelta
-
         data = self.cleaned_data if self.is_valid() else {}
         since, until = data.get("since"), data.get("until")
         return {

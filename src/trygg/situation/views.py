@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.analysis.situation import QUARTER_PRIOR_OBSERVATIONS, IsoWeek, week_of
 from trygg.areas.selectors import area_feature_collection
-from trygg.core.exports import csv_response, frame_csv_response
 from trygg.core.http import allow
 from trygg.core.params import MAX_YEAR, MIN_YEAR, BadQuery, query_params
+from trygg.core.web import add_form_errors, capability_required
 
-from .categories import category_label, category_table, crime_label
+from . import exports
+from .categories import category_label, category_table
+from .display import plan_url, quarter_url, week_context, week_url
 from .forms import (
     ObservationFilterForm,
     ObservationForm,
@@ -35,6 +30,7 @@ from .forms import (
     PictureForm,
     QuarterQuery,
 )
+from .periods import Quarter, planning_period
 from .selectors import (
     PictureScope,
     current_week,
@@ -42,41 +38,29 @@ from .selectors import (
     observation_get_for_user,
     observations_filtered,
     observations_for_user,
+    own_group_area_ids,
+    picture_areas_geojson,
     picture_figures_keyed,
     picture_for_viewer,
+    picture_get,
     picture_scope_for_user,
     picture_scopes_for_user,
     pictures_published,
-    planning_period,
     quarter_view,
 )
 from .services import (
     export_record,
     observation_create,
     observation_update,
-    observations_csv_rows,
-    observations_import_csv,
+    observations_import_upload,
     weekly_picture_publish,
     weekly_picture_save,
     weekly_picture_send_digest,
     weekly_picture_send_municipal_digest,
 )
-from .static_map import picture_map_svg
 
 LIST_PAGE_SIZE = 50
-PDF_CSS = Path(__file__).parent / "static" / "situation" / "week_pdf.css"
 CSV_LIMIT = 100_000
-
-
-def _require(user, capability: str) -> None:
-    if not user.can(capability):
-        raise Http404
-
-
-def _week_url(scope: PictureScope, week: IsoWeek) -> str:
-    if scope.group is not None:
-        return reverse("situation:week-group", args=[scope.group.pk, str(week)])
-    return reverse("situation:week-municipality", args=[scope.municipality.code, str(week)])
 
 
 @allow("GET")
@@ -91,12 +75,8 @@ def index(request):
     scopes = [
         {
             "scope": scope,
-            "url": _week_url(scope, week),
-            "quarter_url": (
-                reverse("situation:quarter-group", args=[scope.group.pk])
-                if scope.group
-                else reverse("situation:quarter-municipality", args=[scope.municipality.code])
-            ),
+            "url": week_url(scope, week),
+            "quarter_url": quarter_url(scope),
             "published": pictures_published(scope).order_by("-iso_year", "-iso_week")[:4],
         }
         for scope in picture_scopes_for_user(request.user)
@@ -109,10 +89,9 @@ def _wants_json(request) -> bool:
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.REPORT_OBSERVATIONS)
 def report(request):
     """The phone form: one request saves the report; a retry with the same key is harmless."""
-    _require(request.user, Capability.REPORT_OBSERVATIONS)
     form = ObservationForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
@@ -135,7 +114,7 @@ def report(request):
                     source_id=data["client_key"] or "",
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 week = week_of(observation.observed_at)
                 message = _("Thank you: your report is saved (%(category)s, week %(week)s).") % {
@@ -153,11 +132,7 @@ def report(request):
         if _wants_json(request):
             return JsonResponse({"saved": False, "errors": form.errors.get_json_data()}, status=400)
     areas = area_feature_collection(form.fields["area"].queryset)
-    focus = list(
-        form.fields["area"]
-        .queryset.filter(safety_groups__memberships__user=request.user)
-        .values_list("id", flat=True)
-    )
+    focus = own_group_area_ids(request.user, form.fields["area"].queryset)
     return render(
         request,
         "situation/report.html",
@@ -175,14 +150,6 @@ def report(request):
     )
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @allow("GET")
 @login_required
 def observation_list(request):
@@ -197,7 +164,7 @@ def observation_list(request):
         raise BadQuery(form.problems())
     observations = observations_filtered(observations, **form.filters()).order_by("-observed_at")
     if request.GET.get("export") == "csv":
-        rows = observations_csv_rows(observations[:CSV_LIMIT])
+        rows = exports.observations_csv_rows(observations[:CSV_LIMIT])
         export_record(
             actor=request.user,
             what="observations",
@@ -206,7 +173,7 @@ def observation_list(request):
                 "filters": {k: str(v) for k, v in form.filters().items()},
             },
         )
-        return frame_csv_response(rows, filename="observations.csv")
+        return exports.observations_csv(rows)
     page = Paginator(observations, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -229,43 +196,14 @@ def observation_detail(request, public_id):
     can_edit = observation.reporter_id == request.user.pk
     form = None
     if can_edit:
-        initial = {
-            "category": observation.category,
-            "observed_at": observation.observed_at,
-            "severity": observation.severity,
-            "lat": observation.lat,
-            "lon": observation.lon,
-            "place": observation.place_id,
-            "area": observation.area_id,
-            "group": observation.group_id,
-            "text": observation.text,
-            "people_count": observation.people_count,
-            "restricted": observation.restricted,
-        }
+        initial = ObservationForm.initial_of(observation)
         form = ObservationForm(request.POST or None, user=request.user, initial=initial)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            changes = {
-                k: data[k]
-                for k in (
-                    "category",
-                    "severity",
-                    "observed_at",
-                    "text",
-                    "people_count",
-                    "restricted",
-                    "group",
-                )
-            }
-            for key in ("lat", "lon", "place", "area"):
-                if data[key] != initial[key] and not (
-                    key in ("place", "area") and data[key] and data[key].pk == initial[key]
-                ):
-                    changes[key] = data[key]
+            changes = form.changes()
             try:
                 observation_update(actor=request.user, observation=observation, **changes)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("The report is updated."))
                 return redirect("situation:observation", observation.public_id)
@@ -284,42 +222,35 @@ def observation_detail(request, public_id):
 
 
 @allow("GET", "POST")
-@login_required
+@capability_required(Capability.ANALYSE_SITUATION)
 def observation_import(request):
-    _require(request.user, Capability.ANALYSE_SITUATION)
     form = ObservationImportForm(request.POST or None, request.FILES or None, user=request.user)
     problems = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload.csv"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                result = observations_import_csv(
-                    actor=request.user,
-                    municipality=form.cleaned_data["municipality"],
-                    path=path,
-                    file_name=upload.name,
-                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-                )
-            except InputError as exc:
-                problems = exc.problems
-            else:
-                messages.success(
-                    request,
-                    _("Imported %(file)s: %(new)d new, %(same)d already there, %(bad)d skipped.")
-                    % {
-                        "file": upload.name,
-                        "new": result.created,
-                        "same": result.unchanged,
-                        "bad": len(result.rejected),
-                    },
-                )
-                problems = list(result.rejected)
-                if not problems:
-                    return redirect("situation:import")
+        try:
+            result = observations_import_upload(
+                actor=request.user,
+                municipality=form.cleaned_data["municipality"],
+                upload=upload,
+                skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+            )
+        except InputError as exc:
+            problems = exc.problems
+        else:
+            messages.success(
+                request,
+                _("Imported %(file)s: %(new)d new, %(same)d already there, %(bad)d skipped.")
+                % {
+                    "file": upload.name,
+                    "new": result.created,
+                    "same": result.unchanged,
+                    "bad": len(result.rejected),
+                },
+            )
+            problems = list(result.rejected)
+            if not problems:
+                return redirect("situation:import")
     return render(request, "situation/import.html", {"form": form, "problems": problems})
 
 
@@ -358,22 +289,8 @@ def _week(request, scope: PictureScope, week: IsoWeek):
     picture, figures, figures_key = picture_figures_keyed(scope, week)
     shown = picture_for_viewer(user, figures, figures_key=figures_key)
     export = request.GET.get("export")
-    if export == "csv":
-        return _week_csv(request, scope, week, shown)
-    if export == "pdf":
-        return _week_pdf(request, scope, week, picture, shown)
-
-    def areas():
-        # Called by the template only when its cached fragment has expired.
-        collection = area_feature_collection(
-            scope.areas().select_related("municipality", "parent").order_by("code")
-        )
-        counts = {r["area_id"]: r for r in figures["by_area"]}
-        for feature in collection["features"]:
-            row = counts.get(feature["properties"]["id"], {})
-            feature["properties"]["count"] = row.get("observed", 0)
-            feature["properties"]["rise"] = row.get("rise", False)
-        return collection
+    if export in ("csv", "pdf"):
+        return _week_export(request, export, scope, week, picture, shown)
 
     form = None
     if can_analyse and not (picture and picture.is_published):
@@ -386,55 +303,26 @@ def _week(request, scope: PictureScope, week: IsoWeek):
     return render(
         request,
         "situation/week.html",
-        _week_context(scope, week, picture, shown)
+        week_context(scope, week, picture, shown)
         | {
             "form": form,
             "can_analyse": can_analyse,
-            "areas_geojson": areas,
+            # Called by the template only when its cached fragment has expired.
+            "areas_geojson": lambda: picture_areas_geojson(scope, figures),
             "points": shown["points"],
             "category_labels": {c["key"]: c["label"] for c in category_table()},
             "figures_key": figures_key,
             "viewer_key": shown["viewer_key"],
             "is_current": week == current_week(),
-            "previous_url": _week_url(scope, week.shifted(-1)),
-            "next_url": _week_url(scope, week.shifted(1)) if week < current_week() else None,
+            "previous_url": week_url(scope, week.shifted(-1)),
+            "next_url": week_url(scope, week.shifted(1)) if week < current_week() else None,
         },
     )
 
 
-def _week_context(scope, week, picture, shown) -> dict:
-    grid_max = max((max(row) for row in shown["grid"]), default=0) or 1
-    blocks = 24 // shown["block_hours"]
-    return {
-        "scope": scope,
-        "week": week,
-        "picture": picture,
-        "figures": shown,
-        "monday": week.monday,
-        "sunday": week.shifted(1).monday - timedelta(days=1),
-        "by_category": [(category_label(r["category"]), r) for r in shown["by_category"]],
-        "changes": [(category_label(r["category"]), r) for r in shown["changes"]],
-        "crime_rows": [
-            (crime_label(r["category"]), r)
-            for r in (shown.get("crimes") or {}).get("by_category", [])
-        ],
-        "grid": [
-            (day, [(n, min(5, (5 * n + grid_max - 1) // grid_max)) for n in row])
-            for day, row in zip(_weekdays(), shown["grid"], strict=True)
-        ],
-        "grid_blocks": [
-            f"{h:02d}–{h + shown['block_hours']:02d}" for h in range(0, 24, shown["block_hours"])
-        ][:blocks],
-    }
-
-
-def _weekdays() -> list[str]:
-    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
-
-
 def _week_post(request, scope, week):
     action = request.POST.get("action")
-    url = _week_url(scope, week)
+    url = week_url(scope, week)
     try:
         if action == "save":
             form = PictureForm(request.POST)
@@ -464,8 +352,6 @@ def _week_post(request, scope, week):
             )
             messages.success(request, _("The picture is published; its figures are now frozen."))
         elif action == "digest":
-            from .selectors import picture_get
-
             picture = picture_get(scope, week)
             if picture is None:
                 raise ValidationError(_("Publish the picture before sending it."))
@@ -474,8 +360,6 @@ def _week_post(request, scope, week):
             )
             messages.success(request, _("The digest was sent to %(n)d members.") % {"n": sent})
         elif action == "municipal_digest":
-            from .selectors import picture_get
-
             picture = picture_get(scope, week)
             if picture is None:
                 raise ValidationError(_("Publish the picture before sending it."))
@@ -495,88 +379,20 @@ def _week_post(request, scope, week):
     return redirect(url)
 
 
-def _week_csv(request, scope, week, shown) -> HttpResponse:
-    header = [
-        "section",
-        "category",
-        "area_code",
-        "area_name",
-        "observed",
-        "usual",
-        "ratio",
-        "p_value",
-        "q_value",
-        "rise",
-    ]
-    rows = [
-        [
-            section,
-            r.get("category", ""),
-            r.get("area_code", ""),
-            r.get("area_name", ""),
-            r["observed"],
-            r["usual"],
-            "" if r["ratio"] is None else r["ratio"],
-            f"{r['p_value']:.4g}",
-            f"{r['q_value']:.4g}",
-            int(r["rise"]),
-        ]
-        for section, section_rows in (
-            ("category", shown["by_category"]),
-            ("area", shown["by_area"]),
-            ("change", shown["changes"]),
-        )
-        for r in section_rows
-    ]
+def _week_export(request, export: str, scope: PictureScope, week: IsoWeek, picture, shown):
+    if export == "csv":
+        response = exports.week_csv(scope, week, shown)
+        details = {"scope": scope.name, "week": str(week)}
+    else:
+        response = exports.week_pdf(request, scope, week, picture, shown)
+        details = {"scope": scope.name, "week": str(week), "rows": len(shown["rows"])}
     export_record(
         actor=request.user,
-        what="weekly_picture_csv",
+        what=f"weekly_picture_{export}",
         municipality_code=scope.municipality.code,
-        details={"scope": scope.name, "week": str(week)},
+        details=details,
     )
-    name = f"lagesbild-{scope.group.key if scope.group else scope.municipality.code}-{week}.csv"
-    return csv_response(filename=name, header=header, rows=rows)
-
-
-def _week_pdf(request, scope, week, picture, shown) -> HttpResponse:
-    from weasyprint import CSS, HTML
-
-    html = render_to_string(
-        "situation/week_pdf.html",
-        _week_context(scope, week, picture, shown)
-        | {"printed": timezone.now(), "map_svg": _map_svg(scope, shown)},
-        request=request,
-    )
-    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
-    export_record(
-        actor=request.user,
-        what="weekly_picture_pdf",
-        municipality_code=scope.municipality.code,
-        details={"scope": scope.name, "week": str(week), "rows": len(shown["rows"])},
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"lagesbild-{scope.group.key if scope.group else scope.municipality.code}-{week}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _map_svg(scope: PictureScope, shown: dict) -> str:
-    """The PDF's map: the scope's areas shaded by count and the points this reader may see."""
-    counts = {r["area_id"]: r for r in shown["by_area"]}
-    areas = [
-        {
-            "geometry": geometry,
-            "name": name,
-            "count": counts.get(pk, {}).get("observed", 0),
-            "rise": counts.get(pk, {}).get("rise", False),
-            "label_at": (lon, lat),
-        }
-        for pk, name, geometry, lon, lat in scope.areas().values_list(
-            "pk", "name", "map_geometry", "centroid_lon", "centroid_lat"
-        )
-    ]
-    title = _("Map of the week: areas shaded by observations, points where they were made")
-    return mark_safe(picture_map_svg(areas, shown["points"], title=title))  # noqa: S308 (escaped)
 
 
 @allow("GET")
@@ -592,42 +408,30 @@ def quarter_municipality(request, code: str):
 
 
 def _quarter(request, scope: PictureScope):
-    today = timezone.localdate()
-    default = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-    text = query_params(request, QuarterQuery)["q"] or default
-    year, quarter = (int(x) for x in text.split("-Q"))
-    rows = quarter_view(scope, year=year, quarter=quarter)
-    previous = f"{year - (quarter == 1)}-Q{4 if quarter == 1 else quarter - 1}"
-    following = f"{year + (quarter == 4)}-Q{1 if quarter == 4 else quarter + 1}"
+    today = Quarter.of(timezone.localdate())
+    text = query_params(request, QuarterQuery)["q"]
+    quarter = Quarter.parse(text) if text else today
+    rows = quarter_view(scope, year=quarter.year, quarter=quarter.number)
     by_change = sorted(rows, key=lambda r: r["change_rank"])[:5]
     plan_all = None
     if request.user.can(Capability.MANAGE_OPERATIONS):
-        period = planning_period(year, quarter)
+        period = planning_period(quarter.year, quarter.number)
         for row in rows:
-            row["plan_url"] = _plan_url(scope, [row], period)
+            row["plan_url"] = plan_url(scope, [row], period)
         changeable = [r for r in by_change if r["changeable"] > 0]
-        plan_all = _plan_url(scope, changeable, period) if len(changeable) > 1 else None
+        plan_all = plan_url(scope, changeable, period) if len(changeable) > 1 else None
+    following = quarter.following()
     return render(
         request,
         "situation/quarter.html",
         {
             "scope": scope,
-            "label": f"{year} Q{quarter}",
+            "label": quarter.label,
             "rows": rows,
             "by_change": by_change,
             "plan_all_url": plan_all,
-            "previous": previous,
-            "following": following if following <= default else None,
+            "previous": str(quarter.previous()),
+            "following": str(following) if following <= today else None,
             "prior_observations": QUARTER_PRIOR_OBSERVATIONS,
         },
     )
-
-
-def _plan_url(scope: PictureScope, rows: list[dict], period) -> str:
-    """The new-operation form, pre-filled with these areas, their most reported
-    categories and the proposed period."""
-    query = [("municipality", scope.municipality.pk)]
-    query += [("areas", r["area_id"]) for r in rows]
-    query += [("categories", c) for c in dict.fromkeys(r["top_category"] for r in rows) if c]
-    query += [("starts_on", period[0].isoformat()), ("ends_on", period[1].isoformat())]
-    return f"{reverse('interventions:create')}?{urlencode(query)}"

@@ -15,13 +15,13 @@ from trygg.accounts.models import SafetyGroup
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import Area, AreaLevel, Municipality
 from trygg.areas.selectors import municipalities_for_user
+from trygg.core.personal_data import personal_data_problem
 from trygg.situation.models import TEXT_MAX_LENGTH as OBSERVATION_TEXT_MAX
 from trygg.situation.selectors import groups_for_reporting
 from trygg.situation.services.checks import point_area, point_check
 from trygg.situation.services.checks import text_check as shared_text_check
 
 from ..models import TEXT_MAX_LENGTH, WhenSeen
-from ..privacy import personal_data_problem
 from ..reasons import reason_keys, reason_labels
 
 #: The category that approved reports and walk points get in the situational picture.

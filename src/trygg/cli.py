@@ -566,7 +566,7 @@ def token(username: str, name: str, show: bool, revoke: str | None) -> None:
     characters, --revoke BEGINNING revokes one of them.
     """
     _setup()
-    from trygg.accounts.services import user_api_token
+    from trygg.api.services import user_api_token
 
     if show or revoke:
         _token_list_or_revoke(username, revoke)

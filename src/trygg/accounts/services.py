@@ -17,6 +17,7 @@ from trygg.audit.services import audit_record
 
 from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
 from .roles import Capability, Role
+from .scoping import area_model, municipality_ids_for_user
 
 
 @transaction.atomic
@@ -63,19 +64,6 @@ def user_create(
         summary=f"Created user {user.username} ({role}, {organisation.key})",
     )
     return user
-
-
-def user_api_token(*, username: str, name: str = "", actor: User | None = None) -> str:
-    """Create a new API key for an active user and return it: the only time it is shown
-    (only its hash is kept)."""
-    from trygg.api.services import api_key_create
-
-    try:
-        user = User.objects.get(username__iexact=username, is_active=True)
-    except User.DoesNotExist:
-        raise LookupError(f"No active user '{username}'.") from None
-    _api_key, key = api_key_create(user=user, name=name, actor=actor)
-    return key
 
 
 # --- the municipal administrator's changes (issue 14) -----------------------------------
@@ -329,8 +317,6 @@ def _unique_organisation_key(name: str) -> str:
 @transaction.atomic
 def organisation_create(*, actor: User, name: str, kind: str, municipalities) -> Organisation:
     """A new organisation working in some of the actor's municipalities."""
-    from trygg.areas.selectors import municipality_ids_for_user
-
     _require_administrator(actor)
     municipalities = list(municipalities)
     own = set(municipality_ids_for_user(actor))
@@ -385,8 +371,6 @@ def organisation_update(
 
 
 def _require_group_manager(actor: User, municipality) -> None:
-    from trygg.areas.selectors import municipality_ids_for_user
-
     if not (actor is not None and actor.is_authenticated and actor.can(Capability.MANAGE_GROUPS)):
         raise PermissionDenied
     if municipality.pk not in municipality_ids_for_user(actor):
@@ -517,11 +501,8 @@ def safety_group_member_remove(*, actor: User, group: SafetyGroup, user: User) -
 @transaction.atomic
 def area_update(*, actor: User, area, name: str, population: int | None):
     """Rename an area or correct its total population (an import replaces both again)."""
-    from trygg.areas.models import Area
-    from trygg.areas.selectors import municipality_ids_for_user
-
     _require_administrator(actor)
-    target = Area.objects.select_for_update().select_related("municipality").get(pk=area.pk)
+    target = area_model().objects.select_for_update().select_related("municipality").get(pk=area.pk)
     if target.municipality_id not in municipality_ids_for_user(actor):
         raise PermissionDenied
     changed = {

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
+
+from .navigation import register_menu_entry
 
 
 class CoreConfig(AppConfig):
@@ -16,6 +17,7 @@ class CoreConfig(AppConfig):
         setting_changed.connect(_xlsx_limits_changed)
         # Sent per app with models (this one has none): once, after django.contrib.auth's.
         post_migrate.connect(_create_cache_table, dispatch_uid="trygg-cache-table")
+        register_menu_entry(name="home", label=_("Overview"), url_name="home", order=0)
 
 
 def _xlsx_limits() -> None:
@@ -40,8 +42,3 @@ def _create_cache_table(*, app_config=None, using: str = "default", **kwargs) ->
 
     if app_config is not None and app_config.label == "auth":
         call_command("createcachetable", database=using, verbosity=0)
-
-
-class TryggAdminConfig(admin_apps.AdminConfig):
-    default = False
-    default_site = "trygg.core.admin_site.TryggAdminSite"

@@ -18,6 +18,11 @@ from trygg.audit.services import audit_record
 from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
 from .roles import Capability, Role
 from .scoping import area_model, municipality_ids_for_user
+from .selectors import (
+    group_member_candidates,
+    organisations_for_administrator,
+    users_for_administrator,
+)
 
 
 @transaction.atomic
@@ -87,16 +92,12 @@ def _require_administrator(actor: User) -> None:
 
 
 def _administered_organisation(actor: User, organisation: Organisation) -> Organisation:
-    from .selectors import organisations_for_administrator
-
     if not organisations_for_administrator(actor).filter(pk=organisation.pk).exists():
         raise PermissionDenied
     return organisation
 
 
 def _administered_user(actor: User, user: User) -> User:
-    from .selectors import users_for_administrator
-
     if not users_for_administrator(actor).filter(pk=user.pk).exists():
         raise PermissionDenied
     # Work on a fresh, locked row: the caller's object may carry unsaved changes.
@@ -456,8 +457,6 @@ def safety_group_update(
 def safety_group_member_add(
     *, actor: User, group: SafetyGroup, user: User, is_convener: bool = False
 ) -> SafetyGroupMembership:
-    from .selectors import group_member_candidates
-
     _require_group_manager(actor, group.municipality)
     if not group_member_candidates(group=group).filter(pk=user.pk).exists():
         raise _refuse(

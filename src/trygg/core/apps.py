@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+from django.test.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
+
+from trygg.analysis.tables import XLSX_LIMITS
 
 from .navigation import register_menu_entry
 
@@ -10,8 +16,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Trygg")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-        from django.test.signals import setting_changed
 
         _xlsx_limits()
         setting_changed.connect(_xlsx_limits_changed)
@@ -22,9 +26,6 @@ class CoreConfig(AppConfig):
 
 def _xlsx_limits() -> None:
     """The analysis layer reads workbooks without Django: give it the configured limits."""
-    from django.conf import settings
-
-    from trygg.analysis.tables import XLSX_LIMITS
 
     XLSX_LIMITS["max_unpacked_bytes"] = settings.TRYGG_XLSX_MAX_UNPACKED_MB * 1024 * 1024
     XLSX_LIMITS["max_ratio"] = settings.TRYGG_XLSX_MAX_RATIO
@@ -38,7 +39,6 @@ def _xlsx_limits_changed(*, setting, **kwargs) -> None:
 def _create_cache_table(*, app_config=None, using: str = "default", **kwargs) -> None:
     # The rate limits' shared cache (settings.CACHES, a database table) is no model: create
     # it with every migrate, whichever command runs it.
-    from django.core.management import call_command
 
     if app_config is not None and app_config.label == "auth":
         call_command("createcachetable", database=using, verbosity=0)

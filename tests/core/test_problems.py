@@ -18,7 +18,7 @@ SOURCES = [
     *sorted((SRC / "analysis").glob("*.py")),
     SRC / "situation" / "services.py",
     SRC / "imports" / "services.py",
-    SRC / "surveys" / "services.py",
+    *sorted((SRC / "surveys" / "services").glob("*.py")),
     SRC / "crime" / "services.py",
 ]
 # Reasons whose placeholders stand for words, not values: what they expand to.

@@ -9,5 +9,4 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-
         register_menu_entry(name="api", label=_("API"), url_name="api-docs", order=120)

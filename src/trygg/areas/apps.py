@@ -10,7 +10,6 @@ class AreasConfig(AppConfig):
     verbose_name = _("Areas")
 
     def ready(self) -> None:
-
         register_menu_entry(
             name="areas",
             label=_("Areas"),

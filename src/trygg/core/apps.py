@@ -16,7 +16,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Trygg")
 
     def ready(self) -> None:
-
         _xlsx_limits()
         setting_changed.connect(_xlsx_limits_changed)
         # Sent per app with models (this one has none): once, after django.contrib.auth's.

@@ -10,7 +10,6 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports and background jobs")
 
     def ready(self) -> None:
-
         register_menu_entry(
             name="import",
             label=_("Import"),

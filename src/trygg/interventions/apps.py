@@ -10,7 +10,6 @@ class InterventionsConfig(AppConfig):
     verbose_name = _("Operations and citizen promises")
 
     def ready(self) -> None:
-
         register_menu_entry(
             name="operations",
             label=_("Operations"),

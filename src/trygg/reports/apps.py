@@ -11,7 +11,6 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
-
         register_menu_entry(
             name="dashboard",
             label=_("Priorities"),

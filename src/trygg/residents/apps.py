@@ -10,7 +10,6 @@ class ResidentsConfig(AppConfig):
     verbose_name = _("Residents' reports and safety walks")
 
     def ready(self) -> None:
-
         register_menu_entry(
             name="residents",
             label=_("Residents' reports"),

@@ -10,7 +10,6 @@ class SituationConfig(AppConfig):
     verbose_name = _("Situational picture")
 
     def ready(self) -> None:
-
         register_menu_entry(
             name="report",
             label=_("Report"),

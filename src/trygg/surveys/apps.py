@@ -9,7 +9,6 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Safety survey")
 
     def ready(self) -> None:
-
         from .selectors import survey_pages_visible
 
         register_menu_entry(

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import AreaFactory, MunicipalityFactory, SafetyGroupFactory, user_in
-from trygg.accounts.services import user_api_token
+from trygg.api.services import user_api_token
 
 pytestmark = pytest.mark.django_db
 

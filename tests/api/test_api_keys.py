@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import MunicipalityFactory, sign_in_with_second_factor, user_in
 from trygg.accounts.roles import Role
-from trygg.accounts.services import user_api_token
 from trygg.api.models import ApiKey
+from trygg.api.services import user_api_token
 from trygg.audit.models import AuditEvent
 from trygg.cli import main
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import MunicipalityFactory, user_in
 from trygg.accounts.roles import Role
-from trygg.accounts.services import user_api_token
+from trygg.api.services import user_api_token
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from trygg.accounts.services import user_api_token
+from trygg.api.services import user_api_token
 from trygg.cases.models import Case, Concern, Consent, FollowUp, Person
 
 from .world import give_consent, make_case, make_person

@@ -18,7 +18,7 @@ SOURCES = [
     *sorted((SRC / "analysis").rglob("*.py")),
     *sorted((SRC / "situation" / "services").glob("*.py")),
     *sorted((SRC / "imports" / "services").glob("*.py")),
-    SRC / "surveys" / "services.py",
+    *sorted((SRC / "surveys" / "services").glob("*.py")),
     SRC / "crime" / "services.py",
 ]
 # Reasons whose placeholders stand for words, not values: what they expand to.

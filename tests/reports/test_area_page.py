@@ -106,7 +106,7 @@ def test_category_labels_are_neutralised_in_the_area_tables(
     """A municipality's category table names the labels; one that reads as a formula is
     written as text to both the CSV and the XLSX."""
     from tests.core.test_exports import PAYLOADS, assert_no_formula, xlsx_cells
-    from trygg.reports import selectors
+    from trygg.reports.selectors import results as selectors
 
     labels = selectors._category_labels()
     planted = {code: PAYLOADS[i % len(PAYLOADS)] for i, code in enumerate(labels)}

@@ -1,5 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
+from trygg.core.client import client_address
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
@@ -9,6 +11,4 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request) -> str:
         # allauth's rate limits count per address: the same trusted-proxy rule as every
         # other limit (trygg.core.client), never a header anyone can send.
-        from trygg.core.client import client_address
-
         return client_address(request) or super().get_client_ip(request)

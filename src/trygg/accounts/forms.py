@@ -8,8 +8,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trygg.areas.models import Area, Municipality
-
 from .models import Organisation, OrganisationKind, User
 from .roles import Role
 
@@ -89,7 +87,7 @@ class OrganisationForm(forms.Form):
 class OrganisationCreateForm(OrganisationForm):
     municipalities = forms.ModelMultipleChoiceField(
         label=_("Municipalities"),
-        queryset=Municipality.objects.none(),
+        queryset=None,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -108,16 +106,14 @@ class AreaForm(forms.Form):
 
 
 class SafetyGroupForm(forms.Form):
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.none()
-    )
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
     name = forms.CharField(label=_("Name"), max_length=200)
     lead_organisation = forms.ModelChoiceField(
         label=_("Lead organisation"), queryset=Organisation.objects.none()
     )
     areas = forms.ModelMultipleChoiceField(
         label=_("Areas"),
-        queryset=Area.objects.none(),
+        queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from trygg.areas.selectors import area_get_for_user, areas_for_user, municipalities_for_user
 from trygg.core.http import allow
 
 from . import services
@@ -35,6 +34,7 @@ from .forms import (
 )
 from .models import User
 from .roles import Capability
+from .scoping import area_get_for_user, areas_for_user, municipalities_for_user
 from .selectors import (
     administers,
     group_member_candidates,

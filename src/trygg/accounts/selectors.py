@@ -6,11 +6,14 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from trygg.areas.models import Area, Municipality
-from trygg.areas.selectors import municipalities_for_user, municipality_ids_for_user
-
 from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
 from .roles import Capability
+from .scoping import (
+    area_model,
+    municipalities_for_user,
+    municipality_ids_for_user,
+    municipality_model,
+)
 
 
 def safety_groups_for_user(user) -> QuerySet[SafetyGroup]:
@@ -18,7 +21,7 @@ def safety_groups_for_user(user) -> QuerySet[SafetyGroup]:
     return (
         SafetyGroup.objects.filter(municipality__in=municipalities_for_user(user))
         .select_related("municipality", "lead_organisation")
-        .prefetch_related(Prefetch("areas", queryset=Area.objects.order_by("name")))
+        .prefetch_related(Prefetch("areas", queryset=area_model().objects.order_by("name")))
         .annotate(member_count=Count("memberships", distinct=True))
     )
 
@@ -56,9 +59,10 @@ def organisations_for_administrator(user) -> QuerySet[Organisation]:
     if not administers(user):
         return Organisation.objects.none()
     own = municipality_ids_for_user(user)
+    municipalities = municipality_model().objects
     return (
         Organisation.objects.filter(municipalities__in=own)
-        .exclude(municipalities__in=Municipality.objects.exclude(pk__in=own))
+        .exclude(municipalities__in=municipalities.exclude(pk__in=own))
         .distinct()
         .prefetch_related("municipalities")
         .order_by("name")

@@ -17,6 +17,12 @@ from trygg.audit.services import audit_record
 
 from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
 from .roles import Capability, Role
+from .scoping import area_model, municipality_ids_for_user
+from .selectors import (
+    group_member_candidates,
+    organisations_for_administrator,
+    users_for_administrator,
+)
 
 
 @transaction.atomic
@@ -65,19 +71,6 @@ def user_create(
     return user
 
 
-def user_api_token(*, username: str, name: str = "", actor: User | None = None) -> str:
-    """Create a new API key for an active user and return it: the only time it is shown
-    (only its hash is kept)."""
-    from trygg.api.services import api_key_create
-
-    try:
-        user = User.objects.get(username__iexact=username, is_active=True)
-    except User.DoesNotExist:
-        raise LookupError(f"No active user '{username}'.") from None
-    _api_key, key = api_key_create(user=user, name=name, actor=actor)
-    return key
-
-
 # --- the municipal administrator's changes (issue 14) -----------------------------------
 #
 # Each function checks that the actor administers the object (the same rule as the pages'
@@ -99,16 +92,12 @@ def _require_administrator(actor: User) -> None:
 
 
 def _administered_organisation(actor: User, organisation: Organisation) -> Organisation:
-    from .selectors import organisations_for_administrator
-
     if not organisations_for_administrator(actor).filter(pk=organisation.pk).exists():
         raise PermissionDenied
     return organisation
 
 
 def _administered_user(actor: User, user: User) -> User:
-    from .selectors import users_for_administrator
-
     if not users_for_administrator(actor).filter(pk=user.pk).exists():
         raise PermissionDenied
     # Work on a fresh, locked row: the caller's object may carry unsaved changes.
@@ -329,8 +318,6 @@ def _unique_organisation_key(name: str) -> str:
 @transaction.atomic
 def organisation_create(*, actor: User, name: str, kind: str, municipalities) -> Organisation:
     """A new organisation working in some of the actor's municipalities."""
-    from trygg.areas.selectors import municipality_ids_for_user
-
     _require_administrator(actor)
     municipalities = list(municipalities)
     own = set(municipality_ids_for_user(actor))
@@ -385,8 +372,6 @@ def organisation_update(
 
 
 def _require_group_manager(actor: User, municipality) -> None:
-    from trygg.areas.selectors import municipality_ids_for_user
-
     if not (actor is not None and actor.is_authenticated and actor.can(Capability.MANAGE_GROUPS)):
         raise PermissionDenied
     if municipality.pk not in municipality_ids_for_user(actor):
@@ -472,8 +457,6 @@ def safety_group_update(
 def safety_group_member_add(
     *, actor: User, group: SafetyGroup, user: User, is_convener: bool = False
 ) -> SafetyGroupMembership:
-    from .selectors import group_member_candidates
-
     _require_group_manager(actor, group.municipality)
     if not group_member_candidates(group=group).filter(pk=user.pk).exists():
         raise _refuse(
@@ -517,11 +500,8 @@ def safety_group_member_remove(*, actor: User, group: SafetyGroup, user: User) -
 @transaction.atomic
 def area_update(*, actor: User, area, name: str, population: int | None):
     """Rename an area or correct its total population (an import replaces both again)."""
-    from trygg.areas.models import Area
-    from trygg.areas.selectors import municipality_ids_for_user
-
     _require_administrator(actor)
-    target = Area.objects.select_for_update().select_related("municipality").get(pk=area.pk)
+    target = area_model().objects.select_for_update().select_related("municipality").get(pk=area.pk)
     if target.municipality_id not in municipality_ids_for_user(actor):
         raise PermissionDenied
     changed = {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from trygg.accounts.models import User
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
@@ -74,3 +75,14 @@ def api_key_revoke(*, api_key: ApiKey, actor) -> ApiKey:
         details={"user": api_key.user.username, "name": api_key.name},
     )
     return api_key
+
+
+def user_api_token(*, username: str, name: str = "", actor=None) -> str:
+    """Create a new API key for an active user and return it: the only time it is shown
+    (only its hash is kept)."""
+    try:
+        user = User.objects.get(username__iexact=username, is_active=True)
+    except User.DoesNotExist:
+        raise LookupError(f"No active user '{username}'.") from None
+    _api_key, key = api_key_create(user=user, name=name, actor=actor)
+    return key

@@ -10,15 +10,10 @@ from trygg.accounts.roles import Capability
 from trygg.analysis.errors import InputError
 from trygg.core.http import allow
 from trygg.core.web import capability_required
-from trygg.reports.selectors import (
-    area_crime_cells,
-    area_operations_for_user,
-    area_promises,
-    area_statistics,
-)
 
 from .forms import AreaImportForm, ImportKind
 from .models import AreaLevel
+from .pages import area_page_context
 from .selectors import (
     area_feature_collection,
     area_get_for_user,
@@ -55,14 +50,6 @@ def area_detail(request, area_id: int):
     if area.parent_id:
         neighbourhood |= Q(parent_id=area.parent_id)
     shown = areas_for_user(request.user).filter(neighbourhood)
-    operations = area_operations_for_user(request.user, area=area)
-    # Results of the analysis for roles that read them; the rest see the area only.
-    stats = (
-        area_statistics(request.user, area=area)
-        if request.user.can(Capability.VIEW_REPORTS)
-        else None
-    )
-    cells = area_crime_cells(request.user, area=area, year=stats["run"].year if stats else None)
     return render(
         request,
         "areas/area_detail.html",
@@ -72,10 +59,8 @@ def area_detail(request, area_id: int):
             "population": population_summary(area=area),
             "groups": area.safety_groups.select_related("lead_organisation").order_by("name"),
             "areas_geojson": area_feature_collection(shown),
-            "stats": stats,
-            "cells": cells,
-            "operations": operations,
-            "promises": area_promises(request.user, area=area, operations=operations),
+            # Results of the analysis, operations and promises: from the apps that own them.
+            **area_page_context(request, area=area),
         },
     )
 

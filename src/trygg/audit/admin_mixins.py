@@ -1,6 +1,6 @@
 """Changes made in the Django admin go to the audit log as well as Django's own admin log.
 
-trygg.core.admin_site mixes this into every model admin it registers, third parties'
+trygg.accounts.admin_site mixes this into every model admin it registers, third parties'
 included, so that no change made in the admin (an authenticator removed, a password set,
 an action run on a selection) escapes the audit chain.
 """

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hmac
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 
 from .anchors import Anchor
 from .keys import audit_keys
@@ -106,18 +111,12 @@ def audit_verify_chain(*, anchors: Sequence[Anchor] = (), batch_size: int = 5000
     )
 
 
-def audit_events_for_user(*, user, limit: int = 200):
-    """What the audit log says a user did, newest first (the user's own activity page)."""
-    return AuditEvent.objects.filter(actor=user).order_by("-id")[:limit]
-
-
 # --- individual data (issue 5): the data subject's extract and the sampling review --------
 
 
 def audit_events_about(*, refs: list[tuple[str, object]], person_id: str = ""):
     """Every event about the given objects, or whose details name ``person_id``, oldest
     first."""
-    from django.db.models import Q
 
     condition = Q(pk__in=[])
     for object_type, object_id in refs:
@@ -157,11 +156,6 @@ def audit_sample(
     tried it.
     """
     import random
-    from collections import Counter
-
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-    from django.utils import timezone
 
     codes = sorted(set(municipality_codes))
     local_actors = (

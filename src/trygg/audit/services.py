@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .anchors import Anchor
+from .anchors import Anchor, anchors_read
 from .keys import AuditKeys, audit_keys
 from .models import AuditAction, AuditEvent
 
@@ -164,8 +165,6 @@ def _post(url: str, line: str) -> None:
     import urllib.error
     import urllib.request
 
-    from django.conf import settings
-
     headers = {"Content-Type": "application/json"}
     token = getattr(settings, "TRYGG_AUDIT_ANCHOR_TOKEN", "")
     if token:
@@ -187,9 +186,7 @@ def audit_anchor(*, target: str, now: datetime | None = None) -> Anchor:
     """Write the chain's head, signed, to ``target``: a file path (appended to) or a URL
     (POSTed to). Refuses to anchor a chain that does not verify against the anchors already
     in the file: an anchor must never record damage as the truth."""
-    from django.conf import settings
 
-    from .anchors import anchors_read
     from .selectors import audit_verify_chain
 
     if not target:

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+from django.test.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
+
+from trygg.analysis.tables import XLSX_LIMITS
+
+from .cache import FALLBACK_TABLE
+from .navigation import register_menu_entry
 
 
 class CoreConfig(AppConfig):
@@ -9,20 +17,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Trygg")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-        from django.test.signals import setting_changed
-
         _xlsx_limits()
         setting_changed.connect(_xlsx_limits_changed)
         # Sent per app with models (this one has none): once, after django.contrib.auth's.
         post_migrate.connect(_create_cache_table, dispatch_uid="trygg-cache-table")
+        register_menu_entry(name="home", label=_("Overview"), url_name="home", order=0)
 
 
 def _xlsx_limits() -> None:
     """The analysis layer reads workbooks without Django: give it the configured limits."""
-    from django.conf import settings
-
-    from trygg.analysis.tables import XLSX_LIMITS
 
     XLSX_LIMITS["max_unpacked_bytes"] = settings.TRYGG_XLSX_MAX_UNPACKED_MB * 1024 * 1024
     XLSX_LIMITS["max_ratio"] = settings.TRYGG_XLSX_MAX_RATIO
@@ -37,14 +40,5 @@ def _create_cache_table(*, app_config=None, using: str = "default", **kwargs) ->
     # The shared cache's table (settings.CACHES, or the stand-in while Redis does not
     # answer: trygg.core.cache) is no model: create it with every migrate, whichever command
     # runs it.
-    from django.core.management import call_command
-
-    from trygg.core.cache import FALLBACK_TABLE
-
     if app_config is not None and app_config.label == "auth":
         call_command("createcachetable", FALLBACK_TABLE, database=using, verbosity=0)
-
-
-class TryggAdminConfig(admin_apps.AdminConfig):
-    default = False
-    default_site = "trygg.core.admin_site.TryggAdminSite"

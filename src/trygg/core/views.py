@@ -3,32 +3,16 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from trygg.accounts.selectors import safety_groups_of_user
-from trygg.areas.selectors import (
-    area_feature_collection,
-    areas_for_user,
-    municipalities_for_user,
-    municipality_overview,
-)
 from trygg.core.http import allow
+
+from .navigation import start_page_context
 
 
 @allow("GET")
 @login_required
 def home(request):
-    municipalities = list(municipalities_for_user(request.user))
-    return render(
-        request,
-        "core/home.html",
-        {
-            "municipalities": [
-                {"municipality": m, "overview": municipality_overview(municipality=m)}
-                for m in municipalities
-            ],
-            "areas_geojson": area_feature_collection(areas_for_user(request.user)),
-            "my_groups": safety_groups_of_user(request.user),
-        },
-    )
+    # What the start page shows comes from the apps that own it (core.navigation).
+    return render(request, "core/home.html", start_page_context(request))
 
 
 @allow("GET", "HEAD")

@@ -1,12 +1,58 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from trygg.accounts.roles import Capability
+from trygg.areas.pages import register_area_page
+from trygg.core.navigation import register_menu_entry
 
 
 class ReportsConfig(AppConfig):
     name = "trygg.reports"
     verbose_name = "Reports"
 
-    def ready(self):
+    def ready(self) -> None:
         # Function-level: the tasks module needs the models, which are loaded only now.
         from .tasks import register_jobs
 
         register_jobs()
+
+        register_menu_entry(
+            name="dashboard",
+            label=_("Priorities"),
+            url_name="reports:dashboard",
+            order=20,
+            visible=lambda user: user.can(Capability.VIEW_REPORTS),
+        )
+        register_menu_entry(
+            name="reports",
+            label=_("Analyses"),
+            url_name="reports:list",
+            order=21,
+            visible=lambda user: user.can(Capability.VIEW_REPORTS),
+        )
+        register_area_page(key="reports", context=_area_page)
+
+
+def _area_page(request, *, area) -> dict:
+    """The area page's results of the analysis, operations and citizen promises."""
+    from .selectors import (
+        area_crime_cells,
+        area_operations_for_user,
+        area_promises,
+        area_statistics,
+    )
+
+    operations = area_operations_for_user(request.user, area=area)
+    # Results of the analysis for roles that read them; the rest see the area only.
+    stats = (
+        area_statistics(request.user, area=area)
+        if request.user.can(Capability.VIEW_REPORTS)
+        else None
+    )
+    cells = area_crime_cells(request.user, area=area, year=stats["run"].year if stats else None)
+    return {
+        "stats": stats,
+        "cells": cells,
+        "operations": operations,
+        "promises": area_promises(request.user, area=area, operations=operations),
+    }

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
-from trygg.accounts.two_factor import session_has_second_factor
 from trygg.audit.admin_mixins import AuditedAdminMixin
+
+from .two_factor import session_has_second_factor
 
 
 class TryggAdminSite(AdminSite):

@@ -1,0 +1,78 @@
+"""Reads for analysis runs and their results, one module per part (split from one
+long module; the names are re-exported here, where callers have always read them)."""
+
+from .area_page import (
+    AREA_H3_RESOLUTION,
+    AREA_TABLES,
+    area_crime_cells,
+    area_export_table,
+    area_operations_for_user,
+    area_promises,
+)
+from .dashboard import (
+    EXPORT_COLUMNS,
+    comparison_years_for_user,
+    dashboard_export_table,
+    dashboard_map,
+    dashboard_rows,
+    run_for_year,
+    run_years,
+    runs_comparison,
+    year_comparison,
+)
+from .results import (
+    INDEX_ORDER,
+    RUN_TABLES,
+    area_crime,
+    area_hotspot,
+    area_priority,
+    area_statistics,
+    area_survey,
+    hotspot_label,
+    latest_run_for_user,
+    run_table,
+    run_years_for_user,
+    sparkline,
+    z_bar,
+)
+from .runs import (
+    analysis_inputs_from_db,
+    analysis_run_get_for_user,
+    analysis_runs_for_user,
+    run_coverage,
+)
+
+__all__ = [
+    "AREA_H3_RESOLUTION",
+    "AREA_TABLES",
+    "EXPORT_COLUMNS",
+    "INDEX_ORDER",
+    "RUN_TABLES",
+    "analysis_inputs_from_db",
+    "analysis_run_get_for_user",
+    "analysis_runs_for_user",
+    "area_crime",
+    "area_crime_cells",
+    "area_export_table",
+    "area_hotspot",
+    "area_operations_for_user",
+    "area_priority",
+    "area_promises",
+    "area_statistics",
+    "area_survey",
+    "comparison_years_for_user",
+    "dashboard_export_table",
+    "dashboard_map",
+    "dashboard_rows",
+    "hotspot_label",
+    "latest_run_for_user",
+    "run_coverage",
+    "run_for_year",
+    "run_table",
+    "run_years",
+    "run_years_for_user",
+    "runs_comparison",
+    "sparkline",
+    "year_comparison",
+    "z_bar",
+]

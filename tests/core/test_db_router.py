@@ -185,3 +185,13 @@ def test_an_open_transaction_on_the_primary_is_seen():
     assert not db_router.in_write_transaction()
     with transaction.atomic():
         assert db_router.in_write_transaction()
+
+
+def test_a_request_without_a_standby_leaves_nothing_switched_on(monkeypatch):
+    monkeypatch.setattr(db_router, "in_write_transaction", lambda: False)
+    request = RequestFactory().get("/")
+    request.user = Person(7)
+    serve(request, "reports:dashboard")
+    monkeypatch.setattr(db_router, "replica_configured", lambda: True)
+    monkeypatch.setattr(db_router.health, "usable", lambda: True)
+    assert read_db() == "default"

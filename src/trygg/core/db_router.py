@@ -194,10 +194,9 @@ class ReadRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not replica_configured():
-            return self.get_response(request)
+        configured = replica_configured()
         writes = request.method not in SAFE_METHODS
-        pinned = _pinned.set(writes or _wrote_recently(request))
+        pinned = _pinned.set(configured and (writes or _wrote_recently(request)))
         # process_view turns this on for REPLICA_VIEWS; reset here, so no request leaves it on.
         wanted = _wanted.set(False)
         try:
@@ -205,7 +204,7 @@ class ReadRoutingMiddleware:
         finally:
             _wanted.reset(wanted)
             _pinned.reset(pinned)
-        if writes and response.status_code < 400:
+        if configured and writes and response.status_code < 400:
             self._remember_write(request, response)
         return response
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_accessibility import serious_violations
 from trygg.residents.models import ResidentReport
 from trygg.surveys import codes
 from trygg.surveys.models import RoundStatus, SurveyResponse, SurveySamplePerson
@@ -53,7 +54,10 @@ def skip_to_content(page) -> None:
 
 
 def keyboard_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    # bypass_csp: axe is added to the page as an inline script (test_accessibility.py).
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="sv-SE", bypass_csp=True
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -81,6 +85,7 @@ def test_a_resident_reports_with_the_keyboard_alone(browser, live_server, demo, 
     tab_to(page, "#resident-submit")
     page.keyboard.press("Enter")
     page.wait_for_url("**/trygghet/kvitto/**")
+    assert serious_violations(page) == []
 
     report = ResidentReport.objects.get(text="Tangentbordstest: mörk gångtunnel")
     assert str(report.area_id) == area and len(report.reasons) == 1
@@ -102,6 +107,10 @@ def test_a_resident_answers_the_survey_with_the_keyboard_alone(browser, live_ser
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/svar/fragor/")
 
+    # The questions need a code, so the page tour of test_accessibility.py does not reach
+    # them: axe checks them here.
+    assert serious_violations(page) == []
+
     # The first question: Tab enters the group, the arrow keys move along its options and
     # choose; Tab then goes on to the next question's group, where Space chooses.
     tab_to(page, "input[type=radio]")
@@ -116,6 +125,7 @@ def test_a_resident_answers_the_survey_with_the_keyboard_alone(browser, live_ser
     tab_to(page, "button[value=send]")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/svar/tack/")
+    assert serious_violations(page) == []
 
     answers = SurveyResponse.objects.exclude(id__in=before).get().answers
     assert answers[first] is not None and answers[second] is not None

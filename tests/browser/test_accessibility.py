@@ -7,10 +7,13 @@ the helpers of tests/test_routes.py, around the demo municipality with an analys
 that the pages show what they show in use (maps, ranked areas, crime by hexagon) and not
 empty states only. Each role signs in once, in a browser context of its own.
 
-What is checked, to stay within the suite's budget: per role, every GET route of the matrix
-that answers that role 200 with an HTML page, one route per template (routes that render the
-same template with other objects, such as the weekly picture of a group and of the municipality,
-differ in data, not in markup); the anonymous visitor's public pages and the sign-in page.
+What is checked, to stay within the suite's budget: for every role, every GET route of the
+matrix that answers that role 200 with an HTML page, and for the anonymous visitor also the
+sign-in page. Django's test client fetches them all (cheap, in-process); the browser opens
+the role's first page (its header and menu) and then each page whose content (<main>, form
+tokens aside) no role's checked page has had byte for byte: same content, same CSS and
+scripts, same result, so a second look adds time and nothing else. Pages whose content
+depends on the role (buttons, links, forms that a capability brings) are checked per role.
 The markup does not depend on the database, so the test runs on SQLite only (`markup`).
 """
 

@@ -48,14 +48,19 @@ bench: install
 	$(BIN)/python bench/bench_analyze.py --scale 1.0
 	$(BIN)/python bench/bench_situation.py
 
-# Leaflet comes from the npm registry and is committed, so installs need no network.
+# Leaflet and axe-core come from the npm registry and are committed, so installs need no network.
 # The source map is not shipped, so its reference goes too: the production manifest storage
 # follows it and fails collectstatic (tests/deploy/ checks every vendored reference resolves).
+# axe-core is for the accessibility tests only (tests/browser/test_accessibility.py): the site
+# never serves it, so it lives under tests/, with its licences (MPL-2.0, third-party) beside it.
 vendor:
 	cd /tmp && npm pack leaflet@1.9.4 && rm -rf package && tar xzf leaflet-1.9.4.tgz
 	cp /tmp/package/dist/leaflet.js /tmp/package/dist/leaflet.css src/trygg/core/static/vendor/leaflet/
 	sed -i '/^\/\/# sourceMappingURL=/d' src/trygg/core/static/vendor/leaflet/leaflet.js
 	cp /tmp/package/dist/images/*.png src/trygg/core/static/vendor/leaflet/images/
+	cd /tmp && npm pack axe-core@4.14.1 && rm -rf package && tar xzf axe-core-4.14.1.tgz
+	mkdir -p tests/browser/vendor
+	cp /tmp/package/axe.min.js /tmp/package/LICENSE /tmp/package/LICENSE-3RD-PARTY.txt tests/browser/vendor/
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

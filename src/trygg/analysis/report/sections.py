@@ -222,6 +222,8 @@ def _cell_polygon(cell: str) -> Polygon:
 
 
 def _figure(svg: str, caption: str) -> str:
+    # A chart is an image (role="img"), and an image needs a name (WCAG 1.1.1): its caption.
+    svg = svg.replace("<svg ", f'<svg aria-label="{escape(caption)}" ', 1)
     return f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>"
 
 

@@ -122,3 +122,16 @@ def test_the_api_answers_a_services_general_error_with_400_and_its_messages():
 def test_the_api_keeps_drfs_own_answers_for_everything_else():
     assert exception_handler(DrfPermissionDenied(), {}).status_code == 403
     assert exception_handler(ValueError("bug"), {}) is None
+
+
+@allow("GET")
+@capability_required("view_situation", "report_observations")
+def situation_page(request):
+    return HttpResponse("the week")
+
+
+def test_a_page_for_several_capabilities_opens_for_a_holder_of_any_of_them():
+    assert situation_page(get(Person("report_observations"))).content == b"the week"
+    assert situation_page(get(Person("view_situation"))).content == b"the week"
+    with pytest.raises(Http404):
+        situation_page(get(Person("view_cases")))

@@ -20,14 +20,15 @@ from django.http import Http404, HttpResponse
 PDF_TYPE = "application/pdf"
 
 
-def require_capability(user, capability: str) -> None:
-    """404 unless ``user`` holds ``capability``."""
-    if not user.can(capability):
+def require_capability(user, *capabilities: str) -> None:
+    """404 unless ``user`` holds one of ``capabilities``."""
+    if not any(user.can(capability) for capability in capabilities):
         raise Http404
 
 
-def capability_required(capability: str):
-    """A view for signed-in people who hold ``capability``; anyone else signed in gets 404.
+def capability_required(*capabilities: str):
+    """A view for signed-in people who hold one of ``capabilities``; anyone else signed in
+    gets 404.
 
     Signed-out visitors go to the login page first (``login_required``), as on every page.
     """
@@ -35,7 +36,7 @@ def capability_required(capability: str):
     def decorate(view):
         @wraps(view)
         def guarded(request, *args, **kwargs):
-            require_capability(request.user, capability)
+            require_capability(request.user, *capabilities)
             return view(request, *args, **kwargs)
 
         wrapped = login_required(guarded)

@@ -51,13 +51,8 @@ def _picture_url(picture) -> str:
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.VIEW_SITUATION, Capability.MANAGE_OPERATIONS)
 def operation_list(request):
-    if not (
-        request.user.can(Capability.VIEW_SITUATION)
-        or request.user.can(Capability.MANAGE_OPERATIONS)
-    ):
-        raise Http404
     operations = operations_for_user(request.user).prefetch_related("actions")
     return render(
         request,

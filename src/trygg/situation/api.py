@@ -26,6 +26,7 @@ from trygg.core.params import (
     LimitOffsetPagination,
     api_query_params,
 )
+from trygg.core.web import require_capability
 
 from .categories import category_keys
 from .models import Observation, ObservationSource, Place
@@ -244,11 +245,9 @@ class ObservationViewSet(
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        user = request.user
-        if not (
-            user.can(Capability.REPORT_OBSERVATIONS) or user.can(Capability.VIEW_ALL_OBSERVATIONS)
-        ):
-            raise Http404
+        require_capability(
+            request.user, Capability.REPORT_OBSERVATIONS, Capability.VIEW_ALL_OBSERVATIONS
+        )
 
     def get_queryset(self):
         params = api_query_params(self.request, ObservationQuery)

@@ -64,13 +64,8 @@ CSV_LIMIT = 100_000
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.VIEW_SITUATION, Capability.REPORT_OBSERVATIONS)
 def index(request):
-    if not (
-        request.user.can(Capability.VIEW_SITUATION)
-        or request.user.can(Capability.REPORT_OBSERVATIONS)
-    ):
-        raise Http404
     week = current_week()
     scopes = [
         {
@@ -151,14 +146,9 @@ def report(request):
 
 
 @allow("GET")
-@login_required
+@capability_required(Capability.REPORT_OBSERVATIONS, Capability.VIEW_ALL_OBSERVATIONS)
 def observation_list(request):
     observations = observations_for_user(request.user)
-    if not (
-        request.user.can(Capability.REPORT_OBSERVATIONS)
-        or request.user.can(Capability.VIEW_ALL_OBSERVATIONS)
-    ):
-        raise Http404
     form = ObservationFilterForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
         raise BadQuery(form.problems())

@@ -51,6 +51,7 @@ RUN_TASKS = [sys.executable, "-m", "trygg.cli", "manage", "run_tasks", "--poll=0
 SITE_MODULE = "tests.deploy.scaleout_site"  # the install and the test's tasks
 SETTINGS = "tests.deploy.scaleout_settings"  # production's, static files from the packages
 REPORT_TABLE = "residents_residentreport"
+TASK_TABLE = "imports_taskrecord"  # the queue's rows (trygg.imports.models.TaskRecord)
 RUNS_TABLE = "scaleout_runs"  # as in scaleout_site
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -430,13 +431,17 @@ def test_trygg_scales_out_to_several_processes_a_standby_and_redis():
         # on both app processes (the sign-in of (a) is older than the read-your-writes window).
         heavy = ["/reports/dashboard/", "/areas/", f"/areas/{prepared['area']}/", "/open/"]
         for number, base in ((1, app1), (2, app2)):
-            before = standby.statements(f"trygg-app{number}")
+            app = f"trygg-app{number}"
+            before = standby.statements(app), primary.statements(app)
             for path in heavy:
                 page = coordinator.get(base + path)
                 assert page.status_code == 200, f"app {number}: {path} answers {page.status_code}"
-            read = standby.statements(f"trygg-app{number}") - before
+            read = standby.statements(app) - before[0]
             assert read > 0, f"app {number} read none of {heavy} from the standby"
-            print(f"scale-out (b) app {number}: {read} statements on the standby for {heavy}")
+            print(
+                f"scale-out (b) app {number}: {read} statements on the standby,"
+                f" {primary.statements(app) - before[1]} on the primary for {heavy}"
+            )
         phases.done("(b) heavy reads on the standby")
 
         wait_for(
@@ -446,6 +451,14 @@ def test_trygg_scales_out_to_several_processes_a_standby_and_redis():
         )
         taken_over = time.monotonic() - killed_at
         assert quick_and_slow(runs(primary))[0] == TASKS, "a quick task ran again later"
+        with primary.connect() as conn:
+            queue = conn.execute(
+                f"SELECT status, attempts, count(*) FROM {TASK_TABLE}"  # noqa: S608
+                " GROUP BY status, attempts ORDER BY attempts"
+            ).fetchall()
+        assert queue == [("SUCCESSFUL", 1, TASKS), ("SUCCESSFUL", 2, 1)], (
+            f"the queue's records (status, attempts, tasks): {queue}"
+        )
         slow = [(phase, pid) for n, phase, pid in runs(primary) if n == -1]
         assert slow == [("started", victim), ("started", survivor.pid), ("done", survivor.pid)], (
             f"the killed worker's task ran as {slow} (killed {victim}, other {survivor.pid})"
@@ -453,8 +466,17 @@ def test_trygg_scales_out_to_several_processes_a_standby_and_redis():
         phases.done(f"(d) the killed worker's task done by the other {taken_over:.1f} s later")
 
         # (e) The standby stops: the pages answer from the primary.
+        # Each process has just found the standby healthy (its check is at most
+        # HEALTH_CHECK_SECONDS old), as under steady traffic.
+        for base in (app1, app2):
+            assert coordinator.get(base + heavy[0]).status_code == 200
         standby.stop("immediate")
-        time.sleep(HEALTH_CHECK_SECONDS)  # the per-process health check notices the loss
+        stopped_at = time.monotonic()
+        # Until a process's health check notices, its reads may still go to the standby: what
+        # a page answers in that window is reported (docs/scale-out.md), not asserted.
+        at_once = [coordinator.get(base + heavy[0]).status_code for base in (app1, app2)]
+        print(f"scale-out (e) the dashboard at once after the standby stopped: {at_once}")
+        time.sleep(max(0.0, HEALTH_CHECK_SECONDS - (time.monotonic() - stopped_at)))
         for number, base in ((1, app1), (2, app2)):
             before = primary.statements(f"trygg-app{number}")
             for path in heavy:

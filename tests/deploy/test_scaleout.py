@@ -62,7 +62,7 @@ GUNICORN += ["--threads=2", "--timeout=120"]
 REDIS_EPHEMERAL = ("--save", "", "--appendonly", "no")
 TASKS = 200
 LEASE_SECONDS = 3
-READ_YOUR_WRITES_SECONDS = 4
+READ_YOUR_WRITES_SECONDS = 6
 # The router checks the standby's health at most this often per process (db_router).
 HEALTH_CHECK_SECONDS = 5
 SLOW_TASK_SECONDS = 4
@@ -388,6 +388,7 @@ def test_trygg_scales_out_to_several_processes_a_standby_and_redis():
         # Signing in writes (the session, the login's record): the coordinator's next read on
         # app 2, even without app 1's cookie, comes from the primary through the shared Redis.
         coordinator = sign_in(app1, prepared)
+        signed_in_at = time.monotonic()
         coordinator.cookies.pop("trygg_wrote", None)
         before = standby.statements("trygg-app2")
         assert coordinator.get(f"{app2}/reports/dashboard/").status_code == 200
@@ -428,7 +429,9 @@ def test_trygg_scales_out_to_several_processes_a_standby_and_redis():
         killed_at = time.monotonic()
 
         # (b) While the lease runs out: the coordinator's heavy pages read from the standby,
-        # on both app processes (the sign-in of (a) is older than the read-your-writes window).
+        # on both app processes, once the sign-in of (a) is older than the read-your-writes
+        # window.
+        time.sleep(max(0.0, signed_in_at + READ_YOUR_WRITES_SECONDS + 0.5 - time.monotonic()))
         heavy = ["/reports/dashboard/", "/areas/", f"/areas/{prepared['area']}/", "/open/"]
         for number, base in ((1, app1), (2, app2)):
             app = f"trygg-app{number}"

@@ -320,7 +320,11 @@ TRYGG_SURVEY_CONTROLLER_CONTACT = os.environ.get("TRYGG_SURVEY_CONTROLLER_CONTAC
 TASKS = {
     "default": {
         "BACKEND": "trygg.jobs.backend.DatabaseBackend",
-        "OPTIONS": {"EMBEDDED_WORKER": env_bool("TRYGG_EMBEDDED_WORKER", True)},
+        "OPTIONS": {
+            "EMBEDDED_WORKER": env_bool("TRYGG_EMBEDDED_WORKER", True),
+            # How long a claimed task stays a worker's without a renewal (docs/scale-out.md).
+            "LEASE_SECONDS": int(os.environ.get("TRYGG_TASK_LEASE_SECONDS", "60")),
+        },
     }
 }
 # Uploaded import files never imported are removed after this many days (`trygg gallra`,

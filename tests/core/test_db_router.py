@@ -195,3 +195,47 @@ def test_a_request_without_a_standby_leaves_nothing_switched_on(monkeypatch):
     monkeypatch.setattr(db_router, "replica_configured", lambda: True)
     monkeypatch.setattr(db_router.health, "usable", lambda: True)
     assert read_db() == "default"
+
+
+def test_a_standby_that_fails_mid_request_costs_the_page_nothing(requests, monkeypatch):
+    from django.db import OperationalError
+
+    marked = []
+    monkeypatch.setattr(db_router.health, "mark_down", lambda: marked.append(True))
+    calls = []
+
+    def dashboard(request):
+        calls.append(read_db())
+        if read_db() == REPLICA:
+            raise OperationalError("the standby went away")
+        return HttpResponse(read_db())
+
+    middleware = ReadRoutingMiddleware(lambda request: handle(request))
+
+    def handle(request):
+        # What Django's handler does around a view: process_view, then process_exception.
+        middleware.process_view(request, dashboard, (), {})
+        try:
+            return dashboard(request)
+        except OperationalError as exc:
+            answer = middleware.process_exception(request, exc)
+            assert answer is not None, "the failure was not taken over"
+            return answer
+
+    request = requests.get("/")
+    request.user = Person(8)
+    request.resolver_match = ResolverMatch(
+        dashboard, (), {}, url_name="dashboard", app_names=["reports"], namespaces=["reports"]
+    )
+    assert middleware(request).content.decode() == "default"
+    assert calls == [REPLICA, "default"]
+    assert marked == [True]
+
+
+def test_a_database_error_of_a_page_that_writes_is_not_retried(requests):
+    from django.db import OperationalError
+
+    middleware = ReadRoutingMiddleware(lambda request: HttpResponse())
+    request = requests.post("/")
+    request.user = Person(9)
+    assert middleware.process_exception(request, OperationalError("locked")) is None

@@ -51,7 +51,7 @@ RUN_TASKS = [sys.executable, "-m", "trygg.cli", "manage", "run_tasks", "--poll=0
 SITE_MODULE = "tests.deploy.scaleout_site"  # the install and the test's tasks
 SETTINGS = "tests.deploy.scaleout_settings"  # production's, static files from the packages
 REPORT_TABLE = "residents_residentreport"
-TASK_TABLE = "imports_taskrecord"  # the queue's rows (trygg.imports.models.TaskRecord)
+TASK_TABLE = "imports_taskrecord"  # the queue's rows (trygg.jobs.models.TaskRecord keeps the table)
 RUNS_TABLE = "scaleout_runs"  # as in scaleout_site
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -481,6 +481,10 @@ def test_trygg_scales_out_to_several_processes_a_standby_and_redis():
         # a page answers in that window is reported (docs/scale-out.md), not asserted.
         at_once = [coordinator.get(base + heavy[0]).status_code for base in (app1, app2)]
         print(f"scale-out (e) the dashboard at once after the standby stopped: {at_once}")
+        # Before the next health check too: the view runs again on the primary.
+        assert at_once == [200, 200], (
+            f"the dashboard right after the standby stopped answers {at_once}, not 200 twice"
+        )
         time.sleep(max(0.0, HEALTH_CHECK_SECONDS - (time.monotonic() - stopped_at)))
         for number, base in ((1, app1), (2, app2)):
             before = primary.statements(f"trygg-app{number}")

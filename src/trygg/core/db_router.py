@@ -16,6 +16,7 @@ Writes, migrations and everything outside :func:`replica_reads` use the primary.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -25,7 +26,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,12 @@ class _Health:
 
     def forget(self) -> None:
         self._checked_at = float("-inf")
+
+    def mark_down(self) -> None:
+        """The standby failed a query: read from the primary until the next check."""
+        with self._lock:
+            self._usable = False
+            self._checked_at = time.monotonic()
 
 
 health = _Health()
@@ -212,7 +219,25 @@ class ReadRoutingMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in REPLICA_VIEWS:
             _wanted.set(True)
+            request._trygg_replica_view = (view_func, view_args, view_kwargs)
         return None
+
+    def process_exception(self, request, exception):
+        """A standby that fails between two health checks (stopped, restarting) costs the
+        request nothing: the view, which only reads, runs again on the primary."""
+        retry = getattr(request, "_trygg_replica_view", None)
+        if retry is None or not isinstance(exception, DatabaseError) or _pinned.get():
+            return None
+        log.warning(
+            "replica failed during %s (%s): reading from the primary", request.path, exception
+        )
+        health.mark_down()
+        _counts["primary_fallback"] += 1
+        with contextlib.suppress(Exception):
+            connections[REPLICA].close()
+        view_func, view_args, view_kwargs = retry
+        with primary_only():
+            return view_func(request, *view_args, **view_kwargs)
 
     @staticmethod
     def _remember_write(request, response) -> None:

@@ -47,7 +47,7 @@ from tests.deploy.helpers import (
 
 # Where Trygg's pieces are (the lead updates these when the task queue moves to trygg.jobs).
 # There is no `trygg worker` command (yet): a worker is `trygg manage run_tasks`.
-RUN_TASKS = [sys.executable, "-m", "trygg.cli", "manage", "run_tasks", "--poll=0.3"]
+RUN_TASKS = [sys.executable, "-m", "trygg.cli", "worker", "--poll=0.3"]
 SITE_MODULE = "tests.deploy.scaleout_site"  # the install and the test's tasks
 SETTINGS = "tests.deploy.scaleout_settings"  # production's, static files from the packages
 REPORT_TABLE = "residents_residentreport"

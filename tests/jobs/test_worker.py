@@ -174,3 +174,22 @@ def test_progress_shows_translated_step_names(client, world):
     assert job.step_label != "place crimes"
     unknown = Job.objects.create(kind="analysis", municipality=world, step="a new step")
     assert unknown.step_label == "a new step"
+
+
+@task
+def noted_task(note: str) -> str:
+    return note
+
+
+def test_the_worker_command_runs_what_is_queued(settings):
+    from click.testing import CliRunner
+
+    from trygg.cli import main
+
+    settings.TASKS = QUEUE
+    for note in ("a", "b"):
+        noted_task.enqueue(note)
+    result = CliRunner().invoke(main, ["worker", "--once"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "2 task(s) run" in result.output
+    assert set(TaskRecord.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}

@@ -167,7 +167,11 @@ def analyze(
 
             municipality = _existing_municipality(code) if code else _only_municipality()
             params.municipality_name = municipality.name
-            inputs = analysis_inputs_from_db(municipality=municipality)
+            from trygg.core.db_router import replica_reads
+
+            # A whole municipality's tables: a heavy read the standby may serve.
+            with replica_reads():
+                inputs = analysis_inputs_from_db(municipality=municipality)
             results = pipeline.run_analysis_on_tables(inputs, params=params, progress=progress)
             pipeline.write_outputs(results, out, progress=progress)
         else:

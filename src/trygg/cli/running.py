@@ -82,6 +82,22 @@ def _serve(host: str, port: int) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Run what is queued, then stop.")
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between polls.")
+def worker(once: bool, poll: float) -> None:
+    """Run background tasks (imports, analyses, letters) from the database queue.
+
+    Start as many as the load needs, on any machine that reaches the database: each task runs
+    once, and a task of a worker that dies is taken over when its lease runs out
+    (docs/scale-out.md).
+    """
+    _setup()
+    from django.core.management import call_command
+
+    call_command("run_tasks", *(["--once"] if once else []), f"--poll={poll}")
+
+
+@main.command()
 def migrate() -> None:
     """Create or upgrade the database tables."""
     _setup()

@@ -54,3 +54,22 @@ def test_the_apps_register_their_steps_and_kinds():
     assert set(registered_kinds()) == set(JobKind.values)
     for code in ("store", "place crimes", "letters"):
         assert step_label(code) != code
+
+
+def test_a_task_can_be_declared_before_the_apps_are_loaded(tmp_path):
+    """Django builds the queue's backend when a module declares a task; a worker or a script
+    may import such a module before django.setup() (the scale-out test's tasks do)."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "declare.py"
+    script.write_text(
+        "from django.tasks import task\n\n@task\ndef noted(note):\n    return note\n\nprint('declared')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "trygg.settings.test"}
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "declared"

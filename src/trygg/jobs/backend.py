@@ -38,10 +38,23 @@ from django.utils.crypto import get_random_string
 from django.utils.json import normalize_json
 from django.utils.module_loading import import_string
 
-from .models import TaskRecord
-from .services import job_task_lost
-
 logger = logging.getLogger(__name__)
+
+
+def _records():
+    """The queue's model. Django builds this backend as soon as a module declares a task
+    (``@task``), which may be before the apps are loaded: the models are reached when a
+    task is queued or run, never when this module is imported."""
+    from .models import TaskRecord
+
+    return TaskRecord
+
+
+def _job_task_lost(**kwargs) -> None:
+    from .services import job_task_lost  # imports the models: see _records
+
+    job_task_lost(**kwargs)
+
 
 _wake = threading.Event()
 _thread: threading.Thread | None = None
@@ -87,7 +100,7 @@ class DatabaseBackend(BaseTaskBackend):
 
     def enqueue(self, task: Task, args, kwargs) -> TaskResult:
         self.validate_task(task)
-        record = TaskRecord.objects.create(
+        record = _records().objects.create(
             id=get_random_string(32),
             task_path=task.module_path,
             queue_name=task.queue_name,
@@ -106,8 +119,8 @@ class DatabaseBackend(BaseTaskBackend):
 
     def get_result(self, result_id: str) -> TaskResult:
         try:
-            record = TaskRecord.objects.get(pk=result_id)
-        except TaskRecord.DoesNotExist:
+            record = _records().objects.get(pk=result_id)
+        except _records().DoesNotExist:
             raise TaskResultDoesNotExist(result_id) from None
         return _to_result(record, import_string(record.task_path), self.alias)
 
@@ -136,24 +149,28 @@ def run_next_task(worker_id: str = "worker") -> bool:
     stopped are put back in the queue (or failed) first."""
     options = backend_options()
     recover_expired_tasks(options=options)
-    ready = TaskRecord.objects.filter(status=TaskResultStatus.READY).values_list(
-        "id", "timeout_seconds", "attempts"
-    )[:5]
+    ready = (
+        _records()
+        .objects.filter(status=TaskResultStatus.READY)
+        .values_list("id", "timeout_seconds", "attempts")[:5]
+    )
     for record_id, timeout, attempts in ready:
         now = timezone.now()
-        claimed = TaskRecord.objects.filter(
-            pk=record_id, status=TaskResultStatus.READY, attempts=attempts
-        ).update(
-            status=TaskResultStatus.RUNNING,
-            started_at=now,
-            claimed_by=worker_id,
-            claimed_at=now,
-            lease_expires_at=now + timedelta(seconds=options["LEASE_SECONDS"]),
-            deadline_at=now + timedelta(seconds=timeout or options["TIMEOUT_SECONDS"]),
-            attempts=attempts + 1,
+        claimed = (
+            _records()
+            .objects.filter(pk=record_id, status=TaskResultStatus.READY, attempts=attempts)
+            .update(
+                status=TaskResultStatus.RUNNING,
+                started_at=now,
+                claimed_by=worker_id,
+                claimed_at=now,
+                lease_expires_at=now + timedelta(seconds=options["LEASE_SECONDS"]),
+                deadline_at=now + timedelta(seconds=timeout or options["TIMEOUT_SECONDS"]),
+                attempts=attempts + 1,
+            )
         )
         if claimed:
-            _run(TaskRecord.objects.get(pk=record_id), worker_id, options)
+            _run(_records().objects.get(pk=record_id), worker_id, options)
             return True
     return False
 
@@ -172,11 +189,15 @@ def recover_expired_tasks(*, options: dict | None = None, now=None) -> list[tupl
     options = options or backend_options()
     now = now or timezone.now()
     lease = timedelta(seconds=options["LEASE_SECONDS"])
-    expired = TaskRecord.objects.filter(status=TaskResultStatus.RUNNING).filter(
-        Q(lease_expires_at__lt=now)
-        | Q(deadline_at__lt=now)
-        # Claimed before leases existed: its worker has been gone for a lease at least.
-        | Q(lease_expires_at__isnull=True, started_at__lt=now - lease)
+    expired = (
+        _records()
+        .objects.filter(status=TaskResultStatus.RUNNING)
+        .filter(
+            Q(lease_expires_at__lt=now)
+            | Q(deadline_at__lt=now)
+            # Claimed before leases existed: its worker has been gone for a lease at least.
+            | Q(lease_expires_at__isnull=True, started_at__lt=now - lease)
+        )
     )
     outcome = []
     for record in expired:
@@ -199,17 +220,21 @@ def recover_expired_tasks(*, options: dict | None = None, now=None) -> list[tupl
         else:
             fields |= {"status": TaskResultStatus.FAILED, "finished_at": now}
         # Conditional, so that two workers recovering at once act only once.
-        changed = TaskRecord.objects.filter(
-            pk=record.pk,
-            status=TaskResultStatus.RUNNING,
-            attempts=record.attempts,
-            claimed_by=record.claimed_by,
-        ).update(**fields)
+        changed = (
+            _records()
+            .objects.filter(
+                pk=record.pk,
+                status=TaskResultStatus.RUNNING,
+                attempts=record.attempts,
+                claimed_by=record.claimed_by,
+            )
+            .update(**fields)
+        )
         if not changed:
             continue
         what = "retried" if retry else "timed out" if timed_out else "failed"
         logger.warning("Task %s (%s): worker lost, %s", record.pk, record.task_path, what)
-        job_task_lost(
+        _job_task_lost(
             task_id=record.pk, attempts=record.attempts, retried=retry, timed_out=timed_out
         )
         outcome.append((record.pk, what))
@@ -220,13 +245,15 @@ def task_heartbeat(record_id: str, *, worker_id: str, attempt: int, options: dic
     """Renew the lease of a task this worker runs; False when the claim is no longer ours."""
     now = timezone.now()
     return bool(
-        TaskRecord.objects.filter(
+        _records()
+        .objects.filter(
             pk=record_id,
             status=TaskResultStatus.RUNNING,
             claimed_by=worker_id,
             attempts=attempt,
             deadline_at__gt=now,
-        ).update(lease_expires_at=now + timedelta(seconds=options["LEASE_SECONDS"]))
+        )
+        .update(lease_expires_at=now + timedelta(seconds=options["LEASE_SECONDS"]))
     )
 
 
@@ -309,24 +336,28 @@ def _run(record, worker_id: str, options: dict) -> None:
     record.finished_at = timezone.now()
     # Only while the claim is still ours: a worker that was taken for dead and whose task
     # was queued again (or failed at its deadline) must not overwrite the newer outcome.
-    saved = TaskRecord.objects.filter(
-        pk=record.pk,
-        status=TaskResultStatus.RUNNING,
-        claimed_by=worker_id,
-        attempts=record.attempts,
-    ).update(
-        status=record.status,
-        return_value=record.return_value,
-        errors=record.errors,
-        finished_at=record.finished_at,
-        worker_ids=record.worker_ids,
-        lease_expires_at=None,
+    saved = (
+        _records()
+        .objects.filter(
+            pk=record.pk,
+            status=TaskResultStatus.RUNNING,
+            claimed_by=worker_id,
+            attempts=record.attempts,
+        )
+        .update(
+            status=record.status,
+            return_value=record.return_value,
+            errors=record.errors,
+            finished_at=record.finished_at,
+            worker_ids=record.worker_ids,
+            lease_expires_at=None,
+        )
     )
     if not saved:
         logger.warning("Task %s finished after its claim was lost; outcome dropped", record.pk)
         return
     if timed_out:
-        job_task_lost(task_id=record.pk, attempts=record.attempts, retried=False, timed_out=True)
+        _job_task_lost(task_id=record.pk, attempts=record.attempts, retried=False, timed_out=True)
     task_finished.send(DatabaseBackend, task_result=_to_result(record, task, "default"))
 
 

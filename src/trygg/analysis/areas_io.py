@@ -1,4 +1,4 @@
-"""Reading areas (GeoJSON) and population (CSV, XLSX) per docs/formats.md, with validation.
+"""Reading areas (GeoJSON, GeoPackage) and population (CSV, XLSX) per docs/formats.md, with validation.
 
 Both readers collect every problem they find and raise one :class:`InputError`, so the
 user fixes the file once instead of once per error. Nothing here touches a database.
@@ -18,6 +18,14 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from .areas_crs import (
+    crs_name,
+    is_geopackage,
+    looks_like_sweref_tm,
+    outside_sweden,
+    read_geopackage,
+    to_wgs84,
+)
 from .errors import InputError, RowProblem
 from .tables import LINE_COLUMN, read_csv_text, read_xlsx_text
 
@@ -46,6 +54,17 @@ SEX_CODES = {
 }  # fmt: skip
 
 
+# SCB's DeSO and RegSO files name their columns so; each code column with the name columns
+# that go with it, the first present wins (docs/formats.md). A DeSO has no name: its code is.
+CODE_ALIASES = (
+    ("code", ("name", "namn")),
+    ("deso", ("name", "namn", "desonamn")),
+    ("desokod", ("name", "namn", "desonamn")),
+    ("regsokod", ("name", "namn", "regso", "regsonamn")),
+)
+CODE_IS_NAME = {"deso", "desokod"}
+
+
 @dataclass(frozen=True)
 class AreaFeature:
     index: int
@@ -58,16 +77,30 @@ class AreaFeature:
     centroid_lat: float
 
 
-def load_geojson(path: str | Path) -> dict:
+def load_geojson(path: str | Path, *, file: str | None = None) -> dict:
     path = Path(path)
+    file = file or path.name
     try:
         return json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise InputError(RowProblem(file=path.name, reason="the file is not UTF-8 text")) from exc
+        raise InputError(RowProblem(file=file, reason="the file is not UTF-8 text")) from exc
     except json.JSONDecodeError as exc:
         raise InputError(
-            RowProblem(file=path.name, line=exc.lineno, reason=f"not valid JSON: {exc.msg}")
+            RowProblem(file=file, line=exc.lineno, reason=f"not valid JSON: {exc.msg}")
         ) from exc
+
+
+def load_areas(path: str | Path, *, file: str | None = None, layer: str | None = None) -> dict:
+    """An area file as a GeoJSON FeatureCollection for :func:`parse_areas`: GeoJSON as it
+    is, a GeoPackage (known by its content, whatever its name) as its polygon layer in its
+    own coordinate system, named in the ``crs`` member."""
+    path = Path(path)
+    file = file or path.name
+    if not path.is_file():
+        raise InputError(RowProblem(file=file, reason="the file does not exist"))
+    if is_geopackage(path):
+        return read_geopackage(path, file=file, layer=layer)
+    return load_geojson(path, file=file)
 
 
 def parse_areas(
@@ -86,7 +119,7 @@ def parse_areas(
         raise InputError(
             RowProblem(file=file, reason="the file is not a GeoJSON FeatureCollection")
         )
-    _check_crs(data, file)
+    data, projected_from = _in_wgs84(data, file)
     features = data.get("features")
     if not isinstance(features, list) or not features:
         raise InputError(RowProblem(file=file, reason="the FeatureCollection has no features"))
@@ -95,7 +128,7 @@ def parse_areas(
     parsed: list[AreaFeature] = []
     first_index_of: dict[str, int] = {}
     for index, feature in enumerate(features):
-        area = _parse_feature(feature, index, file, problems, max_vertices)
+        area = _parse_feature(feature, index, file, problems, max_vertices, projected_from)
         if area is None:
             continue
         if area.code in first_index_of:
@@ -114,7 +147,7 @@ def parse_areas(
     # Codes of features that failed for another reason still count, so one bad district
     # is reported once rather than once more for every area in it.
     codes_in_file = {
-        str((f.get("properties") or {}).get("code") or "").strip()
+        str(_area_properties(f.get("properties") or {}).get("code") or "").strip()
         for f in features
         if isinstance(f, dict)
     }
@@ -135,26 +168,84 @@ def parse_areas(
     return parsed
 
 
-def _check_crs(data: dict, file: str) -> None:
-    crs = data.get("crs")
-    if crs is None:
-        return
-    name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
-    if name not in WGS84_NAMES:
-        raise InputError(
-            RowProblem(
-                file=file,
-                column="crs",
-                reason=(
-                    f"coordinate system '{name}' is not WGS84; export the file as WGS84 "
-                    "(EPSG:4326, longitude/latitude) and import again"
-                ),
+def collection_as_read(data: dict, features: list[AreaFeature]) -> dict:
+    """The collection as :func:`parse_areas` read it, for code that reads features' own
+    ``code``, ``parent_code`` and coordinates: ``data`` itself when it was WGS84 with
+    ``code`` properties, else rebuilt from ``features`` (reprojected, SCB's columns named)."""
+    raw = data.get("features") or []
+    if crs_name(data) in (None, *WGS84_NAMES) and all(
+        (f.get("properties") or {}).get("code") not in (None, "") for f in raw
+    ):
+        return data
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": f.code,
+                    "name": f.name,
+                    "parent_code": f.parent_code,
+                    "population": f.population,
+                },
+                "geometry": f.geometry,
+            }
+            for f in features
+        ],
+    }
+
+
+def _in_wgs84(data: dict, file: str) -> tuple[dict, str | None]:
+    """The collection in WGS84, and the coordinate system it was converted from (None when
+    it was WGS84 already)."""
+    name = crs_name(data)
+    if name is None:
+        if looks_like_sweref_tm(data):
+            raise InputError(
+                RowProblem(
+                    file=file,
+                    column="crs",
+                    reason=(
+                        "the coordinates look like SWEREF 99 TM (metres), but the file does not "
+                        "say its coordinate system; export it with its crs (e.g. EPSG:3006) or "
+                        "as WGS84 and import again"
+                    ),
+                )
             )
-        )
+        return data, None
+    if name in WGS84_NAMES:
+        return data, None
+    return to_wgs84(data, name=name, file=file), name
+
+
+def _area_properties(props: dict) -> dict:
+    """The properties with ``code`` and ``name`` taken from SCB's column names when the file
+    has no ``code`` (column names compared without regard to case)."""
+    if not isinstance(props, dict):
+        return props
+    lower = {str(k).lower(): v for k, v in props.items()}
+    if props.get("code") not in (None, ""):
+        if props.get("name") in (None, "") and lower.get("namn") not in (None, ""):
+            return {**props, "name": lower["namn"]}
+        return props
+    for code_key, name_keys in CODE_ALIASES[1:]:
+        code = lower.get(code_key)
+        if code in (None, ""):
+            continue
+        name = next((lower[k] for k in name_keys if lower.get(k) not in (None, "")), None)
+        if name is None and code_key in CODE_IS_NAME:
+            name = code
+        return {**props, "code": code, "name": props.get("name") or name}
+    return props
 
 
 def _parse_feature(
-    feature: object, index: int, file: str, problems: list[RowProblem], max_vertices: int
+    feature: object,
+    index: int,
+    file: str,
+    problems: list[RowProblem],
+    max_vertices: int,
+    projected_from: str | None = None,
 ) -> AreaFeature | None:
     def problem(column: str | None, reason: str) -> None:
         problems.append(RowProblem(file=file, feature=index, column=column, reason=reason))
@@ -162,7 +253,7 @@ def _parse_feature(
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         problem(None, "not a GeoJSON Feature")
         return None
-    props = feature.get("properties") or {}
+    props = _area_properties(feature.get("properties") or {})
     code = str(props.get("code") or "").strip()
     name = str(props.get("name") or "").strip()
     ok = True
@@ -216,6 +307,13 @@ def _parse_feature(
             "geometry",
             f"area '{code or index}' has {vertices} vertices, more than the {max_vertices} "
             "allowed; simplify the boundary (e.g. in QGIS) and import again",
+        )
+        return None
+    if projected_from is not None and outside_sweden(geometry.bounds):
+        problem(
+            "geometry",
+            f"converted from '{projected_from}' the area lies outside Sweden; check that the "
+            "file's crs is the coordinate system it was exported in",
         )
         return None
     minx, miny, maxx, maxy = geometry.bounds

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from trygg.analysis.areas_io import load_geojson, parse_areas, read_population
+from trygg.analysis.areas_io import load_areas, parse_areas, read_population
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
@@ -40,14 +40,21 @@ def municipality_get_or_create(*, code: str, name: str | None = None) -> Municip
 
 
 def areas_import_geojson(
-    *, municipality: Municipality, path: str | Path, actor=None, file_name: str | None = None
+    *,
+    municipality: Municipality,
+    path: str | Path,
+    actor=None,
+    file_name: str | None = None,
+    layer: str | None = None,
 ) -> ImportResult:
-    """Import or update areas from a GeoJSON file; nothing is stored if any feature is wrong."""
+    """Import or update areas from a GeoJSON file or a GeoPackage (its ``layer``, or its only
+    polygon layer), reprojected to WGS84 when the file is in another coordinate system;
+    nothing is stored if any feature is wrong."""
     path = Path(path)
     name = file_name or path.name
     existing = {a.code: a for a in Area.objects.filter(municipality=municipality)}
     features = parse_areas(
-        load_geojson(path),
+        load_areas(path, file=name, layer=layer),
         file=name,
         known_parent_codes=existing.keys(),
         max_vertices=settings.TRYGG_MAX_AREA_VERTICES,

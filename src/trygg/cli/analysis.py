@@ -59,7 +59,7 @@ def _parse_pairs(text: str | None, option: str) -> dict[str, float] | None:
 @click.option(
     "--areas",
     type=INPUT_FILE,
-    help="Areas as GeoJSON (WGS84).",
+    help="Areas: GeoJSON (WGS84, or naming its crs such as EPSG:3006) or GeoPackage.",
 )
 @click.option(
     "--crimes",

@@ -30,14 +30,20 @@ def _municipality(code: str, name: str | None):
 @click.argument("file", type=INPUT_FILE)
 @click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
 @click.option("--name", default=None, help="Municipality name (when it is new).")
-def import_areas(file: Path, code: str, name: str | None) -> None:
-    """Import areas from a GeoJSON FeatureCollection (WGS84)."""
+@click.option(
+    "--layer", default=None, help="The GeoPackage layer to read (when it has several)."
+)
+def import_areas(file: Path, code: str, name: str | None, layer: str | None) -> None:
+    """Import areas from a GeoJSON FeatureCollection (WGS84, or naming its crs such as
+    EPSG:3006) or a GeoPackage (reprojected to WGS84)."""
     _setup()
     from trygg.analysis.errors import InputError
     from trygg.areas.services import areas_import_geojson
 
     try:
-        result = areas_import_geojson(municipality=_municipality(code, name), path=file)
+        result = areas_import_geojson(
+            municipality=_municipality(code, name), path=file, layer=layer
+        )
     except InputError as exc:
         raise InputFailure(exc) from exc
     click.echo(f"{file.name}: {result}")

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from .. import crime as crime_mod
-from ..areas_io import load_geojson, parse_areas, read_population
+from ..areas_io import collection_as_read, load_areas, parse_areas, read_population
 from ..errors import InputError, RowProblem
 from ..geo import AreaLocator
 from ..questionnaire import load_questionnaire, standard_questionnaire
@@ -126,8 +126,9 @@ def run_analysis(
     survey = Path(survey) if survey else None
     observations = Path(observations) if observations else None
 
-    collection = steps.run("read areas", lambda: load_geojson(areas))
+    collection = steps.run("read areas", lambda: load_areas(areas))
     features = steps.run("read areas", lambda: parse_areas(collection, file=areas.name))
+    collection = collection_as_read(collection, features)
     codes = {f.code for f in features}
     pop = steps.run("read population", lambda: read_population(population, known_area_codes=codes))
     q = load_questionnaire(questionnaire) if questionnaire else standard_questionnaire()

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from trygg.analysis.areas_io import load_areas
 from trygg.analysis.errors import InputError, RowProblem
 from trygg.analysis.tables import check_xlsx_size, text_encoding
 
@@ -48,7 +49,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 FILE_TYPES = {
-    ImportKind.AREAS: ("geojson", "json"),
+    ImportKind.AREAS: ("geojson", "json", "gpkg"),
     ImportKind.POPULATION: ("csv", "txt", "xlsx"),
     ImportKind.SURVEY: ("csv", "txt", "xlsx", "sav"),
     ImportKind.CRIMES: ("csv", "txt"),
@@ -130,7 +131,7 @@ def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
         data, _meta = pyreadstat.read_sav(str(path), row_limit=PREVIEW_ROWS)
         rows = [list(data.columns)] + [[_cell(v) for v in r] for r in data.itertuples(index=False)]
     else:
-        features = json.loads(path.read_text(encoding="utf-8-sig")).get("features") or []
+        features = _area_collection(upload).get("features") or []
         keys: list[str] = []
         for feature in features[:50]:
             for key in feature.get("properties") or {}:
@@ -176,9 +177,11 @@ def renamed_header(upload: ImportUpload) -> list[str]:
 def normalised_file(upload: ImportUpload) -> Path:
     """The file with the mapping applied, as UTF-8 (written once, streamed row by row)."""
     header = renamed_header(upload)
-    if upload.file_type == "geojson":
+    if upload.file_type in ("geojson", "gpkg"):
         out = upload.directory / "normalised.geojson"
-        data = json.loads(upload.path.read_text(encoding="utf-8-sig"))
+        # A GeoPackage becomes GeoJSON in its own coordinate system (named in its crs
+        # member); the import reprojects it as it does any GeoJSON.
+        data = _area_collection(upload)
         rename = dict(zip(upload.columns, header, strict=True))
         for feature in data.get("features") or []:
             props = feature.get("properties") or {}
@@ -231,7 +234,20 @@ ENCODING_NAMES = {
     "cp1252": "Windows-1252",
     "latin-1": "ISO-8859-1",
 }
-KIND_NAMES = {"csv": "CSV", "txt": "CSV", "xlsx": "XLSX", "sav": "SPSS", "geojson": "GeoJSON"}
+KIND_NAMES = {
+    "csv": "CSV",
+    "txt": "CSV",
+    "xlsx": "XLSX",
+    "sav": "SPSS",
+    "geojson": "GeoJSON",
+    "gpkg": "GeoPackage",
+}
+
+
+def _area_collection(upload: ImportUpload) -> dict:
+    if upload.file_type == "gpkg":
+        return load_areas(upload.path, file=upload.file_name)
+    return json.loads(upload.path.read_text(encoding="utf-8-sig"))
 
 
 def _decode_error_line(upload: ImportUpload, encoding: str) -> int | None:

@@ -95,9 +95,7 @@ def to_wgs84(data: dict, *, name: str, file: str) -> dict:
             continue
         moved = shapely.transform(geometry, transformer.transform, interleaved=False)
         converted.append({**feature, "geometry": json.loads(shapely.to_geojson(moved))})
-    return {key: value for key, value in data.items() if key != "crs"} | {
-        "features": converted
-    }
+    return {key: value for key, value in data.items() if key != "crs"} | {"features": converted}
 
 
 def looks_like_sweref_tm(data: dict) -> bool:
@@ -156,7 +154,7 @@ def read_geopackage(path: str | Path, *, file: str, layer: str | None = None) ->
     import pyogrio
     import pyogrio.raw
     import shapely
-    from pyogrio.errors import DataSourceError, DataLayerError
+    from pyogrio.errors import DataLayerError, DataSourceError
 
     # GDAL's own message names the server's path: the reason says what the user can fix.
     unreadable = InputError(RowProblem(file=file, reason="the file is not a readable GeoPackage"))

@@ -30,9 +30,7 @@ def _municipality(code: str, name: str | None):
 @click.argument("file", type=INPUT_FILE)
 @click.option("--municipality", "code", required=True, help="Four-digit municipality code.")
 @click.option("--name", default=None, help="Municipality name (when it is new).")
-@click.option(
-    "--layer", default=None, help="The GeoPackage layer to read (when it has several)."
-)
+@click.option("--layer", default=None, help="The GeoPackage layer to read (when it has several).")
 def import_areas(file: Path, code: str, name: str | None, layer: str | None) -> None:
     """Import areas from a GeoJSON FeatureCollection (WGS84, or naming its crs such as
     EPSG:3006) or a GeoPackage (reprojected to WGS84)."""

@@ -17,8 +17,9 @@ class AreaImportForm(forms.Form):
         label=_("File"),
         validators=[validate_upload_size],
         help_text=_(
-            "GeoJSON in WGS84 for areas; CSV with area_code, year, sex, age_group, count "
-            "for population."
+            "GeoJSON or GeoPackage for areas (WGS84, SWEREF 99 TM or another coordinate "
+            "system the file names); CSV with area_code, year, sex, age_group, count for "
+            "population."
         ),
     )
 

@@ -120,8 +120,7 @@ def test_unknown_crs_names_file_field_and_value():
 
 
 def test_wrong_crs_that_puts_areas_outside_sweden_is_refused():
-    # SWEREF 99 TM coordinates said to be RT90: the areas land far from Sweden... or not;
-    # 3006 metres read as SWEREF 99 12 00 (3007) lie hundreds of km to the west.
+    # SWEREF 99 TM metres said to be Web Mercator: converted, they land in the Arctic Ocean.
     data = sweref_collection(crs_name="EPSG:3857")
     with pytest.raises(InputError) as info:
         parse_areas(data, file="kommun.geojson")

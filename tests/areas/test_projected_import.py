@@ -115,3 +115,74 @@ def test_guided_import_takes_a_geopackage(municipality, gpkg):
     assert upload_validate(upload), upload.problems
     upload_import(upload)
     assert_stored_as_originals(municipality)
+
+
+def test_the_import_page_takes_a_geopackage_and_refuses_in_swedish(client, gpkg, tmp_path):
+    import html
+    import io
+
+    from tests.factories import user_in
+    from trygg.accounts.roles import Role
+
+    municipality = MunicipalityFactory(code="2282", name="Timrå")
+    client.force_login(user_in(municipality, role=Role.SAFETY_COORDINATOR))
+    path = tmp_path / "utan-crs.geojson"
+    features = [
+        {"type": "Feature", "properties": {"code": c, "name": n}, "geometry": projected(g, 3006)}
+        for c, (n, g) in ORIGINALS.items()
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    upload = io.BytesIO(path.read_bytes())
+    upload.name = "utan-crs.geojson"
+    response = client.post(
+        "/areas/import/", {"kind": "areas", "municipality": municipality.pk, "file": upload}
+    )
+    page = html.unescape(response.content.decode())
+    assert "utan-crs.geojson" in page
+    assert "koordinaterna ser ut som SWEREF 99 TM (meter)" in page
+    assert not Area.objects.exists()
+    upload = io.BytesIO(gpkg.read_bytes())
+    upload.name = "DeSO.gpkg"
+    response = client.post(
+        "/areas/import/", {"kind": "areas", "municipality": municipality.pk, "file": upload}
+    )
+    assert response.status_code == 302
+    assert_stored_as_originals(municipality)
+
+
+def test_analyze_reads_a_geopackage_as_it_reads_the_same_areas_in_geojson(tmp_path):
+    import polars as pl
+
+    from tests.analysis.strategies import Area as SyntheticArea
+    from tests.analysis.strategies import Municipality as SyntheticMunicipality
+    from trygg.analysis.pipeline import AnalysisParams, run_analysis
+
+    areas = [
+        SyntheticArea(
+            code=f"2281R{i:03d}", name=f"Område {i}", cell=(i % 2, i // 2), parent=None,
+            population={2024: 1500, 2025: 1500}, crimes={2024: 5 + i, 2025: 8 + 2 * i},
+            respondents={},
+        )
+        for i in range(4)
+    ]  # fmt: skip
+    paths = SyntheticMunicipality(areas, {}, outside_crimes=0, items=(), seed=1).write(
+        tmp_path / "in"
+    )
+    collection = json.loads(paths["areas"].read_text(encoding="utf-8"))
+    gpkg = tmp_path / "areas.gpkg"
+    write_gpkg(
+        gpkg,
+        [{"code": f["properties"]["code"], "name": f["properties"]["name"]}
+         for f in collection["features"]],
+        [projected(f["geometry"], 3006) for f in collection["features"]],
+    )  # fmt: skip
+    results = {}
+    for label, areas_path in (("geojson", paths["areas"]), ("gpkg", gpkg)):
+        results[label] = run_analysis(
+            areas=areas_path, crimes=paths["crimes"], survey=None,
+            population=paths["population"], out=tmp_path / label,
+            params=AnalysisParams(draws=50, permutations=19, pdf=False, lang="en"), lang="en",
+        ).priorities.table  # fmt: skip
+    frame = results["geojson"]
+    assert isinstance(frame, pl.DataFrame) and frame.height == 4
+    assert results["gpkg"].equals(frame)

@@ -240,3 +240,21 @@ def test_random_squares_round_trip_through_sweref(lon, lat, size, epsg):
     got = np.array(shape(feature.geometry).exterior.coords)
     want = np.array(geometry["coordinates"][0])
     assert np.abs(got - want).max() < TOLERANCE
+
+
+def test_scb_file_for_all_of_sweden_gives_the_municipality_s_areas():
+    data = sweref_collection()
+    data["features"][0]["properties"] |= {"kommun": "2281"}
+    data["features"][1]["properties"] |= {"kommun": "2262"}
+    assert [f.code for f in parse_areas(data, file="DeSO.gpkg", municipality_code="2281")] == ["A1"]
+    assert len(parse_areas(data, file="DeSO.gpkg")) == 2  # no municipality: all
+    with pytest.raises(InputError) as info:
+        parse_areas(data, file="DeSO.gpkg", municipality_code="0180")
+    [problem] = info.value.problems
+    assert (problem.file, problem.column) == ("DeSO.gpkg", "kommun")
+    assert "municipality 0180" in problem.reason
+
+
+def test_a_kommun_column_in_words_filters_nothing():
+    data = sweref_collection(kommun="Sundsvall")
+    assert len(parse_areas(data, file="areas.geojson", municipality_code="2281")) == 2

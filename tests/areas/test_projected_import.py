@@ -186,3 +186,18 @@ def test_analyze_reads_a_geopackage_as_it_reads_the_same_areas_in_geojson(tmp_pa
     frame = results["geojson"]
     assert isinstance(frame, pl.DataFrame) and frame.height == 4
     assert results["gpkg"].equals(frame)
+
+
+def test_scb_deso_file_for_two_municipalities_imports_this_one_s(municipality, tmp_path):
+    path = tmp_path / "DeSO_2025.gpkg"
+    rows = [
+        {"desokod": "2281C1010", "kommunkod": "2281", "kommunnamn": "Sundsvall"},
+        {"desokod": "2262C1010", "kommunkod": "2262", "kommunnamn": "Timrå"},
+    ]
+    write_gpkg(path, rows, [projected(g, 3006) for _, g in ORIGINALS.values()])
+    result = areas_import_geojson(municipality=municipality, path=path)
+    assert result.created == 1
+    [area] = Area.objects.filter(municipality=municipality)
+    assert (area.code, area.name) == ("2281C1010", "2281C1010")
+    got = np.array(shape(area.geometry).exterior.coords)
+    assert np.abs(got - np.array(ORIGINALS["A1"][1]["coordinates"][0])).max() < 1e-6

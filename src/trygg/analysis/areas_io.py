@@ -63,6 +63,7 @@ CODE_ALIASES = (
     ("regsokod", ("name", "namn", "regso", "regsonamn")),
 )
 CODE_IS_NAME = {"deso", "desokod"}
+MUNICIPALITY_COLUMNS = ("kommun", "kommunkod")
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,15 @@ def parse_areas(
     file: str,
     known_parent_codes: Iterable[str] = (),
     max_vertices: int = MAX_VERTICES_PER_AREA,
+    municipality_code: str | None = None,
 ) -> list[AreaFeature]:
     """Validate a FeatureCollection of areas and return its features in file order.
 
     ``known_parent_codes`` are codes already stored, so that a file of areas may refer to
     districts imported earlier. An area with more than ``max_vertices`` vertices is refused.
+    With ``municipality_code``, a file whose features carry SCB's municipality code
+    (``kommun`` or ``kommunkod``, as SCB's DeSO and RegSO files for all of Sweden do) gives
+    only that municipality's areas; feature numbers stay those of the file.
     """
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError(
@@ -127,7 +132,10 @@ def parse_areas(
     problems: list[RowProblem] = []
     parsed: list[AreaFeature] = []
     first_index_of: dict[str, int] = {}
+    keep = _of_municipality(features, municipality_code, file)
     for index, feature in enumerate(features):
+        if keep is not None and index not in keep:
+            continue
         area = _parse_feature(feature, index, file, problems, max_vertices, projected_from)
         if area is None:
             continue
@@ -148,8 +156,8 @@ def parse_areas(
     # is reported once rather than once more for every area in it.
     codes_in_file = {
         str(_area_properties(f.get("properties") or {}).get("code") or "").strip()
-        for f in features
-        if isinstance(f, dict)
+        for i, f in enumerate(features)
+        if isinstance(f, dict) and (keep is None or i in keep)
     }
     known = set(known_parent_codes) | codes_in_file
     for area in parsed:
@@ -193,6 +201,34 @@ def collection_as_read(data: dict, features: list[AreaFeature]) -> dict:
             for f in features
         ],
     }
+
+
+def _of_municipality(features: list, code: str | None, file: str) -> set[int] | None:
+    """The indexes of the features of municipality ``code`` by SCB's ``kommun``/``kommunkod``
+    column, or None (keep all) when there is no code or the file has no such column of
+    four-digit codes (a municipality's own file may name itself in words)."""
+    if code is None:
+        return None
+    found: dict[int, str] = {}
+    for index, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        lower = {str(k).lower(): v for k, v in (props or {}).items()}
+        value = next((lower[k] for k in MUNICIPALITY_COLUMNS if k in lower), None)
+        if value is None:
+            return None
+        found[index] = str(value).strip()
+    if not found or not all(re.fullmatch(r"\d{4}", v) for v in found.values()):
+        return None
+    keep = {index for index, value in found.items() if value == code}
+    if not keep:
+        raise InputError(
+            RowProblem(
+                file=file,
+                column="kommun",
+                reason=f"no area in the file belongs to municipality {code}",
+            )
+        )
+    return keep
 
 
 def _in_wgs84(data: dict, file: str) -> tuple[dict, str | None]:

@@ -58,6 +58,7 @@ def areas_import_geojson(
         file=name,
         known_parent_codes=existing.keys(),
         max_vertices=settings.TRYGG_MAX_AREA_VERTICES,
+        municipality_code=municipality.code,
     )
     parent_codes = {f.parent_code for f in features if f.parent_code}
     parent_codes |= {a.parent.code for a in existing.values() if a.parent_id and a.parent}

@@ -47,6 +47,7 @@ TEMPLATES = (
     gettext_noop("the coordinates look like SWEREF 99 TM (metres), but the file does not say its coordinate system; export it with its crs (e.g. EPSG:3006) or as WGS84 and import again"),
     gettext_noop("converted from '{name}' the area lies outside Sweden; check that the file's crs is the coordinate system it was exported in"),
     gettext_noop("the file is not a readable GeoPackage"),
+    gettext_noop("no area in the file belongs to municipality {code}"),
     gettext_noop("the GeoPackage has no layer '{layer}'; its layers: {layers}"),
     gettext_noop("the GeoPackage has no layer of polygons; its layers: {layers}"),
     gettext_noop("the GeoPackage has several layers of polygons ({layers}); choose one (trygg import areas --layer) or save it in a file of its own"),

@@ -160,6 +160,7 @@ def _check(upload: ImportUpload, path: Path) -> None:
                 file=upload.file_name,
                 known_parent_codes=list(areas.values_list("code", flat=True)),
                 max_vertices=settings.TRYGG_MAX_AREA_VERTICES,
+                municipality_code=upload.municipality.code,
             )
         elif upload.kind == ImportKind.POPULATION:
             read_population(

@@ -315,7 +315,8 @@ def test_a_deactivated_user_is_signed_out(admin_client, local_user, two_factor_o
     admin_client.post(
         reverse("manage:user", args=[local_user.pk]), edit_form(local_user, is_active="")
     )
-    response = theirs.get(reverse("home"))
+    # Signed out: a staff page sends to the login form (/ is the public start page now).
+    response = theirs.get(reverse("groups:list"))
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
 
 
@@ -406,7 +407,7 @@ def test_password_reset_shows_a_new_password_once_signs_out_and_is_audited(
     password = response.context["password"]
     local_user.refresh_from_db()
     assert local_user.check_password(password) and not local_user.check_password(PASSWORD)
-    assert theirs.get(reverse("home")).status_code == 302
+    assert theirs.get(reverse("groups:list")).status_code == 302  # signed out
     event = AuditEvent.objects.latest("id")
     assert event.actor == admin and event.object_id == str(local_user.pk)
     assert event.details["password_reset"] is True

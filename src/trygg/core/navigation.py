@@ -2,12 +2,15 @@
 
 core is the lowest layer and imports no feature app: each app registers its menu entries
 and its part of the start page in its ``AppConfig.ready``; the context processor and the
-start page read what was registered.
+start page read what was registered. The public start page (for visitors who are not
+signed in) is filled the same way: one app names the municipalities of the install, and
+each app that has a page for residents registers a link with the test of whether it
+applies to a municipality now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -26,8 +29,20 @@ class MenuEntry:
     visible: Callable[[object], bool] = _always  # user -> may the user open the page?
 
 
+@dataclass(frozen=True)
+class PublicLink:
+    key: str
+    label: str  # lazily translated
+    description: str  # lazily translated: one plain sentence under the link
+    url: Callable[[object], str]  # municipality -> the page's address
+    applies: Callable[[object], bool]  # municipality -> is the page open to residents now?
+    order: int
+
+
 _menu: dict[str, MenuEntry] = {}
 _start_page: dict[str, Callable[[object], dict]] = {}
+_public_links: dict[str, PublicLink] = {}
+_public_municipalities: list[Callable[[], Iterable]] = []
 
 
 def register_menu_entry(
@@ -65,3 +80,42 @@ def start_page_context(request) -> dict:
     for provider in _start_page.values():
         context.update(provider(request))
     return context
+
+
+def register_public_municipalities(provider: Callable[[], Iterable]) -> None:
+    """``provider()`` gives the municipalities of the install (objects with ``code`` and
+    ``name``), in the order the public start page lists them."""
+    _public_municipalities[:] = [provider]
+
+
+def register_public_link(
+    *,
+    key: str,
+    label,
+    description,
+    url: Callable[[object], str],
+    applies: Callable[[object], bool],
+    order: int,
+) -> None:
+    # Keyed, so that registering again (a second ready()) replaces.
+    _public_links[key] = PublicLink(
+        key=key, label=label, description=description, url=url, applies=applies, order=order
+    )
+
+
+def public_municipalities() -> list:
+    return [m for provider in _public_municipalities for m in provider()]
+
+
+def public_links_for(municipality) -> list[dict]:
+    """The public pages that are open for a municipality now, in the registered order."""
+    return [
+        {
+            "key": link.key,
+            "label": link.label,
+            "description": link.description,
+            "url": link.url(municipality),
+        }
+        for link in sorted(_public_links.values(), key=lambda link: link.order)
+        if link.applies(municipality)
+    ]

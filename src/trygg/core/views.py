@@ -1,18 +1,40 @@
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
 from trygg.core.http import allow
 
-from .navigation import start_page_context
+from .navigation import public_links_for, public_municipalities, start_page_context
 
 
 @allow("GET")
-@login_required
 def home(request):
     # What the start page shows comes from the apps that own it (core.navigation).
+    if not request.user.is_authenticated:
+        return public_home(request)
     return render(request, "core/home.html", start_page_context(request))
+
+
+def public_home(request):
+    """The start page for residents: what they can do here, per municipality. With several
+    municipalities a chooser (``?kommun=<code>``) comes first; with one, its links at once."""
+    municipalities = public_municipalities()
+    chosen = None
+    if len(municipalities) == 1:
+        chosen = municipalities[0]
+    else:
+        code = request.GET.get("kommun", "")
+        chosen = next((m for m in municipalities if m.code == code), None)
+    return render(
+        request,
+        "core/public_home.html",
+        {
+            "municipalities": municipalities,
+            "chosen": chosen,
+            "links": public_links_for(chosen) if chosen is not None else [],
+            "public_page": True,
+        },
+    )
 
 
 @allow("GET", "HEAD")

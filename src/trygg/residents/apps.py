@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trygg.accounts.roles import Capability
-from trygg.core.navigation import register_menu_entry
+from trygg.core.navigation import register_menu_entry, register_public_link
 
 
 class ResidentsConfig(AppConfig):
@@ -24,3 +26,17 @@ class ResidentsConfig(AppConfig):
             order=70,
             visible=lambda user: user.can(Capability.REPORT_OBSERVATIONS),
         )
+        register_public_link(
+            key="report",
+            label=_("Report an unsafe place"),
+            description=_("Mark a place where you feel unsafe. You stay anonymous."),
+            url=lambda municipality: reverse("trygghet:report", args=[municipality.code]),
+            applies=_form_open,
+            order=20,
+        )
+
+
+def _form_open(municipality) -> bool:
+    # As the form itself (selectors.public_municipality_get): an empty list opens it for all.
+    enabled = getattr(settings, "TRYGG_RESIDENT_MUNICIPALITIES", []) or []
+    return not enabled or municipality.code in enabled

@@ -35,12 +35,7 @@ def weekly_picture_save(
     actor_require(actor, Capability.ANALYSE_SITUATION)
     assessment, decided_actions = _picture_texts(assessment, decided_actions)
     with transaction.atomic():
-        picture, _created = WeeklyPicture.objects.select_for_update().get_or_create(
-            municipality=scope.municipality,
-            group=scope.group,
-            iso_year=week.year,
-            iso_week=week.week,
-        )
+        picture = _picture_locked(scope, week)
         if picture.is_published:
             raise ValidationError(_("The picture is published and can no longer be changed."))
         picture.assessment, picture.decided_actions = assessment, decided_actions
@@ -53,6 +48,15 @@ def weekly_picture_save(
             municipality_code=scope.municipality.code,
             summary=f"Assessment of {scope.name} {week}",
         )
+    return picture
+
+
+def _picture_locked(scope: PictureScope, week: IsoWeek) -> WeeklyPicture:
+    """The week's picture of ``scope``, created as a draft if need be, locked until the
+    transaction ends (saving and publishing must not interleave)."""
+    picture, _created = WeeklyPicture.objects.select_for_update().get_or_create(
+        municipality=scope.municipality, group=scope.group, iso_year=week.year, iso_week=week.week
+    )
     return picture
 
 
@@ -83,12 +87,7 @@ def weekly_picture_publish(
     if assessment is not None or decided_actions is not None:
         texts = _picture_texts(assessment or "", decided_actions or "")
     with transaction.atomic():
-        picture, _created = WeeklyPicture.objects.select_for_update().get_or_create(
-            municipality=scope.municipality,
-            group=scope.group,
-            iso_year=week.year,
-            iso_week=week.week,
-        )
+        picture = _picture_locked(scope, week)
         if picture.is_published:
             raise ValidationError(_("The picture is already published."))
         if texts is not None:

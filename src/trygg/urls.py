@@ -21,6 +21,7 @@ urlpatterns = [
     path("surveys/", include("trygg.surveys.urls")),
     path("svar/", include("trygg.surveys.answer_urls")),
     path("open/", include("trygg.public.urls")),
+    path("", include("trygg.public.info_urls")),
     path("trygghet/", include("trygg.residents.public_urls")),
     path("residents/", include("trygg.residents.urls")),
     path("situation/", include("trygg.situation.urls")),

@@ -135,3 +135,15 @@ def test_a_page_for_several_capabilities_opens_for_a_holder_of_any_of_them():
     assert situation_page(get(Person("view_situation"))).content == b"the week"
     with pytest.raises(Http404):
         situation_page(get(Person("view_cases")))
+
+
+def test_a_pdf_is_tagged_for_screen_readers_with_its_language():
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pdf = render_pdf('<html lang="sv"><title>Lägesbild</title><h1>Lägesbild</h1><p>Text</p></html>')
+    root = PdfReader(BytesIO(pdf)).trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == "sv"

@@ -70,7 +70,10 @@ def render_pdf(html: str, *, stylesheet: Path | None = None, base_url: str | Non
     from weasyprint import CSS, HTML
 
     stylesheets = [CSS(filename=str(stylesheet))] if stylesheet else None
-    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=stylesheets)
+    # Tagged PDF/UA-1: headings, tables and reading order reach screen readers (DOS-lagen).
+    return HTML(string=html, base_url=base_url).write_pdf(
+        stylesheets=stylesheets, pdf_tags=True, pdf_variant="pdf/ua-1"
+    )
 
 
 def pdf_response(pdf: bytes, *, filename: str, inline: bool = False) -> HttpResponse:

@@ -313,6 +313,13 @@ TRYGG_SURVEY_LANGUAGES = env_list("TRYGG_SURVEY_LANGUAGES") or ["sv", "en"]
 # 0123-45 67 89, kommunen@example.se; dataskyddsombud: dso@example.se". Empty: the letter
 # names the municipality as the controller and asks residents to contact it.
 TRYGG_SURVEY_CONTROLLER_CONTACT = os.environ.get("TRYGG_SURVEY_CONTROLLER_CONTACT", "")
+# The public information pages (/tillganglighet/, /personuppgifter/): who answers questions
+# about accessibility and about personal data, e.g. "Kommunstyrelsen, 0123-45 67 89,
+# kommunen@example.se". Empty: the pages name the municipality and the survey's controller
+# contact above. The date is when the accessibility statement was last reviewed (ISO date).
+TRYGG_ACCESSIBILITY_CONTACT = os.environ.get("TRYGG_ACCESSIBILITY_CONTACT", "")
+TRYGG_ACCESSIBILITY_REVIEWED = os.environ.get("TRYGG_ACCESSIBILITY_REVIEWED", "2026-12-03")
+TRYGG_PRIVACY_CONTACT = os.environ.get("TRYGG_PRIVACY_CONTACT", "")
 
 # Background work (imports, analyses) runs through Django's tasks framework on a database
 # queue (trygg.jobs.backend): no broker. With TRYGG_EMBEDDED_WORKER (the default) a

@@ -70,4 +70,4 @@ def letters_pdf(
         if progress is not None:
             progress(min(1.0, (start + len(batch)) / len(persons)))
     pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf()
+    return documents[0].copy(pages).write_pdf(pdf_tags=True, pdf_variant="pdf/ua-1")

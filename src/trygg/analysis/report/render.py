@@ -81,4 +81,5 @@ def render_report_pdf(html: str) -> bytes:
     # Imported here: WeasyPrint takes about a second to load and only the PDF needs it.
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=None).write_pdf()
+    # Tagged PDF/UA-1: headings, tables and reading order reach screen readers (DOS-lagen).
+    return HTML(string=html, base_url=None).write_pdf(pdf_tags=True, pdf_variant="pdf/ua-1")

@@ -181,3 +181,13 @@ def test_each_map_has_its_own_hatch_pattern():
     assert '<pattern id="hatch-x"' in named and 'fill="url(#hatch-x)"' in named
     # No suppressed area: no pattern to define at all.
     assert "<pattern" not in charts.choropleth(_areas(False), classes, title="Problem")
+
+
+def test_a_map_without_legend_leaves_the_legend_to_the_page():
+    classes = (charts.ColourClass("red", "#d73027", "Stora problem"),)
+    with_legend = charts.choropleth(_areas(True), classes, title="Problem")
+    without = charts.choropleth(_areas(True), classes, title="Problem", legend=False)
+    assert "Stora problem" in with_legend and "För få svar" in with_legend
+    assert "Stora problem" not in without and "För få svar" not in without
+    # The map itself is still drawn, hatched where suppressed.
+    assert without.count("<path") == with_legend.count("<path") and "url(#hatch-" in without

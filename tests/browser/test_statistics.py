@@ -96,6 +96,13 @@ def test_public_page_for_an_anonymous_visitor(page, live_server, demo, settings,
     assert "Nacksta" in text and "Ljusare Nacksta" in text and "Hemligt utkast" not in text
     assert page.locator("a[href$='data.csv']").count() == 1
     assert page.locator("a[href$='data.geojson']").count() == 1
+    # Levels on a labelled map and as lists, no ranking; fits a phone and a desktop.
+    assert page.get_by_role("img", name="Karta över områdena").count() == 1
+    assert page.locator("section.level h3").count() >= 3
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"/tmp/public-results-{width}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     # nothing behind the login opens for the visitor
     page.goto(f"{live_server.url}/reports/{run.public_id}/report.html")
     assert "/accounts/login/" in page.url

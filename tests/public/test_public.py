@@ -90,3 +90,68 @@ def test_area_names_are_neutralised_in_the_public_data_csv(client, run, two_fact
     names = {r["name"] for r in rows}
     assert {"'" + PAYLOADS[0], "'" + PAYLOADS[2]} <= names
     assert not names & set(PAYLOADS)
+
+
+def published_page(client, run):
+    from trygg.reports.services import publication_create
+
+    publication_create(run=run, actor=None)
+    return client.get(f"/open/{run.municipality.code}/").content.decode()
+
+
+def test_the_public_page_shows_levels_on_a_map_not_a_league_table(client, run, settings):
+    settings.TRYGG_PUBLIC_SHOW_RANK = False
+    page = published_page(client, run)
+    # A labelled map of the areas, with the same content as a list of levels below it.
+    assert '<svg aria-label="Karta över områdena' in page
+    levels = [page.index(f'id="level-{code}"') for code in ("red", "yellow", "green")]
+    assert levels == sorted(levels)  # worst first
+    publication = Publication.objects.get()
+    named = [r for r in publication.areas if r["problem_index"] is not None]
+    for row in named:
+        assert f"<li>{row['name']}</li>" in page
+    # No ranking of neighbourhoods: no rank column, no rank interval in the page.
+    assert ">Plats</th>" not in page
+    table = pl.read_csv(
+        io.BytesIO(client.get(f"/open/{run.municipality.code}/{run.year}/data.csv").content)
+    )
+    assert "rank" not in table.columns and "rank_low" not in table.columns
+    geo = client.get(f"/open/{run.municipality.code}/{run.year}/data.geojson").json()
+    assert "rank" not in geo["features"][0]["properties"]
+    api = client.get(f"/api/v1/open/{run.municipality.code}/").json()
+    assert api["areas"] and all(area["rank"] is None for area in api["areas"])
+
+
+def test_each_area_gets_the_level_of_its_index_from_the_questionnaire(client, run):
+    from trygg.public.selectors import publication_levels
+    from trygg.reports.services import publication_create
+
+    result = publication_levels(publication_create(run=run, actor=None))
+    bounds = {"green": (0, 1.5), "yellow": (1.5, 3.0), "red": (3.0, 6.0)}
+    for level in result["levels"]:
+        low, high = bounds[level["code"]]
+        assert all(
+            low <= row["problem_index"] < high or level["code"] == "red" for row in level["areas"]
+        )
+    assert all(row["problem_index"] is None for row in result["without"])
+    counted = sum(len(level["areas"]) for level in result["levels"]) + len(result["without"])
+    assert counted == len(result["rows"]) == 29
+
+
+def test_the_summary_says_it_in_short_sentences(client, run):
+    page = published_page(client, run)
+    summary = page.split('id="summary-heading"')[1].split("</section>")[0]
+    assert "av 29 områden ser invånarna" in summary
+    sentences = summary.split("<li>")[1:]
+    assert sentences and all(len(s.split("</li>")[0].split()) <= 30 for s in sentences)
+    assert "0 (inga problem) till 6 (mycket stora problem)" in summary
+
+
+def test_an_install_may_publish_the_ranking(client, run, settings):
+    settings.TRYGG_PUBLIC_SHOW_RANK = True
+    page = published_page(client, run)
+    assert ">Plats</th>" in page
+    table = pl.read_csv(
+        io.BytesIO(client.get(f"/open/{run.municipality.code}/{run.year}/data.csv").content)
+    )
+    assert {"rank", "rank_low", "rank_high"} <= set(table.columns)

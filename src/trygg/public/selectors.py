@@ -6,12 +6,18 @@ the database's raw rows."""
 
 from __future__ import annotations
 
+import re
+from html import escape
+
+from django.conf import settings
 from django.http import Http404
+from django.utils.translation import get_language, gettext, ngettext
 
 from trygg.analysis.areas_io import MAP_MAX_VERTICES, simplify_for_map
 from trygg.areas.models import Municipality
 from trygg.interventions.selectors import promises_public
 from trygg.reports.models import Publication
+from trygg.reports.selectors import index_colour_classes
 
 PUBLIC_COLUMNS = (
     "code", "name", "district", "rank", "rank_low", "rank_high",
@@ -20,6 +26,17 @@ PUBLIC_COLUMNS = (
     "unsafety_index", "unsafety_index_low", "unsafety_index_high",
     "victimisation_index", "trust_index", "crimes", "crime_rate_per_1000",
 )  # fmt: skip
+
+
+RANK_COLUMNS = ("rank", "rank_low", "rank_high")
+
+
+def public_columns() -> tuple[str, ...]:
+    """The columns anyone may read. The ranking of neighbourhoods stays with staff unless the
+    install publishes it (``TRYGG_PUBLIC_SHOW_RANK``)."""
+    if settings.TRYGG_PUBLIC_SHOW_RANK:
+        return PUBLIC_COLUMNS
+    return tuple(c for c in PUBLIC_COLUMNS if c not in RANK_COLUMNS)
 
 
 def publications_public():
@@ -42,7 +59,115 @@ def publication_public_get(*, code: str, year: int | None = None) -> Publication
 
 
 def publication_rows(publication: Publication) -> list[dict]:
-    return [{c: row.get(c) for c in PUBLIC_COLUMNS} for row in publication.areas]
+    columns = public_columns()
+    return [{c: row.get(c) for c in columns} for row in publication.areas]
+
+
+def publication_levels(publication: Publication) -> dict:
+    """The published areas by level of the problem index (the questionnaire's classes, worst
+    first), the table rows in name order with their level, a map, and a summary in plain
+    words. Areas without a published index (too few answers) are listed apart."""
+    from shapely.geometry import shape
+
+    from trygg.analysis.report import charts
+
+    lang = "en" if (get_language() or "sv").startswith("en") else "sv"
+    classes = index_colour_classes(publication.municipality)
+    rows = sorted(publication_rows(publication), key=lambda r: (r["name"] or "").casefold())
+    by_code: dict[str, list[dict]] = {c.code: [] for c in classes}
+    without = []
+    for row in rows:
+        level = _level_of(classes, row["problem_index"])
+        row["level"] = level.code if level else None
+        row["level_label"] = level.label.get(lang) if level else None
+        (by_code[level.code] if level else without).append(row)
+    levels = [
+        {"code": c.code, "label": c.label.get(lang), "colour": c.colour, "areas": by_code[c.code]}
+        for c in reversed(classes)
+    ]
+    return {
+        "rows": rows,
+        "levels": levels,
+        "without": without,
+        "summary": _summary(levels, without, total=len(rows)),
+        "map": _levels_map(publication, rows, classes, lang=lang, charts=charts, shape=shape),
+    }
+
+
+def _level_of(classes, value):
+    if value is None:
+        return None
+    for c in classes:
+        if c.below is None or value < c.below:
+            return c
+    return classes[-1]
+
+
+def _summary(levels: list[dict], without: list[dict], *, total: int) -> list[str]:
+    """Short sentences a resident understands (lättläst): how many areas at each level,
+    naming the areas of the worst level that has any."""
+    sentences = []
+    for level in levels:
+        n = len(level["areas"])
+        if not n:
+            continue
+        sentences.append(
+            ngettext(
+                "In %(n)d of %(total)d areas residents see %(level)s.",
+                "In %(n)d of %(total)d areas residents see %(level)s.",
+                n,
+            )
+            % {"n": n, "total": total, "level": level["label"].lower()}
+        )
+    worst = next((level for level in levels if level["areas"]), None)
+    if worst is not None and worst is levels[0]:
+        names = [row["name"] for row in worst["areas"]]
+        sentences.append(
+            gettext("The biggest problems are seen in: %(names)s.") % {"names": ", ".join(names)}
+        )
+    if without:
+        sentences.append(
+            ngettext(
+                "In %(n)d area too few answered to show a result.",
+                "In %(n)d areas too few answered to show a result.",
+                len(without),
+            )
+            % {"n": len(without)}
+        )
+    return sentences
+
+
+def _levels_map(publication, rows, classes, *, lang, charts, shape) -> str | None:
+    geometry = {
+        f["properties"]["code"]: f["geometry"] for f in publication.geometry.get("features", [])
+    }
+    too_few = gettext("too few answers")
+    areas = [
+        charts.MapArea(
+            code=row["code"],
+            geometry=shape(geometry[row["code"]]),
+            key=row["level"],
+            suppressed=row["level"] is None,
+            title=f"{row['name']}: {row['level_label'] or too_few}",
+        )
+        for row in rows
+        if row["code"] in geometry
+    ]
+    if not areas:
+        return None
+    svg = charts.choropleth(
+        areas,
+        charts.index_classes(classes, lang=lang),
+        lang=lang,
+        pattern_id="public-hatch",
+        width=520,
+        height=520,
+        legend=False,  # the page's level headings, with their colours, are the legend
+    )
+    # The page's CSP allows no inline styles: the SVG's text takes the page's font instead.
+    svg = re.sub(r' style="[^"]*"', "", svg)
+    label = gettext("Map of the areas by how big problems residents see. The same as a list below.")
+    return svg.replace("<svg ", f'<svg aria-label="{escape(label)}" ', 1)
 
 
 def publication_geojson(publication: Publication) -> dict:

@@ -11,9 +11,10 @@ from trygg.reports.services import RUN_FILES
 from trygg.reports.views import REPORT_CSP
 
 from .selectors import (
-    PUBLIC_COLUMNS,
     municipality_promises,
+    public_columns,
     publication_geojson,
+    publication_levels,
     publication_public_get,
     publication_rows,
     publications_public,
@@ -40,7 +41,8 @@ def municipality(request, code: str):
         "public/municipality.html",
         {
             "publication": publication,
-            "rows": publication_rows(publication),
+            "results": publication_levels(publication),
+            "show_rank": settings.TRYGG_PUBLIC_SHOW_RANK,
             "years": sorted(
                 set(
                     publications_public()
@@ -68,11 +70,12 @@ def _year(request):
 @allow("GET")
 def data_csv(request, code: str, year: int):
     publication = publication_public_get(code=code, year=year)
+    columns = public_columns()
     response = csv_response(
         filename=f"trygg-{code}-{year}.csv",
-        header=PUBLIC_COLUMNS,
+        header=columns,
         rows=(
-            ["" if row[c] is None else row[c] for c in PUBLIC_COLUMNS]
+            ["" if row[c] is None else row[c] for c in columns]
             for row in publication_rows(publication)
         ),
     )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -337,4 +338,8 @@ def run_publish(request, public_id):
             publication_create(run=run, actor=request.user)
             messages.success(request, _("Published on the public page."))
         return redirect("reports:detail", public_id=run.public_id)
-    return render(request, "reports/run_publish.html", {"run": run})
+    return render(
+        request,
+        "reports/run_publish.html",
+        {"run": run, "show_rank": settings.TRYGG_PUBLIC_SHOW_RANK},
+    )

@@ -344,6 +344,10 @@ TRYGG_XLSX_MAX_RATIO = int(os.environ.get("TRYGG_XLSX_MAX_RATIO", "100"))
 # Published tables show no count below this (crimes per area and category); survey cells
 # are suppressed by the questionnaire's own minimum number of answers.
 TRYGG_PUBLIC_MIN_COUNT = int(os.environ.get("TRYGG_PUBLIC_MIN_COUNT", "5"))
+# The public page presents areas by level (the questionnaire's colour classes), not as a
+# league table of neighbourhoods; set this to also publish the staff's ranking there and in
+# the open data.
+TRYGG_PUBLIC_SHOW_RANK = env_bool("TRYGG_PUBLIC_SHOW_RANK", False)
 TRYGG_OPEN_DATA_LICENCE = os.environ.get("TRYGG_OPEN_DATA_LICENCE", "CC BY 4.0")
 TRYGG_OPEN_DATA_LICENCE_URL = os.environ.get(
     "TRYGG_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"

@@ -183,8 +183,10 @@ def choropleth(
     height: int = 520,
     legend_width: int = 210,
     pattern_id: str | None = None,
+    legend: bool = True,
 ) -> str:
-    """A map of ``areas`` coloured by class, with a legend, as an SVG string.
+    """A map of ``areas`` coloured by class, with a legend (unless the page gives its own:
+    ``legend=False``), as an SVG string.
 
     Suppressed areas are filled with a hatch ``<pattern>`` whose id is ``pattern_id``, or
     by default ``hatch-`` and a digest of the title and the area codes. An HTML page with
@@ -193,6 +195,8 @@ def choropleth(
     when an area is suppressed.
     """
     t = _TEXT[lang]
+    if not legend:
+        legend_width = 0
     if pattern_id is None:
         digest = zlib.crc32("\x1f".join([title, *(a.code for a in areas)]).encode("utf-8"))
         pattern_id = f"hatch-{digest:08x}"
@@ -284,7 +288,7 @@ def choropleth(
         entries.append((hatch, t["suppressed"], None))
     if any(a.small_area and not a.suppressed for a in areas):
         entries.append(("none", t["small_area"], "4 2"))
-    for k, (fill, label, dash) in enumerate(entries):
+    for k, (fill, label, dash) in enumerate(entries if legend else ()):
         y = ly + k * 22
         stroke = f' stroke-dasharray="{dash}" stroke-width="1.6"' if dash else ""
         out.append(

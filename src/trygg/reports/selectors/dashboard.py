@@ -98,6 +98,15 @@ def dashboard_rows(run, *, areas) -> list[dict]:
     return out
 
 
+def index_colour_classes(municipality):
+    """The questionnaire's classes of the 0–6 index for ``municipality`` (its own
+    questionnaire, else the standard one): ``code, below, colour, label``."""
+    from trygg.analysis.questionnaire import standard_questionnaire
+
+    q = survey_questionnaire(municipality=municipality) or standard_questionnaire()
+    return q.colours
+
+
 def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
     """GeoJSON of the rows' areas with a fill colour per layer, and the legends."""
     from trygg.analysis.questionnaire import standard_questionnaire

@@ -19,6 +19,13 @@ PUBLIC_COLUMNS = (
     "worry_index", "worry_index_low", "worry_index_high",
     "unsafety_index", "unsafety_index_low", "unsafety_index_high",
     "victimisation_index", "trust_index", "crimes", "crime_rate_per_1000",
+    # The tested change from the year before (issue 16 item 5); empty when suppressed.
+    "problem_index_change", "problem_index_change_low", "problem_index_change_high",
+    "problem_index_change_significant",
+    "worry_index_change", "worry_index_change_low", "worry_index_change_high",
+    "worry_index_change_significant",
+    "crime_rate_change_percent", "crime_rate_change_low", "crime_rate_change_high",
+    "crime_rate_change_significant",
 )  # fmt: skip
 
 
@@ -43,6 +50,36 @@ def publication_public_get(*, code: str, year: int | None = None) -> Publication
 
 def publication_rows(publication: Publication) -> list[dict]:
     return [{c: row.get(c) for c in PUBLIC_COLUMNS} for row in publication.areas]
+
+
+def public_change(row: dict, key: str, *, unit: str = "", digits: int = 2) -> dict | None:
+    """A published change as ``reports/_change.html`` shows it; None when not published
+    (suppressed, or a publication made before changes were published)."""
+    value = row.get(key)
+    if value is None:
+        return None
+    stem = key.removesuffix("_percent")
+    return {
+        "value": value,
+        "low": row.get(f"{stem}_low"),
+        "high": row.get(f"{stem}_high"),
+        "digits": digits,
+        "unit": unit,
+        "significant": bool(row.get(f"{stem}_significant")),
+        "direction": "increase" if value > 0 else "decrease" if value < 0 else None,
+        "suppressed": False,
+    }
+
+
+def publication_page_rows(publication: Publication) -> list[dict]:
+    """The public page's rows: the published columns and each change ready to show."""
+    return [
+        row | {
+            "problem_change": public_change(row, "problem_index_change"),
+            "crime_change": public_change(row, "crime_rate_change_percent", unit="%", digits=0),
+        }
+        for row in publication_rows(publication)
+    ]  # fmt: skip
 
 
 def publication_geojson(publication: Publication) -> dict:

@@ -14,6 +14,7 @@ from .selectors import (
     PUBLIC_COLUMNS,
     municipality_promises,
     publication_geojson,
+    publication_page_rows,
     publication_public_get,
     publication_rows,
     publications_public,
@@ -40,7 +41,7 @@ def municipality(request, code: str):
         "public/municipality.html",
         {
             "publication": publication,
-            "rows": publication_rows(publication),
+            "rows": publication_page_rows(publication),
             "years": sorted(
                 set(
                     publications_public()

@@ -114,3 +114,12 @@ class PublishedAreaSerializer(serializers.Serializer):
     unsafety_index = serializers.FloatField(allow_null=True)
     crimes = serializers.IntegerField(allow_null=True)
     crime_rate_per_1000 = serializers.FloatField(allow_null=True)
+    # The tested change from the year before, with its 95 % interval (empty if suppressed).
+    problem_index_change = serializers.FloatField(allow_null=True, required=False)
+    problem_index_change_low = serializers.FloatField(allow_null=True, required=False)
+    problem_index_change_high = serializers.FloatField(allow_null=True, required=False)
+    problem_index_change_significant = serializers.BooleanField(allow_null=True, required=False)
+    crime_rate_change_percent = serializers.FloatField(allow_null=True, required=False)
+    crime_rate_change_low = serializers.FloatField(allow_null=True, required=False)
+    crime_rate_change_high = serializers.FloatField(allow_null=True, required=False)
+    crime_rate_change_significant = serializers.BooleanField(allow_null=True, required=False)

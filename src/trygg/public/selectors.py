@@ -25,6 +25,13 @@ PUBLIC_COLUMNS = (
     "worry_index", "worry_index_low", "worry_index_high",
     "unsafety_index", "unsafety_index_low", "unsafety_index_high",
     "victimisation_index", "trust_index", "crimes", "crime_rate_per_1000",
+    # The tested change from the year before (issue 16 item 5); empty when suppressed.
+    "problem_index_change", "problem_index_change_low", "problem_index_change_high",
+    "problem_index_change_significant",
+    "worry_index_change", "worry_index_change_low", "worry_index_change_high",
+    "worry_index_change_significant",
+    "crime_rate_change_percent", "crime_rate_change_low", "crime_rate_change_high",
+    "crime_rate_change_significant",
 )  # fmt: skip
 
 
@@ -73,7 +80,7 @@ def publication_levels(publication: Publication) -> dict:
 
     lang = "en" if (get_language() or "sv").startswith("en") else "sv"
     classes = index_colour_classes(publication.municipality)
-    rows = sorted(publication_rows(publication), key=lambda r: (r["name"] or "").casefold())
+    rows = sorted(publication_page_rows(publication), key=lambda r: (r["name"] or "").casefold())
     by_code: dict[str, list[dict]] = {c.code: [] for c in classes}
     without = []
     for row in rows:
@@ -168,6 +175,36 @@ def _levels_map(publication, rows, classes, *, lang, charts, shape) -> str | Non
     svg = re.sub(r' style="[^"]*"', "", svg)
     label = gettext("Map of the areas by how big problems residents see. The same as a list below.")
     return svg.replace("<svg ", f'<svg aria-label="{escape(label)}" ', 1)
+
+
+def public_change(row: dict, key: str, *, unit: str = "", digits: int = 2) -> dict | None:
+    """A published change as ``reports/_change.html`` shows it; None when not published
+    (suppressed, or a publication made before changes were published)."""
+    value = row.get(key)
+    if value is None:
+        return None
+    stem = key.removesuffix("_percent")
+    return {
+        "value": value,
+        "low": row.get(f"{stem}_low"),
+        "high": row.get(f"{stem}_high"),
+        "digits": digits,
+        "unit": unit,
+        "significant": bool(row.get(f"{stem}_significant")),
+        "direction": "increase" if value > 0 else "decrease" if value < 0 else None,
+        "suppressed": False,
+    }
+
+
+def publication_page_rows(publication: Publication) -> list[dict]:
+    """The public page's rows: the published columns and each change ready to show."""
+    return [
+        row | {
+            "problem_change": public_change(row, "problem_index_change"),
+            "crime_change": public_change(row, "crime_rate_change_percent", unit="%", digits=0),
+        }
+        for row in publication_rows(publication)
+    ]  # fmt: skip
 
 
 def publication_geojson(publication: Publication) -> dict:

@@ -21,7 +21,9 @@ RUN_FILES = {
     "report.pdf": "application/pdf",
     "priorities.csv": "text/csv; charset=utf-8",
     "survey_indices.csv": "text/csv; charset=utf-8",
+    "survey_changes.csv": "text/csv; charset=utf-8",
     "crime_rates.csv": "text/csv; charset=utf-8",
+    "crime_changes.csv": "text/csv; charset=utf-8",
     "hotspots.csv": "text/csv; charset=utf-8",
     "run.json": "application/json",
 }
@@ -145,7 +147,72 @@ def _public_areas(run: AnalysisRun, min_count: int) -> list[dict]:
             rows[r["area_code"]]["crime_rate_per_1000"] = (
                 round(r["count"] / r["population"] * 1000, 1) if shown else None
             )
+    _public_changes(run, rows, min_count)
     return sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
+
+
+#: The indices whose change from the survey year before is published.
+PUBLIC_CHANGE_INDICES = ("problem_index", "worry_index")
+
+
+def _public_changes(run: AnalysisRun, rows: dict[str, dict], min_count: int) -> None:
+    """Add each area's tested change from the year before (issue 16 item 5): the survey
+    indices' difference and the crime rate's change in per cent, each with its 95 % interval
+    and ``_significant``. Suppressed survey cells, and crime counts below ``min_count`` in
+    either year, publish no change at all."""
+    import polars as pl
+
+    from .selectors import run_table
+    from .selectors.changes import crime_change, run_survey_changes
+
+    survey_year = run.run_record.get("survey_year")
+    changes = run_survey_changes(run)
+    if survey_year and not changes.is_empty():
+        sub = changes.filter(
+            (pl.col("year_to") == survey_year) & pl.col("index").is_in(PUBLIC_CHANGE_INDICES)
+        )
+        if "level" in sub.columns:
+            sub = sub.filter(pl.col("level") == "area")
+        for r in sub.iter_rows(named=True):
+            if r["area_code"] not in rows or r.get("suppressed") or r["difference"] is None:
+                continue
+            key = f"{r['index']}_change"
+            rows[r["area_code"]] |= {
+                key: round(r["difference"], 2),
+                f"{key}_low": round(r["ci_low"], 2),
+                f"{key}_high": round(r["ci_high"], 2),
+                f"{key}_significant": bool(r["significant"]),
+            }
+    rates = run_table(run, "crime_rates")
+    if rates.is_empty():
+        return
+    per_year = {
+        year: {
+            r["area_code"]: r
+            for r in rates.filter(pl.col("year") == year)
+            .group_by("area_code")
+            .agg(pl.col("count").sum(), pl.col("population").first())
+            .iter_rows(named=True)
+        }
+        for year in (run.year - 1, run.year)
+    }
+    min_population = run.parameters.get("min_population", 50)
+    for code, row in rows.items():
+        before, now = per_year[run.year - 1].get(code), per_year[run.year].get(code)
+        if before is None or now is None:
+            continue
+        change = crime_change(
+            before["count"], before["population"], now["count"], now["population"],
+            min_population=min_population, min_count=min_count,
+        )  # fmt: skip
+        if change["suppressed"] or change["value"] is None:
+            continue
+        row |= {
+            "crime_rate_change_percent": round(change["value"], 1),
+            "crime_rate_change_low": None if change["low"] is None else round(change["low"], 1),
+            "crime_rate_change_high": None if change["high"] is None else round(change["high"], 1),
+            "crime_rate_change_significant": change["significant"],
+        }
 
 
 def publication_create(*, run: AnalysisRun, actor) -> Publication:

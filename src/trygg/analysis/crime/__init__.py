@@ -18,6 +18,7 @@ aggregate over 15 M rows takes about 3 s on two cores.
 from __future__ import annotations
 
 from .categories import Category, CategoryTable, load_categories
+from .changes import RATE_CHANGE_COLUMNS, RateChange, crime_rate_changes, rate_change
 from .rates import crime_counts, crime_rates, harm_weighted_rates, place_crimes
 
 # trygg.imports.services checks a crime file's header with it before reading the rows.
@@ -29,15 +30,19 @@ from .validation import validate_crimes
 
 __all__ = [
     "CRIME_COLUMNS",
+    "RATE_CHANGE_COLUMNS",
     "Category",
     "CategoryTable",
     "CrimeFile",
+    "RateChange",
     "crime_counts",
+    "crime_rate_changes",
     "crime_rates",
     "crime_trends",
     "harm_weighted_rates",
     "load_categories",
     "place_crimes",
+    "rate_change",
     "read_crimes",
     "read_crimes_csv",
     "read_crimes_parquet",

@@ -2,8 +2,8 @@
 
 :func:`run_analysis` reads the files, :func:`run_analysis_on_tables` does the work on tables
 already loaded (the Django side feeds these from the database for ``--from-db``), and
-:func:`write_outputs` writes ``survey_indices.csv, crime_rates.csv, hotspots.csv,
-priorities.csv, run.json, report.html, report.pdf``.
+:func:`write_outputs` writes ``survey_indices.csv, survey_changes.csv, crime_rates.csv,
+crime_changes.csv, hotspots.csv, priorities.csv, run.json, report.html, report.pdf``.
 
 Nothing is written to ``out`` unless the whole run succeeds: every file goes to a
 temporary folder next to ``out`` (same file system), which is then renamed into place. A
@@ -16,7 +16,8 @@ Steps and their defaults (all recorded in ``run.json``):
   indices with design-based intervals, Fay–Herriot small-area estimates shrunk towards the
   parent district, suppression below the questionnaire's minimum n;
 * crime: points placed in areas, counts and rates per 1,000 per area × year × category,
-  yearly trend per area (quasi-Poisson), harm-weighted rate (category table weights);
+  yearly trend per area (quasi-Poisson), harm-weighted rate (category table weights), the
+  change between consecutive years by an exact test (:mod:`trygg.analysis.crime.changes`);
 * hot spots: Gi* on the areas' crime rate in the analysis year (queen contiguity, two-sided
   test under total randomisation with adaptive draws, Benjamini–Hochberg at ``alpha``;
   ADR 0012) and, with ``h3_resolution``, on the H3 grid;

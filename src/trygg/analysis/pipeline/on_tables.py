@@ -317,6 +317,13 @@ def run_analysis_on_tables(
         "trends",
         lambda: crime_mod.crime_trends(rates.filter(pl.col("year") <= year), by=("area_code",)),
     )
+    crime_changes = steps.run(
+        "trends",
+        lambda: _crime_changes(
+            rates.filter(pl.col("year") <= year), min_population=params.min_population,
+            alpha=params.alpha,
+        ),
+    )  # fmt: skip
 
     survey = _survey(
         inputs.responses,
@@ -389,7 +396,30 @@ def run_analysis_on_tables(
         },
         survey_items=survey.items,
         components=components,
+        crime_changes=crime_changes,
     )
+
+
+def _crime_changes(rates: pl.DataFrame, *, min_population: int, alpha: float) -> pl.DataFrame:
+    """The exact test of the rate's change between consecutive years per area and category,
+    per area over all categories (``category`` "total") and for the municipality (area "")."""
+    if rates.is_empty():
+        return pl.DataFrame(
+            schema={"area_code": pl.String, "category": pl.String}
+            | {c: pl.Float64 for c in crime_mod.RATE_CHANGE_COLUMNS}
+        )
+    kwargs = {"min_population": min_population, "alpha": alpha}
+    per_category = crime_mod.crime_rate_changes(rates, by=("area_code", "category"), **kwargs)
+    per_area = crime_mod.crime_rate_changes(rates, by=("area_code",), **kwargs)
+    total = crime_mod.crime_rate_changes(rates, by=(), **kwargs)
+    return pl.concat(
+        [
+            per_category,
+            per_area.with_columns(pl.lit("total").alias("category")),
+            total.with_columns(pl.lit("").alias("area_code"), pl.lit("total").alias("category")),
+        ],
+        how="diagonal_relaxed",
+    ).select("area_code", "category", *crime_mod.RATE_CHANGE_COLUMNS)
 
 
 #: The survey index groups each survey component of the priorities is built from.

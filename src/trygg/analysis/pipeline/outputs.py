@@ -11,12 +11,15 @@ import uuid
 from importlib import metadata
 from pathlib import Path
 
+import polars as pl
+
 from ..report import render as report_render
 from ..safe_csv import write_frame_csv
 from .params import (
     CRIME_RATE_COLUMNS,
     HOTSPOT_COLUMNS,
     OUTPUT_FILES,
+    SURVEY_CHANGE_COLUMNS,
     SURVEY_INDEX_COLUMNS,
     AnalysisResults,
     Progress,
@@ -45,6 +48,28 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _write_changes(results: AnalysisResults, folder: Path) -> None:
+    """The year-over-year tests as ``survey_changes.csv`` and ``crime_changes.csv``; a
+    suppressed pair keeps its row with every figure empty."""
+    changes = results.survey_changes
+    if changes is None:
+        changes = pl.DataFrame(
+            schema={
+                c: pl.Boolean if c in ("significant", "suppressed") else pl.String
+                for c in SURVEY_CHANGE_COLUMNS
+            }
+        )
+    figures = [c for c in SURVEY_CHANGE_COLUMNS
+               if c not in ("level", "area_code", "index", "year_from", "year_to",
+                            "significant", "suppressed")]  # fmt: skip
+    changes = changes.select(SURVEY_CHANGE_COLUMNS).with_columns(
+        [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in figures]
+    )
+    write_frame_csv(changes, folder / "survey_changes.csv")
+    if results.crime_changes is not None:
+        write_frame_csv(results.crime_changes, folder / "crime_changes.csv")
+
+
 def write_outputs(
     results: AnalysisResults,
     out: Path,
@@ -70,6 +95,7 @@ def write_outputs(
             # Area names are text people typed: written so that no spreadsheet runs them.
             write_frame_csv(survey.select(*cols, *rest), tmp / "survey_indices.csv")
             write_frame_csv(results.crime_rates.select(CRIME_RATE_COLUMNS), tmp / "crime_rates.csv")
+            _write_changes(results, tmp)
             hs = results.hotspots
             write_frame_csv(
                 hs.select(*HOTSPOT_COLUMNS, *[c for c in hs.columns if c not in HOTSPOT_COLUMNS]),

@@ -27,9 +27,18 @@ SURVEY_INDEX_COLUMNS = (
 )
 CRIME_RATE_COLUMNS = ("area_code", "year", "category", "count", "population", "rate_per_1000")
 HOTSPOT_COLUMNS = ("unit", "gi_z", "p_value", "q_value", "class")
+#: Year-over-year changes (issue 16 item 5): the survey indices' design-based test and the
+#: crime rates' exact test, between consecutive years.
+SURVEY_CHANGE_COLUMNS = (
+    "level", "area_code", "index", "year_from", "year_to", "estimate_from", "estimate_to",
+    "difference", "se", "ci_low", "ci_high", "t", "df", "p_value", "significant",
+    "suppressed",
+)  # fmt: skip
 OUTPUT_FILES = (
     "survey_indices.csv",
+    "survey_changes.csv",
     "crime_rates.csv",
+    "crime_changes.csv",
     "hotspots.csv",
     "priorities.csv",
     "report.html",
@@ -125,6 +134,9 @@ class AnalysisResults:
     survey_items: dict[str, Any] = field(default_factory=dict)
     # Per priority component: used or not, its weight, and why it is missing.
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Change of the crime rate between consecutive years per area and category ("total":
+    # all categories), area "" the whole municipality (crime.crime_rate_changes).
+    crime_changes: pl.DataFrame | None = None
 
 
 class _Steps:

@@ -8,6 +8,7 @@ self-contained and WeasyPrint needs no base URL or network.
 
 The sections are in :mod:`.sections`, the texts in :mod:`.texts`. Contents: title page, summary of the top priority areas with rank intervals and
 explanations and the weights used, maps (problem index, crime rate, hot spots), trends, the
+change since the year before with its test (:mod:`.changes`), the
 ranked table with components, the survey results per area (suppressed cells "–" with a
 footnote), and the method in plain language.
 """
@@ -20,6 +21,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from .changes import changes_chapter
 from .sections import (
     _coverage,
     _maps,
@@ -62,6 +64,7 @@ def render_report_html(results: Any, *, lang: str = "sv", today: dt.date | None 
             _summary(results, lang),
             _maps(results, lang),
             _trends(results, lang),
+            changes_chapter(results, lang),
             _ranking(results, lang),
             _survey_table(results, lang),
             _method(lang, _coverage(results, lang)),

@@ -144,6 +144,34 @@ def area_crime_cells(
 
 
 AREA_TABLES = ("survey", "crime", "priority")
+#: The tested change of the rate into the last year (not the raw count difference).
+CHANGE_COLUMNS = ("change_percent", "change_low_percent", "change_high_percent", "p_value",
+                  "significant")  # fmt: skip
+
+
+SURVEY_CHANGE_COLUMNS = ("change", "change_low", "change_high", "change_p_value",
+                         "change_significant")  # fmt: skip
+
+
+def _survey_change_columns(change: dict | None, year: int) -> dict:
+    """The change into ``year`` on that year's row; other rows have it empty."""
+    if not change or change.get("suppressed") or change.get("year_to") != year:
+        return dict.fromkeys(SURVEY_CHANGE_COLUMNS)
+    return dict(zip(SURVEY_CHANGE_COLUMNS, (change["value"], change["low"], change["high"],
+                                            change.get("p_value"), change["significant"]),
+                    strict=True))  # fmt: skip
+
+
+def _change_columns(change: dict | None) -> dict:
+    if not change or change.get("suppressed"):
+        return dict.fromkeys(CHANGE_COLUMNS)
+    return {
+        "change_percent": change["value"],
+        "change_low_percent": change["low"],
+        "change_high_percent": change["high"],
+        "p_value": change.get("p_value"),
+        "significant": change["significant"],
+    }
 
 
 def area_export_table(stats: dict, table: str) -> pl.DataFrame:
@@ -159,28 +187,30 @@ def area_export_table(stats: dict, table: str) -> pl.DataFrame:
                 "ci_high": None if y["suppressed"] else y["ci_high"],
                 "answers": None if y["suppressed"] else y["n"],
                 "suppressed": y["suppressed"],
+                **_survey_change_columns(s.get("change"), y["year"]),
             }
             for s in stats["survey"]
             for y in s["years"]
         ]
         schema = ["index", "label", "year", "estimate", "ci_low", "ci_high", "answers",
-                  "suppressed"]  # fmt: skip
+                  "suppressed", *SURVEY_CHANGE_COLUMNS]  # fmt: skip
     elif table == "crime":
         crime = stats["crime"]
         years = [str(y) for y in crime["years"]]
         rows = [
             {"category": r["category"], "label": r["label"],
              **dict(zip(years, r["counts"], strict=True)),
-             "rate_per_1000": r["rate"], "change": r["change"]}
+             "rate_per_1000": r["rate"], **_change_columns(r["change"])}
             for r in crime["rows"]
         ]  # fmt: skip
         if crime["rows"]:
             rows.append(
                 {"category": "total", "label": "",
                  **dict(zip(years, crime["total"]["counts"], strict=True)),
-                 "rate_per_1000": crime["total"]["rates"][-1], "change": None}
+                 "rate_per_1000": crime["total"]["rates"][-1],
+                 **_change_columns(crime["total"].get("change"))}
             )  # fmt: skip
-        schema = ["category", "label", *years, "rate_per_1000", "change"]
+        schema = ["category", "label", *years, "rate_per_1000", *CHANGE_COLUMNS]
     elif table == "priority":
         priority = stats["priority"] or {"components": []}
         rows = [

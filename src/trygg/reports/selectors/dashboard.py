@@ -238,21 +238,25 @@ def _year_values(run, year: int) -> tuple[dict, dict]:
 def year_comparison(run_a, *, areas, year_a: int, year_b: int, run_b=None) -> list[dict]:
     """Problem index and crime rate of every area in two years: ``year_a`` from ``run_a``'s
     tables, ``year_b`` from ``run_b``'s (the same run when not given)."""
+    from .changes import year_comparison_changes
+
+    run_b = run_b if run_b is not None else run_a
     problem_a, crime_a = _year_values(run_a, year_a)
-    problem_b, crime_b = _year_values(run_b if run_b is not None else run_a, year_b)
+    problem_b, crime_b = _year_values(run_b, year_b)
+    # Each change is tested (survey: design-based; crime: exact), never a raw difference.
+    changes = year_comparison_changes(run_a, run_b, year_a=year_a, year_b=year_b)
     out = []
     for area in areas:
-        pa, pb = problem_a.get(area.code), problem_b.get(area.code)
-        ca, cb = crime_a.get(area.code), crime_b.get(area.code)
+        change = changes.get(area.code, {})
         out.append(
             {
                 "area": area,
-                "problem_a": pa,
-                "problem_b": pb,
-                "problem_change": (pb - pa) if pa is not None and pb is not None else None,
-                "crime_a": ca,
-                "crime_b": cb,
-                "crime_change": (cb - ca) if ca is not None and cb is not None else None,
+                "problem_a": problem_a.get(area.code),
+                "problem_b": problem_b.get(area.code),
+                "problem_change": change.get("problem"),
+                "crime_a": crime_a.get(area.code),
+                "crime_b": crime_b.get(area.code),
+                "crime_change": change.get("crime"),
             }
         )
     return out

@@ -23,7 +23,8 @@ INDEX_ORDER = (
     "victimisation_index",
     "trust_index",
 )
-RUN_TABLES = ("survey_indices", "crime_rates", "hotspots", "priorities")
+RUN_TABLES = ("survey_indices", "survey_changes", "crime_rates", "crime_changes", "hotspots",
+              "priorities")  # fmt: skip
 
 
 def latest_run_for_user(user, *, municipality=None, year: int | None = None):
@@ -165,6 +166,10 @@ def area_survey(run, *, area: Area) -> list[dict]:
         return []
     rows = survey.filter((pl.col("area_code") == area.code) & pl.col("index").is_in(INDEX_ORDER))
     labels = _index_labels(run.municipality)
+    # The change is the run's design-based test, not the difference of two estimates.
+    from .changes import area_survey_changes
+
+    changes = area_survey_changes(run, area=area)
     out = []
     for index in INDEX_ORDER:
         sub = rows.filter(pl.col("index") == index).sort("year")
@@ -172,16 +177,9 @@ def area_survey(run, *, area: Area) -> list[dict]:
             continue
         years = list(sub.iter_rows(named=True))
         latest = years[-1]
-        previous = years[-2] if len(years) > 1 else None
-        change = significant = None
-        if (
-            previous
-            and _finite(latest["estimate"]) is not None
-            and _finite(previous["estimate"]) is not None
-        ):
-            change = latest["estimate"] - previous["estimate"]
-            se = math.hypot(_finite(latest.get("se")) or 0.0, _finite(previous.get("se")) or 0.0)
-            significant = bool(se and abs(change) > 1.96 * se)
+        change = changes.get(index)
+        if change is not None and change.get("year_to") != latest["year"]:
+            change = None
         out.append(
             {
                 "index": index,
@@ -194,7 +192,6 @@ def area_survey(run, *, area: Area) -> list[dict]:
                 "method": latest["method"],
                 "suppressed": bool(latest.get("suppressed")),
                 "change": change,
-                "significant": significant,
                 "years": [
                     {
                         "year": r["year"],
@@ -247,6 +244,12 @@ def area_crime(run, *, area: Area) -> dict:
         p = _finite(pop.get(year))
         return count / p * 1000 if p else None
 
+    # The change of the rate into the last year, tested (not the raw count difference).
+    from .changes import area_crime_changes
+
+    changes = area_crime_changes(
+        sub, years=years, min_population=run.parameters.get("min_population", 50)
+    )
     out_rows = []
     for category, per_year in sorted(counts.items(), key=lambda kv: -kv[1].get(last, 0)):
         series = [per_year.get(y, 0) for y in years]
@@ -256,7 +259,7 @@ def area_crime(run, *, area: Area) -> dict:
                 "label": labels.get(category, category),
                 "counts": series,
                 "rate": rate(series[-1], last) if years else None,
-                "change": (series[-1] - series[-2]) if len(series) > 1 else None,
+                "change": changes["by_category"].get(category),
             }
         )
     totals = [sum(per_year.get(y, 0) for per_year in counts.values()) for y in years]
@@ -266,6 +269,7 @@ def area_crime(run, *, area: Area) -> dict:
         "total": {
             "counts": totals,
             "rates": [rate(t, y) for t, y in zip(totals, years, strict=True)],
+            "change": changes["total"],
             "sparkline": sparkline(
                 [(y, rate(t, y), None, None) for t, y in zip(totals, years, strict=True)]
             ),

@@ -41,10 +41,12 @@ def period_chart(
     y_label: str = "",
     no_data: str = "No data",
     lang: str = "sv",
+    chart_id: str = "period-chart",
     width: int = 680,
     height: int = 300,
 ) -> str:
-    """``lines``: ``(label, one value per week)``; None (or NaN) leaves a gap."""
+    """``lines``: ``(label, one value per week)``; None (or NaN) leaves a gap. ``chart_id``
+    prefixes the ids of the title and description (unique per page)."""
     values = [float(v) for _, vs in lines for v in vs if v is not None and np.isfinite(float(v))]
     if not weeks or not values:
         return _empty_svg(width, height, no_data)
@@ -65,9 +67,9 @@ def period_chart(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" class="chart periods" '
-        'aria-labelledby="period-chart-title period-chart-desc">'
-        f'<title id="period-chart-title">{escape(title)}</title>'
-        f'<desc id="period-chart-desc">{escape(description)}</desc>'
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
         f'<text x="8" y="18" style="{FONT};font-size:14px;font-weight:bold">'
         f"{escape(title)}</text>"
     ]

@@ -318,6 +318,7 @@ def operation_evaluation(
                 "table below the chart has the same numbers."
             ),
             y_label=_("Index"),
+            chart_id=f"evaluation-{outcome}",
             no_data=_("No data"),
         )
         rows = [

@@ -17,7 +17,6 @@ from django.apps import apps
 from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -37,6 +36,7 @@ from trygg.analysis.evaluation_chart import PeriodBand, period_chart
 from trygg.analysis.safe_csv import restore_frame
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import Area, AreaLevel
+from trygg.core.templatetags.numbers import number
 from trygg.crime.models import ReportedCrime
 from trygg.situation.categories import categories
 from trygg.situation.models import Observation
@@ -171,14 +171,13 @@ _NO_EVENTS = pl.DataFrame(schema={"area_code": pl.String, "week": pl.Date, "n": 
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else number_format(round(value), 0)
+    return number(None if value is None else abs(value), 0)
 
 
 def _signed(value: float | None) -> str:
-    if value is None:
-        return "–"
-    text = number_format(abs(round(value)), 0)
-    return f"+{text}" if round(value) > 0 else f"−{text}" if round(value) < 0 else "0"
+    """A bound of the interval in percent, with its sign: "+2", "−36", "0"."""
+    text = number(value, 0)
+    return f"+{text}" if value is not None and round(value) > 0 else text
 
 
 def effect_sentence(effect: Effect) -> str:

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trygg.analysis.evaluation import (
     DidResult,
@@ -295,3 +297,29 @@ def test_the_chart_shades_the_periods_and_names_itself():
     assert ">2026-02-02<" in svg  # the first Monday of the during period
     empty = period_chart(weeks, [("x", [None] * 12)], periods=bands, title="t", no_data="Inga")
     assert "Inga" in empty
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    counts=st.tuples(*[st.integers(min_value=1, max_value=2000)] * 4),
+    weeks=st.tuples(st.integers(min_value=1, max_value=30), st.integers(min_value=1, max_value=30)),
+)
+def test_the_words_always_match_the_rate_ratio(counts, weeks):
+    """Whatever the counts: "fell … more" and "rose … less" mean a ratio below 1, the size
+    is the distance from 1, and the operation areas' own direction is the one stated."""
+    tb, ta, cb, ca = counts
+    wb, wa = weeks
+    result = _result(tb, ta, cb, ca, weeks=(wb, wa))
+    effect = describe_effect(result)
+    if result.verdict == "too_thin":
+        assert effect.size is None
+        return
+    below = (effect.direction, effect.relation) in {
+        ("fell", "more"),
+        ("rose", "less"),
+        ("unchanged", "more"),
+    }
+    assert below == (result.rate_ratio < 1) or result.rate_ratio == pytest.approx(1)
+    assert effect.size == pytest.approx(abs(result.rate_ratio - 1) * 100)
+    own = (ta / wa) / (tb / wb)
+    assert effect.direction == ("fell" if own < 1 else "rose" if own > 1 else "unchanged")

@@ -196,6 +196,8 @@ SITUATION_ROUTES = {
     "situation:quarter-municipality": lambda t: {"code": t["municipality"].code},
     "interventions:detail": lambda t: {"operation_id": t["operation"].id},
     "interventions:edit": lambda t: {"operation_id": t["operation"].id},
+    "interventions:evaluation-csv": lambda t: {"operation_id": t["operation"].id},
+    "interventions:pdf": lambda t: {"operation_id": t["operation"].id},
     "interventions:promise-edit": lambda t: {"promise_id": t["promise"].id},
     "interventions:promises-municipality": lambda t: {"code": t["municipality"].code},
 }

@@ -20,7 +20,8 @@ from tests.factories import (
 from trygg.accounts.roles import Role
 from trygg.analysis.situation import LOCAL
 from trygg.audit.models import AuditEvent
-from trygg.interventions.selectors import operation_evaluation, promises_public
+from trygg.interventions.evaluation import operation_evaluation
+from trygg.interventions.selectors import promises_public
 from trygg.interventions.services import (
     operation_action_add,
     operation_action_set_status,
@@ -109,14 +110,14 @@ def test_evaluation_finds_a_planted_effect_against_similar_areas(m):
         starts_on=start,
         ends_on=start + timedelta(weeks=8) - timedelta(days=1),
     )
-    result = operation_evaluation(operation, today=date(2026, 6, 1))
-    r = result["result"]
-    assert result["weeks"] == (8, 8)
+    evaluation = operation_evaluation(operation, today=date(2026, 6, 1))
+    observations, crimes = evaluation.outcomes
+    r = observations.during
+    assert (len(evaluation.periods.before), len(evaluation.periods.during)) == (8, 8)
     assert r.verdict == "decrease" and r.ci_high < 1
     assert r.ci_low < 0.31 < r.ci_high or abs(r.rate_ratio - 0.31) < 0.2
-    assert len(result["comparison"]) == 5
-    crimes = operation_evaluation(operation, outcome="crimes", today=date(2026, 6, 1))
-    assert crimes["result"].verdict == "too_thin"
+    assert len(evaluation.choice.areas) == 5
+    assert crimes.during.verdict == "too_thin"
 
 
 def test_operation_pages(client, m):

@@ -17,7 +17,14 @@ tell halving from doubling), the answer is "too thin to tell".
 
 Comparison areas are chosen automatically (:func:`choose_comparison_areas`): the areas
 outside the operation most like the operation's areas before it started, by the level of
-the outcome per resident and by population.
+the outcome per resident and by population. :func:`select_comparison_areas` first leaves
+out areas that had an operation of their own in the evaluated period (always) and the other
+priority areas (when enough candidates remain), and says which rule applied.
+
+An operation is evaluated over three periods (:func:`evaluation_periods`): before, during
+and after, in whole ISO weeks; a week counts once it is over. :func:`describe_effect` turns
+an estimate into the parts of a plain sentence ("fell 8 % more than in comparable areas");
+the words themselves are the caller's (translated there).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
@@ -172,18 +179,219 @@ def choose_comparison_areas(
 def weekly_series(
     events: pl.DataFrame, *, areas: Sequence[str], weeks: Sequence[date]
 ) -> np.ndarray:
-    """Counts per week for a set of areas: ``events`` has ``area_code, week`` (the Monday)."""
+    """Counts per week for a set of areas: ``events`` has ``area_code, week`` (the Monday),
+    one row per event, or already counted with a column ``n``."""
     wanted = set(areas)
     index = {w: i for i, w in enumerate(weeks)}
     out = np.zeros(len(weeks), dtype=float)
     if events.height == 0 or not wanted:
         return out
+    count = pl.col("n").sum() if "n" in events.columns else pl.len()
     counts = (
         events.filter(pl.col("area_code").is_in(list(wanted)))
         .group_by("week")
-        .agg(pl.len().alias("n"))
+        .agg(count.alias("n"))
     )
     for week, n in counts.iter_rows():
         if week in index:
             out[index[week]] = n
     return out
+
+
+# --------------------------------------------------------------------------- comparison
+
+PriorityRule = Literal["excluded", "kept_too_few", "none"]
+
+
+@dataclass(frozen=True)
+class ComparisonChoice:
+    """The comparison areas of one operation, and which exclusion rules were applied.
+
+    ``busy``: candidate areas left out because they had an operation of their own in the
+    period. ``priority``: the other priority areas; ``priority_rule`` says whether they were
+    left out (``excluded``), kept because too few candidates would remain
+    (``kept_too_few``), or there were none to leave out (``none``).
+    """
+
+    areas: list[str]
+    busy: list[str]
+    priority: list[str]
+    priority_rule: PriorityRule
+
+
+def select_comparison_areas(
+    areas: pl.DataFrame,
+    *,
+    treated: Sequence[str],
+    busy: Sequence[str] = (),
+    priority: Sequence[str] = (),
+    k: int = 5,
+    min_candidates: int | None = None,
+) -> ComparisonChoice:
+    """:func:`choose_comparison_areas` after the exclusions.
+
+    Areas with their own operation overlapping the period (``busy``) are always left out:
+    their development is not the development without an operation. The other priority
+    areas (``priority``) are left out too when at least ``min_candidates`` (default ``k``)
+    candidates remain; otherwise they stay, since a comparison among similar areas beats
+    none.
+    """
+    treated_set = {str(a) for a in treated}
+    inhabited = areas.filter(pl.col("population") > 0)
+    codes = set(inhabited.get_column("area_code").to_list())
+    busy_out = sorted((set(map(str, busy)) & codes) - treated_set)
+    pool = codes - treated_set - set(busy_out)
+    priority_out = sorted(set(map(str, priority)) & pool)
+    needed = k if min_candidates is None else min_candidates
+    rule: PriorityRule
+    if not priority_out:
+        rule = "none"
+    elif len(pool) - len(priority_out) >= needed:
+        rule = "excluded"
+    else:
+        rule = "kept_too_few"
+    left_out = set(busy_out) | (set(priority_out) if rule == "excluded" else set())
+    chosen = choose_comparison_areas(
+        inhabited.filter(~pl.col("area_code").is_in(list(left_out))), treated=treated, k=k
+    )
+    return ComparisonChoice(areas=chosen, busy=busy_out, priority=priority_out, priority_rule=rule)
+
+
+# --------------------------------------------------------------------------- periods
+
+#: Default length of the before and after periods: as long as the operation, within these.
+MIN_PERIOD_WEEKS = 8
+MAX_PERIOD_WEEKS = 26
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Mondays of the whole weeks of each period that are over (a week counts once its
+    Sunday has passed), and the planned number of weeks of each."""
+
+    start: date
+    before: list[date]
+    during: list[date]
+    after: list[date]
+    planned_before: int
+    planned_during: int
+    planned_after: int
+
+    @property
+    def during_running(self) -> bool:
+        return len(self.during) < self.planned_during
+
+    @property
+    def after_running(self) -> bool:
+        return len(self.after) < self.planned_after
+
+    @property
+    def weeks(self) -> list[date]:
+        return [*self.before, *self.during, *self.after]
+
+    @property
+    def first_after(self) -> date:
+        return self.start + timedelta(weeks=self.planned_during)
+
+    @property
+    def window(self) -> tuple[date, date]:
+        """The first and last day of the three periods as planned."""
+        first = self.start - timedelta(weeks=self.planned_before)
+        return first, self.first_after + timedelta(weeks=self.planned_after, days=-1)
+
+    def period_of(self, week: date) -> str:
+        if week < self.start:
+            return "before"
+        return "during" if week < self.first_after else "after"
+
+
+def evaluation_periods(
+    starts_on: date,
+    ends_on: date,
+    *,
+    today: date,
+    before_weeks: int | None = None,
+    after_weeks: int | None = None,
+) -> Periods:
+    """Before: ``before_weeks`` whole weeks up to the week the operation starts in. During:
+    the weeks from that week to the week it ends in. After: ``after_weeks`` weeks from the
+    next. The before and after lengths default to the operation's own length, kept within
+    :data:`MIN_PERIOD_WEEKS` and :data:`MAX_PERIOD_WEEKS`."""
+    start = _monday(starts_on)
+    during_weeks = (_monday(ends_on) - start).days // 7 + 1
+    default = min(MAX_PERIOD_WEEKS, max(MIN_PERIOD_WEEKS, during_weeks))
+    before_n = default if before_weeks is None else max(1, before_weeks)
+    after_n = default if after_weeks is None else max(1, after_weeks)
+    last_over = _monday(today) - timedelta(weeks=1)  # the latest week whose Sunday is past
+
+    def weeks(first: date, n: int) -> list[date]:
+        return [w for w in (first + timedelta(weeks=i) for i in range(n)) if w <= last_over]
+
+    return Periods(
+        start=start,
+        before=weeks(start - timedelta(weeks=before_n), before_n),
+        during=weeks(start, during_weeks),
+        after=weeks(start + timedelta(weeks=during_weeks), after_n),
+        planned_before=before_n,
+        planned_during=during_weeks,
+        planned_after=after_n,
+    )
+
+
+# --------------------------------------------------------------------------- words
+
+Direction = Literal["fell", "rose", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The parts of the sentence about an estimate.
+
+    ``direction``: how the operation areas themselves went (weekly rate, later period
+    against before). ``relation``: ``more`` or ``less`` than the comparison areas in that
+    direction, i.e. ``fell 8 % more`` is a rate ratio of 0.92 with a fall, ``rose 12 %
+    less`` one of 0.88 with a rise. ``size``: ``|rate ratio - 1|`` in percent.
+    ``verdict`` as in :class:`DidResult`; with ``too_thin`` the other parts are None.
+    """
+
+    verdict: Verdict
+    direction: Direction | None
+    relation: Literal["more", "less"] | None
+    size: float | None
+    low: float | None
+    high: float | None
+
+
+def describe_effect(result: DidResult) -> Effect:
+    if result.verdict == "too_thin" or result.rate_ratio is None:
+        return Effect(result.verdict, None, None, None, None, None)
+    own = (result.treated_after / result.weeks_after) / (
+        result.treated_before / result.weeks_before
+    )
+    direction: Direction = "fell" if own < 1 else "rose" if own > 1 else "unchanged"
+    rr = result.rate_ratio
+    # In a fall, a lower ratio is a bigger fall ("more"); in a rise, a smaller rise ("less").
+    bigger = (rr > 1) if direction == "rose" else (rr < 1)
+    relation: Literal["more", "less"] = "more" if bigger else "less"
+    return Effect(
+        verdict=result.verdict,
+        direction=direction,
+        relation=relation,
+        size=abs(rr - 1) * 100.0,
+        low=result.percent_low,
+        high=result.percent_high,
+    )
+
+
+def indexed(series: Sequence[float] | np.ndarray, *, base: int) -> list[float | None]:
+    """``series`` as an index: the mean of its first ``base`` values is 100 (None without
+    a base to compare with)."""
+    y = np.asarray(series, dtype=float)
+    mean = y[:base].mean() if base else 0.0
+    if not mean > 0:
+        return [None] * len(y)
+    return [float(v) for v in y * 100.0 / mean]

@@ -43,6 +43,20 @@ class OperationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     status = forms.ChoiceField(label=_("Status"), choices=OperationStatus.choices)
+    before_weeks = forms.IntegerField(
+        label=_("Weeks before, for the evaluation"),
+        required=False,
+        min_value=1,
+        max_value=104,
+        help_text=_("Empty: as long as the operation, at least 8 and at most 26 weeks."),
+    )
+    after_weeks = forms.IntegerField(
+        label=_("Weeks after, for the evaluation"),
+        required=False,
+        min_value=1,
+        max_value=104,
+        help_text=_("Empty: as long as the operation, at least 8 and at most 26 weeks."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,19 @@ class Operation(models.Model):
     )
     weekly_pictures = models.ManyToManyField(
         "situation.WeeklyPicture", related_name="operations", blank=True
+    )
+    # Evaluation periods; empty means as long as the operation, within 8 to 26 weeks.
+    before_weeks = models.PositiveSmallIntegerField(
+        _("weeks before, for the evaluation"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+    )
+    after_weeks = models.PositiveSmallIntegerField(
+        _("weeks after, for the evaluation"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -1,4 +1,4 @@
-"""Reads of operations and citizen promises, and the evaluation of an operation.
+"""Reads of operations and citizen promises (the evaluation is in :mod:`.evaluation`).
 
 Operations are not personal data: every user who sees the situational picture of a
 municipality sees its operations. Citizen promises, once published, are public.
@@ -8,33 +8,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import polars as pl
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from trygg.accounts.roles import Capability
-from trygg.analysis.evaluation import (
-    DidResult,
-    choose_comparison_areas,
-    difference_in_differences,
-    weekly_series,
-)
-from trygg.analysis.situation import LOCAL
-from trygg.areas.models import Area, AreaLevel, Municipality
+from trygg.areas.models import Municipality
 from trygg.areas.selectors import municipalities_for_user
-from trygg.crime.models import ReportedCrime
-from trygg.situation.categories import categories
-from trygg.situation.models import Observation, WeeklyPicture
+from trygg.situation.models import WeeklyPicture
 
 from .models import CitizenPromise, Operation
-
-#: The period before an operation that it is compared with: as long as the operation has
-#: run, but at least MIN and at most MAX weeks.
-MIN_BEFORE_WEEKS = 8
-MAX_BEFORE_WEEKS = 26
-COMPARISON_AREAS = 5
 
 
 def operations_for_user(user) -> QuerySet[Operation]:
@@ -139,92 +122,5 @@ def promises_public_of(*, code: str, today: date | None = None):
     return municipality, promises_public(today=today).filter(municipality=municipality)
 
 
-# --------------------------------------------------------------------------- evaluation
-
-
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def evaluation_periods(operation: Operation, *, today: date | None = None):
-    """Whole ISO weeks before and after the start (the after period ends today at the latest)."""
-    today = today or timezone.localdate()
-    start = _monday(operation.starts_on)
-    end = min(operation.ends_on, today - timedelta(days=1))
-    after = max(0, (_monday(end) - start).days // 7 + 1) if end >= start else 0
-    before = min(MAX_BEFORE_WEEKS, max(MIN_BEFORE_WEEKS, after))
-    weeks_before = [start - timedelta(weeks=i) for i in range(before, 0, -1)]
-    weeks_after = [start + timedelta(weeks=i) for i in range(after)]
-    return weeks_before, weeks_after
-
-
-def _events(outcome: str, operation: Operation, first: date, last: date) -> pl.DataFrame:
-    from datetime import datetime, time
-
-    since = datetime.combine(first, time.min, tzinfo=LOCAL)
-    until = datetime.combine(last + timedelta(weeks=1), time.min, tzinfo=LOCAL)
-    if outcome == "observations":
-        rows = Observation.objects.filter(municipality=operation.municipality).exclude(area=None)
-        if operation.categories:
-            rows = rows.filter(category__in=operation.categories)
-        field = "observed_at"
-    else:
-        rows = ReportedCrime.objects.filter(municipality=operation.municipality).exclude(area=None)
-        crime_categories = {
-            c for cat in categories() if cat.key in operation.categories for c in cat.crime
-        }
-        if crime_categories:
-            rows = rows.filter(category__in=crime_categories)
-        field = "occurred_at"
-    counted = (
-        rows.filter(**{f"{field}__gte": since, f"{field}__lt": until})
-        .annotate(week=TruncWeek(field, tzinfo=LOCAL))
-        .values("area_id", "week")
-        .annotate(n=Count("id"))
-        .values_list("area_id", "week", "n")
-    )
-    records = [
-        (str(area_id), week.date() if hasattr(week, "date") else week)
-        for area_id, week, n in counted
-        for _ in range(n)
-    ]
-    return pl.DataFrame(records, schema={"area_code": pl.String, "week": pl.Date}, orient="row")
-
-
-def operation_evaluation(
-    operation: Operation, *, outcome: str = "observations", today: date | None = None
-) -> dict:
-    """Before/after against automatically chosen comparison areas, for one outcome
-    (``observations`` of the operation's categories, or ``crimes`` of the matching crime
-    categories)."""
-    weeks_before, weeks_after = evaluation_periods(operation, today=today)
-    treated = [str(a.pk) for a in operation.areas.all()]
-    names = dict(Area.objects.filter(municipality=operation.municipality).values_list("id", "name"))
-    if not weeks_after or not treated:
-        return {"outcome": outcome, "result": None, "comparison": [], "weeks": (0, 0)}
-    events = _events(outcome, operation, weeks_before[0], weeks_after[-1])
-    before_events = events.filter(pl.col("week") < weeks_after[0])
-    per_area = dict(before_events.group_by("area_code").len().iter_rows())
-    candidates = pl.DataFrame(
-        [
-            (str(i), p or 0, per_area.get(str(i), 0))
-            for i, p in Area.objects.filter(
-                municipality=operation.municipality, level=AreaLevel.AREA
-            ).values_list("id", "population")
-        ],
-        schema={"area_code": pl.String, "population": pl.Int64, "before": pl.Int64},
-        orient="row",
-    )
-    comparison = choose_comparison_areas(candidates, treated=treated, k=COMPARISON_AREAS)
-    result: DidResult = difference_in_differences(
-        weekly_series(events, areas=treated, weeks=weeks_before),
-        weekly_series(events, areas=treated, weeks=weeks_after),
-        weekly_series(events, areas=comparison, weeks=weeks_before),
-        weekly_series(events, areas=comparison, weeks=weeks_after),
-    )
-    return {
-        "outcome": outcome,
-        "result": result,
-        "comparison": [names.get(int(c), c) for c in comparison],
-        "weeks": (len(weeks_before), len(weeks_after)),
-    }

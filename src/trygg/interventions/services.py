@@ -43,6 +43,16 @@ def _check(municipality, *, starts_on, ends_on, categories, areas, organisations
         raise ValidationError(errors)
 
 
+def _check_weeks(**weeks: int | None) -> None:
+    wrong = {
+        k: _("Between 1 and 104 weeks.")
+        for k, v in weeks.items()
+        if v is not None and not 1 <= v <= 104
+    }
+    if wrong:
+        raise ValidationError(wrong)
+
+
 def _audit(actor, action, obj, summary: str) -> None:
     audit_record(
         actor=actor,
@@ -67,6 +77,8 @@ def operation_create(
     organisations: list[Organisation] = (),
     description: str = "",
     status: str = OperationStatus.PLANNED,
+    before_weeks: int | None = None,
+    after_weeks: int | None = None,
 ) -> Operation:
     _require(actor, municipality)
     _check(
@@ -77,6 +89,7 @@ def operation_create(
         areas=areas,
         organisations=[lead_organisation, *organisations],
     )
+    _check_weeks(before_weeks=before_weeks, after_weeks=after_weeks)
     with transaction.atomic():
         operation = Operation.objects.create(
             municipality=municipality,
@@ -87,6 +100,8 @@ def operation_create(
             ends_on=ends_on,
             lead_organisation=lead_organisation,
             status=status,
+            before_weeks=before_weeks,
+            after_weeks=after_weeks,
             created_by=actor,
         )
         operation.areas.set(areas)
@@ -108,6 +123,8 @@ def operation_update(*, actor, operation: Operation, **changes) -> Operation:
         "ends_on",
         "lead_organisation",
         "status",
+        "before_weeks",
+        "after_weeks",
     }
     if set(changes) - allowed:
         raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
@@ -120,6 +137,7 @@ def operation_update(*, actor, operation: Operation, **changes) -> Operation:
         areas=areas if areas is not None else list(operation.areas.all()),
         organisations=[values["lead_organisation"], *(organisations or [])],
     )
+    _check_weeks(before_weeks=values["before_weeks"], after_weeks=values["after_weeks"])
     if pictures is not None and any(
         p.municipality_id != operation.municipality_id for p in pictures
     ):

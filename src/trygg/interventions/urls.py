@@ -10,6 +10,12 @@ urlpatterns = [
     path("new/", views.operation_create_view, name="create"),
     path("<id:operation_id>/", views.operation_detail, name="detail"),
     path("<id:operation_id>/edit/", views.operation_edit, name="edit"),
+    path(
+        "<id:operation_id>/evaluation.csv",
+        views.operation_evaluation_csv,
+        name="evaluation-csv",
+    ),
+    path("<id:operation_id>/operation.pdf", views.operation_evaluation_pdf, name="pdf"),
     path("promises/", views.promise_list_public, name="promises"),
     path("promises/manage/", views.promise_manage, name="promise-manage"),
     path("promises/new/", views.promise_edit, name="promise-create"),

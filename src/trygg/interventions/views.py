@@ -7,10 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
+from trygg.core.exports import csv_response
 from trygg.core.http import allow
 from trygg.core.params import (
     DateField,
@@ -19,13 +22,13 @@ from trygg.core.params import (
     QueryForm,
     TextListField,
 )
-from trygg.core.web import add_form_errors, capability_required
+from trygg.core.web import add_form_errors, capability_required, pdf_response, render_pdf
 from trygg.situation.categories import category_label
 
+from .evaluation import CSV_HEADER, evaluation_csv_rows, operation_evaluation
 from .forms import ActionForm, ActionStatusForm, OperationForm, PictureLinkForm, PromiseForm
 from .models import OperationAction, OperationStatus
 from .selectors import (
-    operation_evaluation,
     operation_get_for_user,
     operations_for_user,
     pictures_for_linking,
@@ -113,10 +116,6 @@ def operation_detail(request, operation_id: int):
                     actor=request.user, action=action, status=status_form.cleaned_data["status"]
                 )
                 return redirect("interventions:detail", operation.pk)
-    evaluations = [
-        operation_evaluation(operation, outcome="observations"),
-        operation_evaluation(operation, outcome="crimes"),
-    ]
     return render(
         request,
         "interventions/operation_detail.html",
@@ -127,7 +126,7 @@ def operation_detail(request, operation_id: int):
             "action_form": action_form if can_manage else None,
             "picture_form": picture_form if can_manage else None,
             "status_choices": OperationAction._meta.get_field("status").choices,
-            "evaluations": evaluations,
+            "evaluation": operation_evaluation(operation),
             "pictures": [
                 (p, _picture_url(p))
                 for p in operation.weekly_pictures.select_related("group", "municipality")
@@ -135,6 +134,36 @@ def operation_detail(request, operation_id: int):
             "can_manage": can_manage,
         },
     )
+
+
+@allow("GET")
+@login_required
+def operation_evaluation_csv(request, operation_id: int):
+    """The evaluation's weekly series (both outcomes), as the chart draws them."""
+    operation = operation_get_for_user(request.user, operation_id=operation_id)
+    return csv_response(
+        filename=f"insats-{operation.pk}-utvardering.csv",
+        header=CSV_HEADER,
+        rows=evaluation_csv_rows(operation_evaluation(operation)),
+    )
+
+
+@allow("GET")
+@login_required
+def operation_evaluation_pdf(request, operation_id: int):
+    """The operation with its evaluation, for print."""
+    operation = operation_get_for_user(request.user, operation_id=operation_id)
+    html = render_to_string(
+        "interventions/operation_pdf.html",
+        {
+            "operation": operation,
+            "problem": [category_label(c) for c in operation.categories],
+            "evaluation": operation_evaluation(operation),
+            "printed": timezone.now(),
+        },
+        request=request,
+    )
+    return pdf_response(render_pdf(html), filename=f"insats-{operation.pk}.pdf")
 
 
 class PrefillQuery(QueryForm):
@@ -217,6 +246,8 @@ def operation_edit(request, operation_id: int):
         "lead_organisation": operation.lead_organisation_id,
         "organisations": list(operation.organisations.all()),
         "status": operation.status,
+        "before_weeks": operation.before_weeks,
+        "after_weeks": operation.after_weeks,
     }
     form = OperationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from trygg.accounts.roles import Capability
 from trygg.areas.pages import register_area_page
 from trygg.core.navigation import register_menu_entry
+from trygg.core.providers import register_priority_areas
 
 
 class ReportsConfig(AppConfig):
@@ -31,6 +32,13 @@ class ReportsConfig(AppConfig):
             visible=lambda user: user.can(Capability.VIEW_REPORTS),
         )
         register_area_page(key="reports", context=_area_page)
+        register_priority_areas(_priority_areas)
+
+
+def _priority_areas(municipality, *, top: int) -> list[str]:
+    from .selectors import priority_area_codes_of
+
+    return priority_area_codes_of(municipality, top=top)
 
 
 def _area_page(request, *, area) -> dict:

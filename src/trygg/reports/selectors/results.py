@@ -37,6 +37,25 @@ def latest_run_for_user(user, *, municipality=None, year: int | None = None):
     return runs.order_by("-created_at").first()
 
 
+def priority_area_codes_of(municipality, *, top: int) -> list[str]:
+    """The codes of the ``top`` ranked areas of the municipality's current priorities: its
+    published run, or its newest run when none is published; best first."""
+    from trygg.reports.models import AnalysisRun
+
+    runs = AnalysisRun.objects.filter(municipality=municipality).order_by("-created_at")
+    run = (
+        runs.filter(publication__isnull=False, publication__withdrawn_at__isnull=True).first()
+        or runs.first()
+    )
+    if run is None:
+        return []
+    table = run_table(run, "priorities")
+    if "rank" not in table.columns:
+        return []
+    ranked = table.filter(pl.col("rank").is_not_null()).sort("rank").head(top)
+    return ranked.get_column("area_code").cast(pl.String).to_list()
+
+
 def run_years_for_user(user, *, municipality=None) -> list[int]:
     runs = analysis_runs_for_user(user)
     if municipality is not None:

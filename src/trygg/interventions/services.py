@@ -15,6 +15,7 @@ from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 from trygg.situation.categories import category_keys
+from trygg.situation.models import DecidedAction
 
 from .models import ActionStatus, CitizenPromise, Operation, OperationAction, OperationStatus
 
@@ -67,8 +68,15 @@ def operation_create(
     organisations: list[Organisation] = (),
     description: str = "",
     status: str = OperationStatus.PLANNED,
+    decided_action: DecidedAction | None = None,
 ) -> Operation:
+    """A new operation; made of a safety group's ``decided_action``, it is linked to the
+    action and to the weekly picture whose meeting decided it."""
     _require(actor, municipality)
+    if decided_action is not None and decided_action.municipality_id != municipality.pk:
+        raise ValidationError(
+            {"municipality": _("The operation lies in the decided action's municipality.")}
+        )
     _check(
         municipality,
         starts_on=starts_on,
@@ -88,9 +96,12 @@ def operation_create(
             lead_organisation=lead_organisation,
             status=status,
             created_by=actor,
+            decided_action=decided_action,
         )
         operation.areas.set(areas)
         operation.organisations.set(organisations)
+        if decided_action is not None:
+            operation.weekly_pictures.add(decided_action.picture_id)
         _audit(actor, AuditAction.CREATE, operation, f"Operation {operation.title}")
     return operation
 

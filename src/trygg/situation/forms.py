@@ -234,7 +234,7 @@ class ActionForm(forms.Form):
     responsible_name = forms.CharField(
         label=_("…or a person without an account"), max_length=200, required=False
     )
-    due_on = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Due by"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)

@@ -385,3 +385,9 @@ def test_overdue_page_for_the_coordinator(client, world):
     client.force_login(world["coordinator"])
     page = client.get(reverse("situation:overdue")).content.decode()
     assert "Gammal åtgärd" in page
+
+
+def test_a_group_goes_with_its_pictures_and_actions(world):
+    _add(world)
+    world["group"].delete()
+    assert not DecidedAction.objects.exists()

@@ -251,7 +251,10 @@ class DecidedAction(models.Model):
         verbose_name=_("safety group"),
     )
     picture = models.ForeignKey(
-        WeeklyPicture, on_delete=models.PROTECT, related_name="actions_decided"
+        # RESTRICT: a picture with decided actions is not deleted alone, but goes with its group.
+        WeeklyPicture,
+        on_delete=models.RESTRICT,
+        related_name="actions_decided",
     )
     # The picture's week as yyyyww: "decided before week W" is one comparison.
     decided_week = models.PositiveIntegerField()

@@ -118,7 +118,7 @@ def action_objects(municipality, group) -> dict:
     """A decided action of the group's meeting (issue 17)."""
     from trygg.situation.models import DecidedAction, WeeklyPicture
 
-    picture = WeeklyPicture.objects.create(
+    picture, _created = WeeklyPicture.objects.get_or_create(
         municipality=municipality, group=group, iso_year=2026, iso_week=10
     )
     action = DecidedAction.objects.create(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,7 @@ def build_world():
         (run.directory / "priorities.csv").write_text("area_code,rank\n", encoding="utf-8")
         objects[label] = {"area": area, "group": group, "municipality": municipality, "run": run}
         objects[label] |= situation_objects(municipality, area)
+        objects[label] |= action_objects(municipality, group)
         objects[label] |= statistics_objects(municipality, run)
         objects[label] |= residents_objects(area)
         objects[label] |= administration_objects(municipality)
@@ -110,6 +112,25 @@ def situation_objects(municipality, area) -> dict:
         "operation": OperationFactory(municipality=municipality, areas=[area]),
         "promise": CitizenPromiseFactory(municipality=municipality),
     }
+
+
+def action_objects(municipality, group) -> dict:
+    """A decided action of the group's meeting (issue 17)."""
+    from trygg.situation.models import DecidedAction, WeeklyPicture
+
+    picture, _created = WeeklyPicture.objects.get_or_create(
+        municipality=municipality, group=group, iso_year=2026, iso_week=10
+    )
+    action = DecidedAction.objects.create(
+        municipality=municipality,
+        group=group,
+        picture=picture,
+        decided_week=202610,
+        what="Belysning",
+        due_on=date(2026, 3, 13),
+        created_by=user_in(municipality),
+    )
+    return {"decided_action": action}
 
 
 def statistics_objects(municipality, run) -> dict:
@@ -192,6 +213,9 @@ SITUATION_ROUTES = {
     "observation-detail": lambda t: {"public_id": t["observation"].public_id},
     "situation:week-group": lambda t: {"group_id": t["group"].id, "week": "2026-W10"},
     "situation:quarter-group": lambda t: {"group_id": t["group"].id},
+    "situation:group": lambda t: {"group_id": t["group"].id},
+    "situation:group-settings": lambda t: {"group_id": t["group"].id},
+    "situation:action": lambda t: {"action_id": t["decided_action"].id},
     "situation:week-municipality": lambda t: {"code": t["municipality"].code, "week": "2026-W10"},
     "situation:quarter-municipality": lambda t: {"code": t["municipality"].code},
     "interventions:detail": lambda t: {"operation_id": t["operation"].id},

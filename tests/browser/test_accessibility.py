@@ -29,6 +29,7 @@ from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, demo_with_run, user_in
 from tests.test_routes import (
     MATRIX,
+    action_objects,
     administration_objects,
     expectations,
     residents_objects,
@@ -76,6 +77,7 @@ def demo_world(tmp_path, settings):
     area = group.areas.order_by("code").first()
     objects = {"area": area, "group": group, "municipality": municipality, "run": run}
     objects |= situation_objects(municipality, area)
+    objects |= action_objects(municipality, group)
     # The published report is a page of its own for the public: keep the run's real one,
     # which the statistics helper replaces with a stub.
     report = run.directory / "report.html"

@@ -34,5 +34,11 @@ def group_detail(request, group_id: int):
             "group": group,
             "memberships": safety_group_members(group=group),
             "can_manage": request.user.can(Capability.MANAGE_GROUPS),
+            # The same rule as the group's picture (situation.selectors.picture_scope_for_user).
+            "sees_pictures": request.user.can(Capability.VIEW_MUNICIPAL_PICTURE)
+            or (
+                request.user.can(Capability.VIEW_SITUATION)
+                and group.memberships.filter(user=request.user).exists()
+            ),
         },
     )

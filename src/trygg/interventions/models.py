@@ -59,6 +59,15 @@ class Operation(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(104)],
     )
+    # The safety group's decided action the operation grew out of, if any.
+    decided_action = models.ForeignKey(
+        "situation.DecidedAction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="operations",
+        verbose_name=_("decided action"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,6 +15,7 @@ from trygg.areas.selectors import municipalities_for_user
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 from trygg.situation.categories import category_keys
+from trygg.situation.models import DecidedAction
 
 from .models import ActionStatus, CitizenPromise, Operation, OperationAction, OperationStatus
 
@@ -79,8 +80,15 @@ def operation_create(
     status: str = OperationStatus.PLANNED,
     before_weeks: int | None = None,
     after_weeks: int | None = None,
+    decided_action: DecidedAction | None = None,
 ) -> Operation:
+    """A new operation; made of a safety group's ``decided_action``, it is linked to the
+    action and to the weekly picture whose meeting decided it."""
     _require(actor, municipality)
+    if decided_action is not None and decided_action.municipality_id != municipality.pk:
+        raise ValidationError(
+            {"municipality": _("The operation lies in the decided action's municipality.")}
+        )
     _check(
         municipality,
         starts_on=starts_on,
@@ -103,9 +111,12 @@ def operation_create(
             before_weeks=before_weeks,
             after_weeks=after_weeks,
             created_by=actor,
+            decided_action=decided_action,
         )
         operation.areas.set(areas)
         operation.organisations.set(organisations)
+        if decided_action is not None:
+            operation.weekly_pictures.add(decided_action.picture_id)
         _audit(actor, AuditAction.CREATE, operation, f"Operation {operation.title}")
     return operation
 

@@ -24,6 +24,7 @@ from trygg.core.params import (
 )
 from trygg.core.web import add_form_errors, capability_required, pdf_response, render_pdf
 from trygg.situation.categories import category_label
+from trygg.situation.selectors import action_get_for_user
 
 from .evaluation import CSV_HEADER, evaluation_csv_rows, operation_evaluation
 from .forms import ActionForm, ActionStatusForm, OperationForm, PictureLinkForm, PromiseForm
@@ -214,21 +215,58 @@ def _initial_from_query(request) -> dict:
     return initial
 
 
+def _decided_action(request):
+    """The safety group's decided action named by ``?action=``, if the user may see it."""
+    if "action" not in request.GET:
+        return None
+    return action_get_for_user(request.user, action_id=request.GET.get("action"))
+
+
+def _initial_from_action(action) -> dict:
+    """An operation pre-filled from a decided action: its text, the group's areas, from
+    today until the action's date, led by the organisation that answers for it."""
+    today = timezone.localdate()
+    initial: dict = {
+        "status": OperationStatus.PLANNED,
+        "municipality": action.municipality_id,
+        "title": action.what[:200],
+        "description": _("Decided by %(group)s in week %(week)d, %(year)d.")
+        % {
+            "group": action.group.name if action.group_id else action.municipality.name,
+            "week": action.picture.iso_week,
+            "year": action.picture.iso_year,
+        },
+        "starts_on": today,
+        "ends_on": max(action.due_on, today),
+    }
+    if action.group_id:
+        initial["areas"] = list(action.group.areas.all())
+    if action.responsible_organisation_id:
+        initial["lead_organisation"] = action.responsible_organisation_id
+    return initial
+
+
 @allow("GET", "POST")
 @capability_required(Capability.MANAGE_OPERATIONS)
 def operation_create_view(request):
-    form = OperationForm(
-        request.POST or None, user=request.user, initial=_initial_from_query(request)
-    )
+    decided = _decided_action(request)
+    initial = _initial_from_action(decided) if decided else _initial_from_query(request)
+    form = OperationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            operation = operation_create(actor=request.user, **form.cleaned_data)
+            operation = operation_create(
+                actor=request.user, decided_action=decided, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_form_errors(form, exc)
         else:
             messages.success(request, _("The operation is created."))
             return redirect("interventions:detail", operation.pk)
-    return render(request, "interventions/operation_form.html", {"form": form, "operation": None})
+    return render(
+        request,
+        "interventions/operation_form.html",
+        {"form": form, "operation": None, "decided_action": decided},
+    )
 
 
 @allow("GET", "POST")

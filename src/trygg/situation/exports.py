@@ -19,6 +19,7 @@ from trygg.core.web import pdf_response, render_pdf
 
 from .display import week_context
 from .selectors import PictureScope, picture_map_areas
+from .selectors.actions import picture_actions
 from .static_map import picture_map_svg
 
 PDF_CSS = Path(__file__).parent / "static" / "situation" / "week_pdf.css"
@@ -123,7 +124,11 @@ def week_pdf(request, scope: PictureScope, week: IsoWeek, picture, shown: dict) 
     html = render_to_string(
         "situation/week_pdf.html",
         week_context(scope, week, picture, shown)
-        | {"printed": timezone.now(), "map_svg": week_map_svg(scope, shown)},
+        | {
+            "printed": timezone.now(),
+            "map_svg": week_map_svg(scope, shown),
+            "actions": picture_actions(scope, week, picture),
+        },
         request=request,
     )
     pdf = render_pdf(html, stylesheet=PDF_CSS)

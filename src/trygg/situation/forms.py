@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trygg.accounts.selectors import safety_groups_for_user
+from trygg.accounts.models import User
+from trygg.accounts.selectors import organisations_working_in, safety_groups_for_user
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import AreaLevel
 from trygg.areas.selectors import areas_for_user, municipalities_for_user
@@ -16,7 +17,7 @@ from trygg.core.params import MAX_YEAR, MIN_YEAR, DateField, QueryForm
 from trygg.core.uploads import validate_upload_size
 
 from .categories import category_choices
-from .models import TEXT_MAX_LENGTH
+from .models import ACTION_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, ActionStatus, GroupRole, Weekday
 from .selectors import groups_for_reporting, places_for_user
 
 SEVERITY_CHOICES = [
@@ -179,8 +180,9 @@ class PictureForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    # The meeting's free-text notes; the actions themselves are items of their own.
     decided_actions = forms.CharField(
-        label=_("Actions decided in the meeting"),
+        label=_("Notes from the meeting"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -217,3 +219,80 @@ class QuarterQuery(QueryForm):
                 params={"min": f"{MIN_YEAR}-Q1", "max": f"{MAX_YEAR}-Q4"},
             )
         return text
+
+
+class ActionForm(forms.Form):
+    """One action the meeting decides: what, who (organisation, person) and by when."""
+
+    what = forms.CharField(label=_("What is to be done"), max_length=ACTION_TEXT_MAX_LENGTH)
+    responsible_organisation = forms.ModelChoiceField(
+        label=_("Responsible organisation"), queryset=None, required=False
+    )
+    responsible_user = forms.ModelChoiceField(
+        label=_("Responsible person"), queryset=None, required=False
+    )
+    responsible_name = forms.CharField(
+        label=_("…or a person without an account"), max_length=200, required=False
+    )
+    due_on = forms.DateField(label=_("Due by"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_organisation"].queryset = organisations_working_in(
+            municipalities=[municipality]
+        ).order_by("name")
+        self.fields["responsible_user"].queryset = (
+            User.objects.filter(is_active=True, organisation__municipalities=municipality)
+            .select_related("organisation")
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["responsible_user"].label_from_instance = _person_label
+
+
+def _person_label(user) -> str:
+    name = user.get_full_name() or user.username
+    return f"{name} ({user.organisation})" if user.organisation_id else name
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+    due_on = forms.DateField(required=False)
+
+
+class GroupMeetingForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label=_("Meeting day"),
+        choices=[("", "–"), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    time = forms.TimeField(
+        label=_("Meeting time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    contact_person = forms.ModelChoiceField(
+        label=_("Contact person"), queryset=None, required=False
+    )
+    mailing_list = forms.CharField(
+        label=_("E-mail list"),
+        help_text=_("Addresses that also get the weekly digest, one a line."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_person"].queryset = group.members.order_by(
+            "first_name", "last_name", "username"
+        )
+        self.fields["contact_person"].label_from_instance = _person_label
+
+
+class MemberRoleForm(forms.Form):
+    user = forms.IntegerField(widget=forms.HiddenInput)
+    role = forms.ChoiceField(
+        label=_("Role in the group"), choices=[("", "–"), *GroupRole.choices], required=False
+    )

@@ -212,3 +212,225 @@ class WeeklyPicture(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == PictureStatus.PUBLISHED
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    DONE = "done", _("done")
+    NOT_DONE = "not_done", _("not done")
+    POSTPONED = "postponed", _("postponed")
+
+
+#: Statuses that carry an action into the next week's picture.
+PENDING_STATUSES = (ActionStatus.OPEN, ActionStatus.POSTPONED)
+CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.NOT_DONE)
+ACTION_TEXT_MAX_LENGTH = 300
+
+
+def week_index(year: int, week: int) -> int:
+    """An ISO week as one sortable number (2026-W49 -> 202649)."""
+    return year * 100 + week
+
+
+class DecidedAction(models.Model):
+    """An action the group's meeting decided: what, who, by when, and where it stands.
+
+    Open and postponed actions are carried into every later picture of the group until a
+    meeting marks them done or not done (``closed_week``).
+    """
+
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, related_name="decided_actions"
+    )
+    group = models.ForeignKey(
+        "accounts.SafetyGroup",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="decided_actions",
+        verbose_name=_("safety group"),
+    )
+    picture = models.ForeignKey(
+        # RESTRICT: a picture with decided actions is not deleted alone, but goes with its group.
+        WeeklyPicture,
+        on_delete=models.RESTRICT,
+        related_name="actions_decided",
+    )
+    # The picture's week as yyyyww: "decided before week W" is one comparison.
+    decided_week = models.PositiveIntegerField()
+    what = models.CharField(_("what"), max_length=ACTION_TEXT_MAX_LENGTH)
+    responsible_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_actions",
+        verbose_name=_("responsible organisation"),
+    )
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decided_actions",
+        verbose_name=_("responsible person"),
+    )
+    # Someone without an account (a caretaker, a youth worker): a name or a function.
+    responsible_name = models.CharField(_("responsible (name)"), max_length=200, blank=True)
+    due_on = models.DateField(_("by"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    # The week of the meeting that marked it done or not done; None while it is pending.
+    closed_week = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("decided action")
+        verbose_name_plural = _("decided actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ActionStatus.values),
+                name="situation_action_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PENDING_STATUSES, closed_week__isnull=True)
+                | models.Q(status__in=CLOSED_STATUSES, closed_week__isnull=False),
+                name="situation_action_closed_week",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "status", "due_on"]),
+            models.Index(fields=["group", "decided_week"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.what
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    @property
+    def responsible(self) -> str:
+        """Who answers for it, as the meeting wrote it: organisation and person."""
+        person = self.responsible_name or (
+            self.responsible_user.get_full_name() or self.responsible_user.username
+            if self.responsible_user_id
+            else ""
+        )
+        parts = [str(self.responsible_organisation or ""), person]
+        return " · ".join(p for p in parts if p)
+
+
+class DecidedActionReview(models.Model):
+    """What one meeting said about an action it carried: the status history."""
+
+    action = models.ForeignKey(DecidedAction, on_delete=models.CASCADE, related_name="reviews")
+    picture = models.ForeignKey(
+        WeeklyPicture, on_delete=models.CASCADE, related_name="action_reviews"
+    )
+    status = models.CharField(max_length=16, choices=ActionStatus.choices)
+    due_on = models.DateField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["picture__iso_year", "picture__iso_week"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "picture"], name="situation_action_review_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} – {self.status}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
+class GroupMeeting(models.Model):
+    """How a safety group meets: its day and time, contact person and e-mail list."""
+
+    group = models.OneToOneField(
+        "accounts.SafetyGroup", on_delete=models.CASCADE, related_name="meeting"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("meeting day"), choices=Weekday.choices, null=True, blank=True
+    )
+    time = models.TimeField(_("meeting time"), null=True, blank=True)
+    contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact person"),
+    )
+    # Addresses outside Trygg that receive the weekly digest too, one a line.
+    mailing_list = models.TextField(_("e-mail list"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("group meeting")
+        verbose_name_plural = _("group meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weekday__isnull=True) | models.Q(weekday__gte=1, weekday__lte=7),
+                name="situation_meeting_weekday_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.group)
+
+    @property
+    def addresses(self) -> list[str]:
+        return [a for a in (line.strip() for line in self.mailing_list.splitlines()) if a]
+
+
+class GroupRole(models.TextChoices):
+    CONVENER = "convener", _("convener")
+    SECRETARY = "secretary", _("secretary")
+    POLICE = "police", _("police")
+    MUNICIPALITY = "municipality", _("municipality")
+    SOCIAL_SERVICES = "social_services", _("social services")
+    SCHOOL = "school", _("school")
+    PROPERTY_OWNER = "property_owner", _("property owner")
+    ASSOCIATION = "association", _("association")
+    MEMBER = "member", _("member")
+
+
+class GroupMemberRole(models.Model):
+    """A member's role in the group (the membership itself lives in accounts)."""
+
+    membership = models.OneToOneField(
+        "accounts.SafetyGroupMembership", on_delete=models.CASCADE, related_name="group_role"
+    )
+    role = models.CharField(_("role in the group"), max_length=32, choices=GroupRole.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=GroupRole.values),
+                name="situation_member_role_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} – {self.role}"

@@ -24,6 +24,10 @@ urlpatterns = [
     path("observations/", views.observation_list, name="observations"),
     path("observations/<uuid:public_id>/", views.observation_detail, name="observation"),
     path("import/", views.observation_import, name="import"),
+    path("groups/<id:group_id>/", views.group_page, name="group"),
+    path("groups/<id:group_id>/settings/", views.group_settings, name="group-settings"),
+    path("actions/overdue/", views.overdue, name="overdue"),
+    path("actions/<id:action_id>/", views.action_detail, name="action"),
     path("groups/<id:group_id>/<isoweek:week>/", views.week_group, name="week-group"),
     path("groups/<id:group_id>/quarter/", views.quarter_group, name="quarter-group"),
     path(

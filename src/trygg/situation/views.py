@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,6 +26,10 @@ from . import exports
 from .categories import category_label, category_table
 from .display import plan_url, quarter_url, week_context, week_url
 from .forms import (
+    ActionForm,
+    ActionStatusForm,
+    GroupMeetingForm,
+    MemberRoleForm,
     ObservationFilterForm,
     ObservationForm,
     ObservationImportForm,
@@ -48,8 +54,24 @@ from .selectors import (
     pictures_published,
     quarter_view,
 )
+from .selectors.actions import (
+    action_get_for_user,
+    actions_overdue,
+    actions_pending,
+    group_meeting_of,
+    group_members_with_roles,
+    overdue_actions_for,
+    picture_actions,
+    pictures_of_group,
+)
 from .services import (
+    action_create,
+    action_delete,
+    action_update,
+    action_update_status,
     export_record,
+    group_meeting_save,
+    group_member_role_set,
     observation_create,
     observation_update,
     observations_import_upload,
@@ -283,7 +305,8 @@ def _week(request, scope: PictureScope, week: IsoWeek):
         return _week_export(request, export, scope, week, picture, shown)
 
     form = None
-    if can_analyse and not (picture and picture.is_published):
+    editable = can_analyse and not (picture and picture.is_published)
+    if editable:
         form = PictureForm(
             initial={
                 "assessment": picture.assessment if picture else "",
@@ -306,7 +329,28 @@ def _week(request, scope: PictureScope, week: IsoWeek):
             "is_current": week == current_week(),
             "previous_url": week_url(scope, week.shifted(-1)),
             "next_url": week_url(scope, week.shifted(1)) if week < current_week() else None,
+            "actions": picture_actions(scope, week, picture),
+            "action_form": _action_form(scope, week) if editable else None,
+            "actions_editable": editable,
+            "group_url": reverse("situation:group", args=[scope.group.pk]) if scope.group else None,
         },
+    )
+
+
+def _next_meeting(scope: PictureScope, week: IsoWeek):
+    """The default date of a new action: the group's next meeting, else a week on."""
+    meeting = group_meeting_of(scope.group) if scope.group else None
+    if meeting and meeting.weekday:
+        return week.shifted(1).monday + timedelta(days=meeting.weekday - 1)
+    return week.monday + timedelta(days=7)
+
+
+def _action_form(scope: PictureScope, week: IsoWeek, data=None) -> ActionForm:
+    return ActionForm(
+        data,
+        municipality=scope.municipality,
+        initial={"due_on": _next_meeting(scope, week)},
+        prefix="action",
     )
 
 
@@ -341,6 +385,34 @@ def _week_post(request, scope, week):
                 else None,
             )
             messages.success(request, _("The picture is published; its figures are now frozen."))
+        elif action == "action_add":
+            form = _action_form(scope, week, request.POST)
+            if not form.is_valid():
+                raise ValidationError(_form_messages(form))
+            action_create(actor=request.user, scope=scope, week=week, **form.cleaned_data)
+            messages.success(request, _("The action is added."))
+            url += "#actions"
+        elif action == "action_status":
+            decided = _scope_action(request, scope)
+            form = ActionStatusForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_form_messages(form))
+            action_update_status(
+                actor=request.user,
+                action=decided,
+                week=week,
+                status=form.cleaned_data["status"],
+                due_on=form.cleaned_data["due_on"],
+            )
+            messages.success(
+                request,
+                _("Marked “%(what)s”: %(status)s.")
+                % {
+                    "what": decided.what,
+                    "status": decided.get_status_display(),
+                },
+            )
+            url += "#actions"
         elif action == "digest":
             picture = picture_get(scope, week)
             if picture is None:
@@ -367,6 +439,24 @@ def _week_post(request, scope, week):
         for message in exc.messages:
             messages.error(request, message)
     return redirect(url)
+
+
+def _form_messages(form) -> list[str]:
+    return [
+        f"{form.fields[field].label}: {message}" if field in form.fields else message
+        for field, errors in form.errors.items()
+        for message in errors
+    ]
+
+
+def _scope_action(request, scope: PictureScope):
+    """The posted action, if it belongs to this picture's group (or municipality)."""
+    action = action_get_for_user(request.user, action_id=request.POST.get("action_id"))
+    if action.municipality_id != scope.municipality.pk or action.group_id != (
+        scope.group.pk if scope.group else None
+    ):
+        raise Http404
+    return action
 
 
 def _week_export(request, export: str, scope: PictureScope, week: IsoWeek, picture, shown):
@@ -424,4 +514,189 @@ def _quarter(request, scope: PictureScope):
             "following": str(following) if following <= today else None,
             "prior_observations": QUARTER_PRIOR_OBSERVATIONS,
         },
+    )
+
+
+# --- decided actions, the groups' pages and the overdue list ------------------------------
+
+
+@allow("GET", "POST")
+@login_required
+def action_detail(request, action_id: int):
+    """One decided action: its history, the operation made of it, and (while the picture
+    that decided it is a draft) the form to correct it."""
+    action = action_get_for_user(request.user, action_id=action_id)
+    scope = PictureScope(action.municipality, action.group)
+    week = IsoWeek(action.picture.iso_year, action.picture.iso_week)
+    editable = request.user.can(Capability.ANALYSE_SITUATION) and not action.picture.is_published
+    form = None
+    if editable:
+        initial = {
+            "what": action.what,
+            "responsible_organisation": action.responsible_organisation,
+            "responsible_user": action.responsible_user,
+            "responsible_name": action.responsible_name,
+            "due_on": action.due_on,
+        }
+        form = ActionForm(
+            request.POST if request.POST.get("action") == "save" else None,
+            municipality=action.municipality,
+            initial=initial,
+            prefix="action",
+        )
+    if request.method == "POST":
+        if not editable:
+            raise Http404
+        try:
+            if request.POST.get("action") == "delete":
+                action_delete(actor=request.user, action=action)
+                messages.success(request, _("The action is removed."))
+                return redirect(week_url(scope, week) + "#actions")
+            if request.POST.get("action") != "save":
+                raise Http404
+            if form.is_valid():
+                action_update(actor=request.user, action=action, **form.cleaned_data)
+                messages.success(request, _("The action is saved."))
+                return redirect(week_url(scope, week) + "#actions")
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+    make_operation = None
+    if request.user.can(Capability.MANAGE_OPERATIONS) and action.is_pending:
+        make_operation = f"{reverse('interventions:create')}?action={action.pk}"
+    return render(
+        request,
+        "situation/action_detail.html",
+        {
+            "action": action,
+            "scope": scope,
+            "week": week,
+            "week_url": week_url(scope, week),
+            "reviews": action.reviews.select_related("picture", "reviewed_by"),
+            "operations": action.operations.all(),
+            "form": form,
+            "make_operation_url": make_operation,
+            "today": timezone.localdate(),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+def _group_scope(request, group_id: int) -> PictureScope:
+    scope = picture_scope_for_user(request.user, group_id=group_id)
+    if scope.group is None:
+        raise Http404
+    return scope
+
+
+@allow("GET")
+@login_required
+def group_page(request, group_id: int):
+    """The group's working page: how it meets, who is in it, its weekly pictures (this week
+    and the ones before) and the actions still open, the overdue first."""
+    scope = _group_scope(request, group_id)
+    group, week = scope.group, current_week()
+    pictures = [
+        {"picture": p, "week": IsoWeek(p.iso_year, p.iso_week)} for p in pictures_of_group(group)
+    ]
+    for item in pictures:
+        item["url"] = week_url(scope, item["week"])
+    today = timezone.localdate()
+    return render(
+        request,
+        "situation/group.html",
+        {
+            "scope": scope,
+            "group": group,
+            "meeting": group_meeting_of(group),
+            "members": group_members_with_roles(group),
+            "current_url": week_url(scope, week),
+            "week": week,
+            "pictures": [p for p in pictures if p["week"] != week],
+            "overdue": actions_overdue(scope, today=today),
+            "pending": actions_pending(scope).exclude(due_on__lt=today),
+            "can_settle": _can_settle(request.user),
+            "today": today,
+        },
+    )
+
+
+def _can_settle(user) -> bool:
+    """The municipality's coordinator sets how a group meets (not the administrator, who
+    manages accounts, nor the analyst)."""
+    return user.can(Capability.MANAGE_GROUPS) and user.can(Capability.ANALYSE_SITUATION)
+
+
+@allow("GET", "POST")
+@login_required
+def group_settings(request, group_id: int):
+    if not _can_settle(request.user):
+        raise Http404
+    scope = _group_scope(request, group_id)
+    group = scope.group
+    meeting = group_meeting_of(group)
+    posted = request.POST.get("action")
+    form = GroupMeetingForm(
+        request.POST if posted == "meeting" else None,
+        group=group,
+        initial={
+            "weekday": meeting.weekday if meeting else None,
+            "time": meeting.time if meeting else None,
+            "contact_person": meeting.contact_person if meeting else None,
+            "mailing_list": meeting.mailing_list if meeting else "",
+        },
+    )
+    if request.method == "POST":
+        try:
+            if posted == "meeting":
+                if form.is_valid():
+                    group_meeting_save(actor=request.user, group=group, **form.cleaned_data)
+                    messages.success(request, _("The group's meeting is saved."))
+                    return redirect("situation:group", group.pk)
+            elif posted == "role":
+                role_form = MemberRoleForm(request.POST)
+                if not role_form.is_valid():
+                    raise Http404
+                member = group.members.filter(pk=role_form.cleaned_data["user"]).first()
+                if member is None:
+                    raise Http404
+                group_member_role_set(
+                    actor=request.user,
+                    group=group,
+                    user=member,
+                    role=role_form.cleaned_data["role"],
+                )
+                messages.success(request, _("The role of %(name)s is saved.") % {"name": member})
+                return redirect("situation:group-settings", group.pk)
+            else:
+                raise Http404
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+    members = [
+        (m, MemberRoleForm(initial={"user": m.user_id, "role": role.role if role else ""}))
+        for m, role in group_members_with_roles(group)
+    ]
+    return render(
+        request,
+        "situation/group_settings.html",
+        {"group": group, "form": form, "members": members},
+        status=400 if form.errors else 200,
+    )
+
+
+@allow("GET")
+@capability_required(Capability.VIEW_SITUATION)
+def overdue(request):
+    """The actions past their date that this person should chase (the coordinator: every
+    group's in the municipality)."""
+    actions = list(overdue_actions_for(request.user)[:500])
+    for action in actions:
+        scope = PictureScope(action.municipality, action.group)
+        action.group_page = (
+            reverse("situation:group", args=[action.group_id]) if action.group_id else None
+        )
+        action.scope_name = scope.name
+    return render(
+        request,
+        "situation/overdue.html",
+        {"actions": actions, "today": timezone.localdate()},
     )

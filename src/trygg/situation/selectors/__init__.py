@@ -18,6 +18,13 @@ Who sees which weekly picture: members see their groups' pictures; roles with
 from __future__ import annotations
 
 from ..periods import planning_period, quarter_bounds
+from .actions import (
+    action_get_for_user,
+    actions_overdue,
+    actions_pending,
+    overdue_actions_for,
+    picture_actions,
+)
 from .figures import (
     BLOCK_HOURS,
     PICTURE_CACHE_SECONDS,
@@ -63,6 +70,9 @@ __all__ = [
     "PICTURE_POINTS",
     "PICTURE_ROWS",
     "PictureScope",
+    "action_get_for_user",
+    "actions_overdue",
+    "actions_pending",
     "current_week",
     "data_version",
     "group_branches",
@@ -73,7 +83,9 @@ __all__ = [
     "observations_filtered",
     "observations_for_user",
     "observations_slice",
+    "overdue_actions_for",
     "own_group_area_ids",
+    "picture_actions",
     "picture_areas_geojson",
     "picture_compute",
     "picture_figures",

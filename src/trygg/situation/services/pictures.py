@@ -18,8 +18,9 @@ from trygg.audit.services import audit_record
 from trygg.core.personal_data import find_personal_numbers
 
 from ..categories import category_label
-from ..models import WeeklyPicture
+from ..models import GroupMeeting, WeeklyPicture
 from ..selectors import PictureScope, picture_compute, picture_figures
+from ..selectors.actions import actions_frozen, actions_thawed, picture_actions
 from .checks import actor_require
 
 
@@ -93,6 +94,8 @@ def weekly_picture_publish(
         if texts is not None:
             picture.assessment, picture.decided_actions = texts
         picture.snapshot = picture_compute(scope, week)
+        # The meeting's actions, decided and carried, as it left them: frozen with the figures.
+        picture.snapshot["actions"] = actions_frozen(picture_actions(scope, week, picture))
         picture.status = "published"
         picture.published_at = timezone.now()
         picture.published_by = actor
@@ -121,7 +124,12 @@ def weekly_picture_send_digest(*, actor, picture: WeeklyPicture, link: str = "")
         members = members.filter(group_memberships__group=picture.group)
     else:
         members = members.filter(group_memberships__group__municipality=picture.municipality)
-    recipients = sorted(set(members.values_list("email", flat=True)))
+    recipients = set(members.values_list("email", flat=True))
+    if picture.group_id:
+        # The group's own e-mail list: partners without an account in Trygg.
+        meeting = GroupMeeting.objects.filter(group_id=picture.group_id).first()
+        recipients |= set(meeting.addresses if meeting else ())
+    recipients = sorted(recipients)
     if not recipients:
         return 0
 
@@ -151,6 +159,7 @@ def _digest_mail(
             (category_label(r["category"]), r) for r in figures["by_category"] if r["observed"]
         ],
         "changes": [(category_label(r["category"]), r) for r in figures["changes"]],
+        "actions": actions_thawed(figures.get("actions") or {}),
         **context,
     }
     subject = subject % {"week": figures["week"], "scope": figures["scope"]["name"]}
@@ -209,6 +218,9 @@ def weekly_picture_send_municipal_digest(*, actor, picture: WeeklyPicture, link:
                 "rise": figures["total_rise"] or bool(figures["changes"]),
                 "published": bool(group_picture and group_picture.is_published),
                 "decided_actions": group_picture.decided_actions if group_picture else "",
+                "actions": picture_actions(
+                    PictureScope(picture.municipality, group), week, group_picture
+                )["decided"],
             }
         )
     figures = picture.snapshot

@@ -103,7 +103,7 @@ PATTERNS = {
 
 @pytest.mark.parametrize("expected", sorted(PATTERNS))
 def test_planted_pattern_gets_its_category(expected: str) -> None:
-    category, (summary, series, row) = _planted(PATTERNS[expected])
+    category, (_summary, series, row) = _planted(PATTERNS[expected])
     assert category == expected, row
     assert row["steps"] == 10
     # The series table has the centre's z-value for every year, in order.

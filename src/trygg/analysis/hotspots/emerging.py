@@ -46,6 +46,7 @@ A step whose values are all zero (no crimes that year) cannot be tested: its z-v
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -203,13 +204,15 @@ def emerging_hotspots(
     * ``series``: one row per unit and step: ``unit, step, value, gi_z, q_value, class``.
 
     Fewer than ``min_steps`` steps: no Gi* is computed, every unit is ``not_enough_steps``.
+    The last step is tested with ``seed`` itself (earlier ones with ``seed + 1``, ``+ 2``,
+    ...), so on the same units and values it gives exactly the single-year map's classes.
     """
     y = np.asarray(values, dtype=np.float64)
     steps = [int(s) for s in steps]
     n = neighbours.n
     if y.ndim != 2 or y.shape != (n, len(steps)):
         raise ValueError(f"values must be units × steps ({n} × {len(steps)}), got {y.shape}")
-    if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(steps)):
         raise ValueError("steps must increase")
     units = _unit_names(neighbours.units)
     t = len(steps)
@@ -223,7 +226,7 @@ def emerging_hotspots(
                 continue  # nothing recorded that step: nothing to test
             result = gi_star(
                 values=column, neighbours=neighbours, permutations=permutations,
-                seed=None if seed is None else seed + j, alpha=alpha,
+                seed=None if seed is None else seed + (t - 1 - j), alpha=alpha,
                 smallest_cluster=smallest_cluster,
             )  # fmt: skip
             z[:, j] = result["gi_z"].fill_null(0.0).fill_nan(0.0).to_numpy()

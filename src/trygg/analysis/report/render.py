@@ -7,7 +7,7 @@ are inline SVG from :mod:`trygg.analysis.report.charts`; the CSS is inlined so t
 self-contained and WeasyPrint needs no base URL or network.
 
 The sections are in :mod:`.sections`, the texts in :mod:`.texts`. Contents: title page, summary of the top priority areas with rank intervals and
-explanations and the weights used, maps (problem index, crime rate, hot spots), trends, the
+explanations and the weights used, maps (problem index, crime rate, hot spots), emerging hot spots over the years, trends, the
 ranked table with components, the survey results per area (suppressed cells "–" with a
 footnote), and the method in plain language.
 """
@@ -20,6 +20,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from .emerging import emerging_section
 from .sections import (
     _coverage,
     _maps,
@@ -61,6 +62,7 @@ def render_report_html(results: Any, *, lang: str = "sv", today: dt.date | None 
             _title_page(results, lang, date),
             _summary(results, lang),
             _maps(results, lang),
+            emerging_section(results, lang),
             _trends(results, lang),
             _ranking(results, lang),
             _survey_table(results, lang),

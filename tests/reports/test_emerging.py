@@ -121,3 +121,12 @@ def test_other_municipality_sees_no_grid_or_pattern(client, run, two_factor_off)
     client.force_login(user_in(other, role=Role.SAFETY_COORDINATOR))
     page = client.get("/reports/dashboard/").content.decode()
     assert "cells-geojson" not in page and "Nacksta" not in page
+
+
+def test_the_api_gives_the_areas_category_and_yearly_z(client, run, coordinator):
+    nacksta = Area.objects.get(name="Nacksta", municipality=run.municipality)
+    stats = client.get(f"/api/v1/areas/{nacksta.id}/statistics/").json()
+    emerging = stats["emerging"]
+    assert emerging["category"] == emerging_by_area(run)[nacksta.code]
+    assert [s["year"] for s in emerging["series"]] == sorted(s["year"] for s in emerging["series"])
+    assert "chart" not in emerging

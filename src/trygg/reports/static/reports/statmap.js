@@ -32,7 +32,8 @@
       if (!fill) {
         return { stroke: false, fill: false };
       }
-      return { color: "#4a5560", weight: 0.5, fillOpacity: 0.85, fillColor: fill };
+      // stroke and fill set again: setStyle merges, and a hidden hexagon has them off.
+      return { stroke: true, fill: true, color: "#4a5560", weight: 0.5, fillOpacity: 0.85, fillColor: fill };
     };
   }
 

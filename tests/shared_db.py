@@ -37,9 +37,9 @@ def module_transaction(django_db_blocker) -> Iterator[None]:
             atomic.__exit__(None, None, None)
 
 
-def demo_run_for_module(django_db_blocker, tmp_path_factory) -> Iterator:
-    """The demo municipality with one analysis run (no PDF), its files under a directory of
-    the module's own: the body of the module-scoped `module_demo_run` fixture."""
+def demo_run_for_module(django_db_blocker, tmp_path_factory, *, params=None) -> Iterator:
+    """The demo municipality with one analysis run (no PDF, or ``params``), its files under a
+    directory of the module's own: the body of the module-scoped `module_demo_run` fixture."""
     from django.test import override_settings
 
     from trygg.analysis.pipeline import AnalysisParams
@@ -53,6 +53,6 @@ def demo_run_for_module(django_db_blocker, tmp_path_factory) -> Iterator:
             demo_build(work_dir=work / "demo")
             run = analysis_run_create(
                 municipality=Municipality.objects.get(code="2281"),
-                params=AnalysisParams(pdf=False),
+                params=params or AnalysisParams(pdf=False),
             )
         yield run

@@ -166,3 +166,44 @@ def test_planted_point_hot_spot_is_found_on_the_h3_grid(grid) -> None:
     hot = set(result.filter(pl.col("class") == "hot")["unit"])
     assert len(hot & near) >= 3
     assert hot <= set(h3.grid_disk(centre_cell, 3))
+
+
+def test_emerging_hot_spot_changes_only_its_area_and_is_found_as_new() -> None:
+    """A cluster planted in the last year only: the other areas' crimes are the same as
+    without it, and the emerging hot-spot analysis calls its centre a hot spot that has
+    just appeared."""
+    import h3
+
+    # Squares of 1.5 km (about 22 H3 cells of resolution 9 each), evenly busy: the area's
+    # crimes spread over its cells until the cluster gathers most of them.
+    codes, geoms, pop = square_grid_areas(rows=7, cols=7, size_m=1500.0, population=1200)
+    settings = dict(
+        codes=codes, geometries=geoms, population=pop, years=YEARS, seed=9,
+        rate_per_1000=200, area_effect_sd=0.0, trend_sd=0.0, point_hot_spot_sd_m=250.0,
+    )  # fmt: skip
+    plain = synthetic_crimes(**settings)
+    area = codes[24]  # the middle square
+    planted = synthetic_crimes(**settings, emerging_hot_spots={area: [0, 0, 0, 0, 0.8]})
+    assert planted.crimes.height == plain.crimes.height
+    moved = planted.crimes["lon"].to_numpy() != plain.crimes["lon"].to_numpy()
+    assert 0 < moved.sum() < plain.crimes.height * 0.01
+    spots = planted.emerging_hot_spots
+    assert spots["year"].to_list() == list(YEARS) and spots["share"][-1] == 0.8
+    centre = h3.latlng_to_cell(spots["lat"][0], spots["lon"][0], 9)
+
+    def centre_of(data) -> dict:
+        year = data.crimes["occurred_at"].dt.convert_time_zone("Europe/Stockholm").dt.year()
+        summary, series = hotspots.h3_emerging_hotspots(
+            lat=data.crimes["lat"].to_numpy(), lon=data.crimes["lon"].to_numpy(),
+            step=year.to_numpy(), resolution=9, cover=geoms,
+        )  # fmt: skip
+        last = series.filter((pl.col("unit") == centre) & (pl.col("step") == max(YEARS)))
+        row = summary.filter(pl.col("unit") == centre).row(0, named=True)
+        return row | {"z": last["gi_z"].item()}
+
+    mine, before = centre_of(planted), centre_of(plain)
+    assert mine["category"] == "new_hot", mine
+    assert before["category"] == "no_pattern"
+    assert mine["z"] > before["z"] + 3
+    with pytest.raises(ValueError, match="one share per year"):
+        synthetic_crimes(**settings, emerging_hot_spots={area: [0.5]})

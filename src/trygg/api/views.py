@@ -152,7 +152,8 @@ class PrioritiesView(APIView):
 
 class AreaStatisticsView(APIView):
     """Everything the latest run says about one area: survey indices per year with
-    intervals, reported crime per category and year, hot-spot class, rank and explanation."""
+    intervals, reported crime per category and year, hot-spot class, emerging hot-spot
+    category with its yearly z-values, rank and explanation."""
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk: int):
@@ -189,6 +190,9 @@ class AreaStatisticsView(APIView):
                 },
                 "hotspot": stats["hotspot"],
                 "priority": priority,
+                # The emerging hot-spot category and the yearly Gi* z-values (no chart).
+                "emerging": {k: v for k, v in (stats.get("emerging") or {}).items() if k != "chart"}
+                or None,
             }
         )
 

@@ -141,7 +141,8 @@ def analyze(
 
     Works on files alone (no database), or with --from-db on what has been imported.
     Writes survey_indices.csv, crime_rates.csv, hotspots.csv, priorities.csv, run.json,
-    report.html and report.pdf into --out.
+    report.html and report.pdf into --out, and with crimes from three years or more
+    emerging_hotspots.csv and emerging_hotspot_years.csv.
     """
     from trygg.analysis import pipeline
     from trygg.analysis.errors import InputError

@@ -105,6 +105,10 @@ CRIME_YEARS = (2022, 2023, 2024, 2025, 2026)
 SURVEY_ANSWERS_PER_YEAR = 1200
 # Areas that the public sources name as priorities get more crime and worse survey answers.
 HOT_AREA_NAMES = ("Nacksta", "Skönsberg", "Centrum")
+# A place where crime has gathered lately (an open drug scene that moved there two years
+# ago and grew): the emerging hot-spot analysis should call it a new or consecutive hot
+# spot. Shares of the area's crimes per crime year.
+EMERGING_HOT_SPOT = ("Norrmalm", (0.0, 0.0, 0.0, 0.8, 0.9))
 # Hexagons of about 0.1 km² for the demo's grid hot spots (streets and squares).
 DEMO_H3_RESOLUTION = 9
 
@@ -138,6 +142,11 @@ def demo_statistics_files(
         hot_areas=hot,
         hot_factor=2.5,
         point_hot_spots=3,
+        emerging_hot_spots={
+            f["properties"]["code"]: EMERGING_HOT_SPOT[1]
+            for f in features
+            if f["properties"]["name"] == EMERGING_HOT_SPOT[0]
+        },
     ).crimes
     crimes_path = directory / "crimes.csv"
     crimes.write_csv(crimes_path)

@@ -110,12 +110,15 @@ class SyntheticCrimes:
 
     ``truth`` has one row per area: ``area_code, population, hot, area_effect, trend``
     (yearly change as a fraction) and ``expected_per_year`` (in the first year);
-    ``point_hot_spots`` has ``area_code, lon, lat, sd_m, share`` for each planted cluster.
+    ``point_hot_spots`` has ``area_code, lon, lat, sd_m, share`` for each planted cluster;
+    ``emerging_hot_spots`` ``area_code, year, lon, lat, sd_m, share`` for each cluster
+    whose share changes over the years (one row per year).
     """
 
     crimes: pl.DataFrame
     truth: pl.DataFrame
     point_hot_spots: pl.DataFrame
+    emerging_hot_spots: pl.DataFrame | None = None
 
 
 def synthetic_crimes(
@@ -135,6 +138,7 @@ def synthetic_crimes(
     area_effect_sd: float = 0.3,
     trend_sd: float = 0.04,
     include_area_code: bool = False,
+    emerging_hot_spots: dict[str, Sequence[float]] | None = None,
 ) -> SyntheticCrimes:
     """Draw reported crimes for the areas over ``years``.
 
@@ -145,7 +149,11 @@ def synthetic_crimes(
     a number of areas to pick at random; their rate is multiplied by ``hot_factor``.
     ``point_hot_spots`` clusters are placed in random hot areas (or any areas if none) and
     take ``point_hot_spot_share`` of their area's crimes, spread with a standard deviation
-    of ``point_hot_spot_sd_m`` metres.
+    of ``point_hot_spot_sd_m`` metres. ``emerging_hot_spots`` maps area codes to a share
+    per year (in the order of the sorted ``years``): a cluster that takes that share of the
+    area's crimes each year, e.g. ``[0, 0, 0, 0.3, 0.5]`` for one that appeared two years
+    ago and grew (a space-time pattern for the emerging hot-spot analysis). It draws from
+    a generator of its own, so everything else is the same with or without it.
     """
     rng = np.random.default_rng(seed)
     codes_arr = np.asarray([str(c) for c in codes], dtype=object)
@@ -209,6 +217,11 @@ def synthetic_crimes(
         sd_m=point_hot_spot_sd_m,
     )
 
+    emerging = _plant_emerging_hot_spots(
+        np.random.default_rng([seed, 1]), geoms, codes_arr, area_of, year_of, years_arr,
+        lon, lat, shares=emerging_hot_spots or {}, sd_m=point_hot_spot_sd_m,
+    )  # fmt: skip
+
     local_series = pl.Series("local", local)
     frame = pl.DataFrame(
         {
@@ -250,7 +263,9 @@ def synthetic_crimes(
             "expected_per_year": expected[:, 0],
         }
     )
-    return SyntheticCrimes(crimes=frame, truth=truth, point_hot_spots=spots)
+    return SyntheticCrimes(
+        crimes=frame, truth=truth, point_hot_spots=spots, emerging_hot_spots=emerging
+    )
 
 
 def write_synthetic_crimes(path: str | Path, data: SyntheticCrimes) -> Path:
@@ -388,3 +403,49 @@ def _plant_point_hot_spots(
             {"area_code": str(codes[area]), "lon": cx, "lat": cy, "sd_m": sd_m, "share": share}
         )
     return pl.DataFrame(rows, schema=empty.schema)
+
+
+def _plant_emerging_hot_spots(
+    rng: np.random.Generator,
+    geoms: np.ndarray,
+    codes: np.ndarray,
+    area_of: np.ndarray,
+    year_of: np.ndarray,
+    years: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    shares: dict[str, Sequence[float]],
+    sd_m: float,
+) -> pl.DataFrame:
+    """Move each year's share of an area's crimes into a cluster (in place)."""
+    rows = []
+    lookup = {str(c): i for i, c in enumerate(codes)}
+    unknown = [c for c in shares if c not in lookup]
+    if unknown:
+        raise ValueError(f"unknown areas for emerging hot spots: {unknown}")
+    for code, per_year in shares.items():
+        if len(per_year) != len(years):
+            raise ValueError(f"{code}: one share per year ({len(years)}) is needed")
+        area = lookup[code]
+        centre = shapely.point_on_surface(geoms[area])
+        cx, cy = centre.x, centre.y
+        dlat = sd_m / 110_574.0
+        dlon = sd_m / (111_320.0 * np.cos(np.radians(cy)))
+        for year, share in zip(years, per_year, strict=True):
+            members = np.flatnonzero((area_of == area) & (year_of == year))
+            moved = members[rng.random(len(members)) < share]
+            x = cx + rng.normal(0, dlon, len(moved))
+            y = cy + rng.normal(0, dlat, len(moved))
+            inside = shapely.contains_xy(geoms[area], x, y)
+            lon[moved[inside]] = x[inside]
+            lat[moved[inside]] = y[inside]
+            rows.append(
+                {"area_code": code, "year": int(year), "lon": cx, "lat": cy,
+                 "sd_m": sd_m, "share": float(share)}
+            )  # fmt: skip
+    return pl.DataFrame(
+        rows,
+        schema={"area_code": pl.String, "year": pl.Int64, "lon": pl.Float64,
+                "lat": pl.Float64, "sd_m": pl.Float64, "share": pl.Float64},
+    )  # fmt: skip

@@ -25,6 +25,8 @@ RUN_FILES = {
     "crime_rates.csv": "text/csv; charset=utf-8",
     "crime_changes.csv": "text/csv; charset=utf-8",
     "hotspots.csv": "text/csv; charset=utf-8",
+    "emerging_hotspots.csv": "text/csv; charset=utf-8",
+    "emerging_hotspot_years.csv": "text/csv; charset=utf-8",
     "run.json": "application/json",
 }
 

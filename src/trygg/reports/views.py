@@ -28,6 +28,7 @@ from .selectors import (
     area_export_table,
     area_statistics,
     comparison_years_for_user,
+    dashboard_cells,
     dashboard_export_table,
     dashboard_map,
     dashboard_rows,
@@ -174,7 +175,14 @@ def dashboard(request):
     context = _dashboard_context(request)
     if context["run"] is not None:
         geojson, legends = dashboard_map(context["rows"], run=context["run"])
-        context |= {"map_geojson": geojson, "legends": legends}
+        cells, cell_legends, cell_rows = dashboard_cells(context["run"], rows=context["rows"])
+        context |= {
+            "map_geojson": geojson,
+            "legends": legends | cell_legends,
+            "cells_geojson": cells,
+            "cell_rows": cell_rows,
+            "grid_layers": sorted(cell_legends),
+        }
     query = request.GET.copy()
     context["query"] = query.urlencode()
     context["can_run"] = request.user.can(Capability.RUN_ANALYSIS)

@@ -79,7 +79,8 @@ def test_html_content(results):
     # Opened on a phone, the report is laid out for the phone's width, not 980 px.
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "Framtagen 2027-01-15" in html  # Swedish date style
-    assert html.count('class="chart map"') == 3
+    # Problem index, crime rate, hot spots, and the emerging hot spots' map.
+    assert html.count('class="chart map"') == 4
     assert 'class="chart trend"' in html and 'class="chart ranks"' in html
     assert "<table class='ranked'>" in html
     # The top priority areas and their explanations are in the summary.
@@ -142,7 +143,8 @@ def test_grid_hot_spots_get_their_own_map_around_the_hot_cells(tmp_path):
     hot = int((cells["class"] == "hot").sum())
     assert hot > 0  # the planted centre is found on the grid with the default inference
     html = render_report_html(grid, lang="sv")
-    assert html.count('class="chart map"') == 4
+    # The three area maps and the grid's, and the emerging chapter's for areas and grid.
+    assert html.count('class="chart map"') == 6
     assert "i sexkanter (H3, upplösning 8)" in html
     assert f"{hot} heta och" in html
     # Every hot hexagon is drawn (its title is the cell id), the quiet ones are not.

@@ -40,6 +40,15 @@ margin of two; the units that need it are few, so the extra draws cost little.
 from __future__ import annotations
 
 from .areas import MoranResult, area_hotspots, morans_i
+from .emerging import (
+    CATEGORIES as EMERGING_CATEGORIES,
+)
+from .emerging import (
+    classify_emerging,
+    emerging_hotspots,
+    h3_emerging_hotspots,
+    mann_kendall,
+)
 from .fdr import benjamini_hochberg
 from .gi import DEFAULT_PERMUTATIONS, DEFAULT_SEED, gi_star, permutation_cap, ring_size
 from .grid import h3_hotspots
@@ -47,11 +56,16 @@ from .grid import h3_hotspots
 __all__ = [
     "DEFAULT_PERMUTATIONS",
     "DEFAULT_SEED",
+    "EMERGING_CATEGORIES",
     "MoranResult",
     "area_hotspots",
     "benjamini_hochberg",
+    "classify_emerging",
+    "emerging_hotspots",
     "gi_star",
+    "h3_emerging_hotspots",
     "h3_hotspots",
+    "mann_kendall",
     "morans_i",
     "permutation_cap",
     "ring_size",

@@ -3,7 +3,9 @@
 :func:`run_analysis` reads the files, :func:`run_analysis_on_tables` does the work on tables
 already loaded (the Django side feeds these from the database for ``--from-db``), and
 :func:`write_outputs` writes ``survey_indices.csv, survey_changes.csv, crime_rates.csv,
-crime_changes.csv, hotspots.csv, priorities.csv, run.json, report.html, report.pdf``.
+crime_changes.csv, hotspots.csv, priorities.csv, run.json, report.html, report.pdf`` and,
+with crimes from ``emerging_min_years`` years or more, ``emerging_hotspots.csv,
+emerging_hotspot_years.csv``.
 
 Nothing is written to ``out`` unless the whole run succeeds: every file goes to a
 temporary folder next to ``out`` (same file system), which is then renamed into place. A
@@ -21,6 +23,8 @@ Steps and their defaults (all recorded in ``run.json``):
 * hot spots: Gi* on the areas' crime rate in the analysis year (queen contiguity, two-sided
   test under total randomisation with adaptive draws, Benjamini–Hochberg at ``alpha``;
   ADR 0012) and, with ``h3_resolution``, on the H3 grid;
+* emerging hot spots: the same test per year up to the analysis year, Mann–Kendall on the
+  yearly z-values and ArcGIS Pro's categories (:mod:`trygg.analysis.hotspots.emerging`);
 * priorities: :mod:`trygg.analysis.priority` with bootstrap rank intervals.
 
 Progress: ``progress(step, fraction)`` is called with ``fraction`` 0.0 when a step starts and

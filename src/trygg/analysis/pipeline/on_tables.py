@@ -21,6 +21,8 @@ from ..geo import AreaLocator, h3_cells, h3_cells_covering
 from ..questionnaire import Questionnaire, Text, standard_questionnaire
 from ..weighting import rake
 from .params import (
+    EMERGING_COLUMNS,
+    EMERGING_YEAR_COLUMNS,
     SURVEY_INDEX_COLUMNS,
     AnalysisInputs,
     AnalysisParams,
@@ -215,6 +217,82 @@ def _hotspots(
     return pl.concat(frames, how="vertical_relaxed")
 
 
+def _emerging(
+    rates: pl.DataFrame,
+    placed: pl.DataFrame,
+    *,
+    locator: AreaLocator,
+    year: int,
+    crime_years: list[int],
+    params: AnalysisParams,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[int]]:
+    """Emerging hot spots (:mod:`trygg.analysis.hotspots.emerging`) per area on the crime
+    rate and, with ``params.h3_resolution``, per H3 cell on the crimes' points, over every
+    year from the first with crimes to ``year``. Returns the summary, the yearly Gi* table
+    (every area; for the grid only the cells with a pattern, a grid has many cells) and
+    the years; all empty when the crimes span fewer than ``params.emerging_min_years``."""
+    summary_schema = dict.fromkeys(EMERGING_COLUMNS, pl.String)
+    years_schema = dict.fromkeys(EMERGING_YEAR_COLUMNS, pl.String)
+    wanted = [y for y in crime_years if y <= year]
+    span = list(range(min(wanted), year + 1)) if wanted else []
+    neighbours = locator.contiguity(kind=params.contiguity)
+    if len(span) < max(params.emerging_min_years, 1) or neighbours.n < 3:
+        return pl.DataFrame(schema=summary_schema), pl.DataFrame(schema=years_schema), []
+    table = (
+        rates.filter(pl.col("year").is_in(span))
+        .group_by("area_code", "year")
+        .agg(pl.col("count").sum(), pl.col("population").first())
+        .with_columns(
+            pl.when(pl.col("population") >= params.min_population)
+            .then(pl.col("count") / pl.col("population") * 1000.0)
+            .otherwise(0.0)
+            .fill_null(0.0)
+            .alias("rate")
+        )
+    )
+    units = [str(u) for u in neighbours.units]
+    row_of = {u: i for i, u in enumerate(units)}
+    values = np.zeros((len(units), len(span)))
+    for code, y, rate in table.select("area_code", "year", "rate").iter_rows():
+        if code in row_of:
+            values[row_of[code], span.index(int(y))] = rate
+    summaries, yearly = [], []
+    area, area_years = hotspot_mod.emerging_hotspots(
+        values=values, neighbours=neighbours, steps=span,
+        permutations=params.permutations, seed=params.seed, alpha=params.alpha,
+        min_steps=params.emerging_min_years,
+    )  # fmt: skip
+    summaries.append(area.with_columns(pl.lit("area").alias("level")))
+    yearly.append(area_years.with_columns(pl.lit("area").alias("level")))
+    if params.h3_resolution is not None:
+        points = placed.filter(pl.col("lat").is_not_null()).with_columns(
+            pl.col("occurred_at").dt.convert_time_zone(LOCAL_TIME_ZONE).dt.year().alias("__y")
+        ).filter(pl.col("__y").is_in(span))  # fmt: skip
+        lat, lon = points["lat"].to_numpy(), points["lon"].to_numpy()
+        if points.height and _h3_units(lat, lon, params.h3_resolution, locator) >= 3:
+            level = f"h3_{params.h3_resolution}"
+            cells, cell_years = hotspot_mod.h3_emerging_hotspots(
+                lat=lat, lon=lon, step=points["__y"].to_numpy(), steps=span,
+                resolution=params.h3_resolution, cover=list(locator.geometries),
+                permutations=params.permutations, seed=params.seed, alpha=params.alpha,
+                min_steps=params.emerging_min_years,
+            )  # fmt: skip
+            marked = cells.filter(~pl.col("category").is_in(["no_pattern", "not_enough_steps"]))
+            summaries.append(marked.with_columns(pl.lit(level).alias("level")))
+            yearly.append(
+                cell_years.filter(pl.col("unit").is_in(marked["unit"].implode())).with_columns(
+                    pl.lit(level).alias("level")
+                )
+            )
+    summary = pl.concat(summaries, how="vertical_relaxed").select(EMERGING_COLUMNS)
+    years = (
+        pl.concat(yearly, how="vertical_relaxed")
+        .rename({"step": "year"})
+        .select(EMERGING_YEAR_COLUMNS)
+    )
+    return summary, years, span
+
+
 def _priorities(
     *,
     areas: _Areas,
@@ -340,6 +418,13 @@ def run_analysis_on_tables(
         "hot spots",
         lambda: _hotspots(rates, placed, locator=locator, year=year, params=params),
     )
+    emerging, emerging_years, emerging_span = steps.run(
+        "emerging hot spots",
+        lambda: _emerging(
+            rates, placed, locator=locator, year=year,
+            crime_years=crime_years, params=params,
+        ),
+    )  # fmt: skip
     category_labels = {c.code: Text(c.name_sv, c.name_en) for c in categories.categories}
     priorities = steps.run(
         "priorities",
@@ -397,6 +482,9 @@ def run_analysis_on_tables(
         survey_items=survey.items,
         components=components,
         crime_changes=crime_changes,
+        emerging=emerging,
+        emerging_years=emerging_years,
+        emerging_span=emerging_span,
     )
 
 

@@ -70,6 +70,24 @@ def _write_changes(results: AnalysisResults, folder: Path) -> None:
         write_frame_csv(results.crime_changes, folder / "crime_changes.csv")
 
 
+def _emerging_record(results: AnalysisResults) -> dict:
+    """What run.json says about the emerging hot spots: the years, and how many units of
+    each level got each category (or why there are none)."""
+    if not results.emerging_span:
+        return {"computed": False, "reason": "too_few_years", "years": []}
+    counts: dict[str, dict[str, int]] = {}
+    for level, category, n in (
+        results.emerging.group_by("level", "category").len().sort("level", "category").iter_rows()
+    ):
+        counts.setdefault(level, {})[category] = int(n)
+    return {
+        "computed": True,
+        "years": results.emerging_span,
+        "categories": counts,
+        "grid_rows": "cells with a pattern only",
+    }
+
+
 def write_outputs(
     results: AnalysisResults,
     out: Path,
@@ -102,6 +120,9 @@ def write_outputs(
                 tmp / "hotspots.csv",
             )
             write_frame_csv(results.priorities.table, tmp / "priorities.csv")
+            if results.emerging_span:
+                write_frame_csv(results.emerging, tmp / "emerging_hotspots.csv")
+                write_frame_csv(results.emerging_years, tmp / "emerging_hotspot_years.csv")
 
         steps.run("write tables", csv_step)
         html = steps.run(
@@ -124,6 +145,7 @@ def write_outputs(
             "counts": results.counts,
             "survey_items": results.survey_items,
             "components": results.components,
+            "emerging_hotspots": _emerging_record(results),
             "timings_seconds": results.timings,
             "outputs": {
                 p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}

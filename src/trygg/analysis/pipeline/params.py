@@ -34,12 +34,19 @@ SURVEY_CHANGE_COLUMNS = (
     "difference", "se", "ci_low", "ci_high", "t", "df", "p_value", "significant",
     "suppressed",
 )  # fmt: skip
+EMERGING_COLUMNS = (
+    "level", "unit", "category", "steps", "hot_steps", "cold_steps", "last_class",
+    "trend_s", "trend_z", "trend_p",
+)  # fmt: skip
+EMERGING_YEAR_COLUMNS = ("level", "unit", "year", "value", "gi_z", "q_value", "class")
 OUTPUT_FILES = (
     "survey_indices.csv",
     "survey_changes.csv",
     "crime_rates.csv",
     "crime_changes.csv",
     "hotspots.csv",
+    "emerging_hotspots.csv",
+    "emerging_hotspot_years.csv",
     "priorities.csv",
     "report.html",
     "report.pdf",
@@ -65,6 +72,8 @@ class AnalysisParams:
     interval: float = priority_mod.DEFAULT_INTERVAL
     trim_ratio: float | None = 5.0
     min_population: int = 50
+    # Emerging hot spots need crimes in this many years up to the analysis year (ADR 0012).
+    emerging_min_years: int = 3
     municipality_name: str | None = None
     total_code: str | None = None
     pdf: bool = True
@@ -80,6 +89,9 @@ class AnalysisParams:
             if self.permutations is None
             else f"fixed {self.permutations}",
             "multiple_testing": f"Benjamini-Hochberg, alpha {self.alpha}",
+            "emerging": "Gi* per year on the same weights, Mann-Kendall trend of the "
+            f"z-values (alpha {self.alpha}), ArcGIS Pro's categories (90 % of the years); "
+            f"at least {self.emerging_min_years} years",
         }
         return data
 
@@ -137,6 +149,16 @@ class AnalysisResults:
     # Change of the crime rate between consecutive years per area and category ("total":
     # all categories), area "" the whole municipality (crime.crime_rate_changes).
     crime_changes: pl.DataFrame | None = None
+    # Emerging hot spots (hotspots.emerging): one row per unit and level (EMERGING_COLUMNS),
+    # and Gi* per unit and year (EMERGING_YEAR_COLUMNS); empty with too few years.
+    emerging: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=dict.fromkeys(EMERGING_COLUMNS, pl.String))
+    )
+    emerging_years: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=dict.fromkeys(EMERGING_YEAR_COLUMNS, pl.String))
+    )
+    # The years the emerging hot spots span (empty: not computed).
+    emerging_span: list[int] = field(default_factory=list)
 
 
 class _Steps:

@@ -7,8 +7,9 @@ are inline SVG from :mod:`trygg.analysis.report.charts`; the CSS is inlined so t
 self-contained and WeasyPrint needs no base URL or network.
 
 The sections are in :mod:`.sections`, the texts in :mod:`.texts`. Contents: title page, summary of the top priority areas with rank intervals and
-explanations and the weights used, maps (problem index, crime rate, hot spots), trends, the
-change since the year before with its test (:mod:`.changes`), the
+explanations and the weights used, maps (problem index, crime rate, hot spots), emerging hot
+spots over the years, trends, the change since the year before with its test
+(:mod:`.changes`), the
 ranked table with components, the survey results per area (suppressed cells "–" with a
 footnote), and the method in plain language.
 """
@@ -22,6 +23,7 @@ from string import Template
 from typing import Any
 
 from .changes import changes_chapter
+from .emerging import emerging_section
 from .sections import (
     _coverage,
     _maps,
@@ -63,6 +65,7 @@ def render_report_html(results: Any, *, lang: str = "sv", today: dt.date | None 
             _title_page(results, lang, date),
             _summary(results, lang),
             _maps(results, lang),
+            emerging_section(results, lang),
             _trends(results, lang),
             changes_chapter(results, lang),
             _ranking(results, lang),

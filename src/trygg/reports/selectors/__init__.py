@@ -21,6 +21,7 @@ from .dashboard import (
     runs_comparison,
     year_comparison,
 )
+from .emerging import EMERGING_TABLES, area_emerging, dashboard_cells, emerging_label
 from .results import (
     INDEX_ORDER,
     RUN_TABLES,
@@ -47,6 +48,7 @@ from .runs import (
 __all__ = [
     "AREA_H3_RESOLUTION",
     "AREA_TABLES",
+    "EMERGING_TABLES",
     "EXPORT_COLUMNS",
     "INDEX_ORDER",
     "RUN_TABLES",
@@ -55,6 +57,7 @@ __all__ = [
     "analysis_runs_for_user",
     "area_crime",
     "area_crime_cells",
+    "area_emerging",
     "area_export_table",
     "area_hotspot",
     "area_operations_for_user",
@@ -63,9 +66,11 @@ __all__ = [
     "area_statistics",
     "area_survey",
     "comparison_years_for_user",
+    "dashboard_cells",
     "dashboard_export_table",
     "dashboard_map",
     "dashboard_rows",
+    "emerging_label",
     "hotspot_label",
     "index_colour_classes",
     "latest_run_for_user",

@@ -7,6 +7,7 @@ import polars as pl
 
 from trygg.surveys.selectors import survey_questionnaire
 
+from .emerging import emerging_by_area, emerging_label
 from .results import (
     _component_codes,
     _component_labels,
@@ -57,6 +58,7 @@ def dashboard_rows(run, *, areas) -> list[dict]:
         if "level" in hotspots.columns:
             hotspots = hotspots.filter(pl.col("level") == "area")
         hot = dict(zip(hotspots["unit"].to_list(), hotspots["class"].to_list(), strict=True))
+    emerging = emerging_by_area(run)
     labels = _component_labels()
     codes = _component_codes(table)
     out = []
@@ -83,6 +85,8 @@ def dashboard_rows(run, *, areas) -> list[dict]:
                 "crime_rate": c[1],
                 "hotspot": hot.get(row["area_code"]),
                 "hotspot_label": hotspot_label(hot.get(row["area_code"])),
+                "emerging": emerging.get(row["area_code"]),
+                "emerging_label": emerging_label(emerging.get(row["area_code"])),
                 "missing": row.get("missing") or "",
                 "components": [
                     {
@@ -111,6 +115,7 @@ def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
     """GeoJSON of the rows' areas with a fill colour per layer, and the legends."""
     from trygg.analysis.questionnaire import standard_questionnaire
     from trygg.analysis.report import charts
+    from trygg.analysis.report.emerging import EMERGING_CLASSES
 
     lang = _lang()
     q = survey_questionnaire(municipality=run.municipality) or standard_questionnaire()
@@ -126,6 +131,7 @@ def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
     rate_colour = {c.key: c.colour for c in rate_classes}
     rank_colour = {c.key: c.colour for c in rank_classes}
     hot_colour = {c.key: c.colour for c in charts.HOTSPOT_CLASSES[lang]}
+    emerging_colour = {c.key: c.colour for c in EMERGING_CLASSES[lang]}
     features = []
     for i, row in enumerate(rows):
         colour = q.colour_of(row["problem_index"]) if row["problem_index"] is not None else None
@@ -142,6 +148,7 @@ def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
                     "fill_crime_rate": rate_colour.get(rate_keys[i], charts.NO_DATA),
                     "fill_hotspots": hot_colour.get(row["hotspot"] or "", charts.NO_DATA),
                     "fill_rank": rank_colour.get(rank_keys[i], charts.NO_DATA),
+                    "fill_emerging": emerging_colour.get(row["emerging"] or "", charts.NO_DATA),
                 },
             }
         )
@@ -158,6 +165,13 @@ def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
         "hotspots": [{"colour": c.colour, "label": c.label} for c in charts.HOTSPOT_CLASSES[lang]],
         "rank": sorted(rank_legend, key=lambda e: int(e["label"].split("–")[0])) if ranks else [],
     }
+    present = {r["emerging"] for r in rows if r["emerging"]}
+    if present:
+        legends["emerging"] = [
+            {"colour": c.colour, "label": c.label}
+            for c in EMERGING_CLASSES[lang]
+            if c.key in present
+        ]
     for legend in legends.values():
         for entry in legend:
             entry["swatch"] = (
@@ -170,6 +184,7 @@ def dashboard_map(rows: list[dict], *, run) -> tuple[dict, dict]:
 EXPORT_COLUMNS = (
     "rank", "rank_low", "rank_high", "code", "name", "district", "score",
     "problem_index", "problem_low", "problem_high", "crimes", "crime_rate", "hotspot",
+    "emerging",
 )  # fmt: skip
 
 

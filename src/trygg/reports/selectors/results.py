@@ -374,4 +374,12 @@ def area_statistics(user, *, area: Area) -> dict | None:
         "crime": area_crime(run, area=area),
         "hotspot": area_hotspot(run, area=area),
         "priority": area_priority(run, area=area),
+        "emerging": _area_emerging(run, area),
     }
+
+
+def _area_emerging(run, area: Area) -> dict | None:
+    # Imported here: .emerging reads its tables through this module.
+    from .emerging import area_emerging
+
+    return area_emerging(run, area=area)

@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_bench_analyze_tiny_scale_runs_and_prints_the_ratio(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"),
                                                        os.environ.get("PYTHONPATH", "")]))  # fmt: skip
+    command = [sys.executable, str(ROOT / "bench" / "bench_analyze.py"), "--scale", "tiny",
+               "--pdf", "none", "--skip-esda", "--workdir", str(tmp_path)]  # fmt: skip
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "bench_analyze.py"), "--scale", "tiny",
-         "--pdf", "none", "--skip-esda", "--workdir", str(tmp_path)],  # fmt: skip
-        capture_output=True, text=True, env=env, timeout=600, check=False,
-    )  # fmt: skip
+        command, capture_output=True, text=True, env=env, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "trygg analyze --pdf none, fresh process" in out

@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bench_analyze_tiny_scale_runs_and_prints_the_ratio(tmp_path):
+    pytest.importorskip("geopandas")  # the baseline's; in the `bench` extra
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"),
                                                        os.environ.get("PYTHONPATH", "")]))  # fmt: skip
     command = [sys.executable, str(ROOT / "bench" / "bench_analyze.py"), "--scale", "tiny",

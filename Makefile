@@ -45,7 +45,7 @@ makemessages: install
 # Benchmarks print figures and ratios against a baseline from the same run (bench/README.md).
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python bench/bench_analyze.py --scale 1.0
+	$(BIN)/python bench/bench_analyze.py --scale municipality national
 	$(BIN)/python bench/bench_situation.py
 
 # Leaflet and axe-core come from the npm registry and are committed, so installs need no network.

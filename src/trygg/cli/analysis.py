@@ -116,7 +116,16 @@ def _parse_pairs(text: str | None, option: str) -> dict[str, float] | None:
     type=click.IntRange(4, 12),
     help="Also find hot spots on an H3 grid of this resolution.",
 )
-@click.option("--no-pdf", is_flag=True, help="Write report.html but not report.pdf.")
+@click.option(
+    "--pdf",
+    "pdf_mode",
+    type=click.Choice(["later", "now", "none"]),
+    default="later",
+    show_default=True,
+    help="later: return once the tables and report.html are written and render report.pdf "
+    "in a background process; now: wait for the PDF; none: no PDF.",
+)
+@click.option("--no-pdf", is_flag=True, help="Write report.html but not report.pdf (--pdf none).")
 def analyze(
     areas,
     crimes,
@@ -135,6 +144,7 @@ def analyze(
     alpha,
     seed,
     h3_resolution,
+    pdf_mode,
     no_pdf,
 ) -> None:
     """Survey indices, crime rates, hot spots, priorities and the annual report.
@@ -142,7 +152,9 @@ def analyze(
     Works on files alone (no database), or with --from-db on what has been imported.
     Writes survey_indices.csv, crime_rates.csv, hotspots.csv, priorities.csv, run.json,
     report.html and report.pdf into --out, and with crimes from three years or more
-    emerging_hotspots.csv and emerging_hotspot_years.csv.
+    emerging_hotspots.csv and emerging_hotspot_years.csv. By default the PDF is rendered in
+    the background after the command returns (it takes WeasyPrint seconds); the command says
+    where it will appear.
     """
     from trygg.analysis import pipeline
     from trygg.analysis.errors import InputError
@@ -156,8 +168,9 @@ def analyze(
         permutations=permutations,
         alpha=alpha,
         h3_resolution=h3_resolution,
-        pdf=not no_pdf,
+        pdf=pdf_mode == "now" and not no_pdf,
     )
+    pdf_later = pdf_mode == "later" and not no_pdf
     if seed is not None:
         params.seed = seed
     progress = _StepBars()
@@ -211,6 +224,14 @@ def analyze(
     for row in top.iter_rows(named=True):
         click.echo(f"  {row['rank']:>3}. ({row['rank_low']}–{row['rank_high']}) {row['name']}")
     click.echo(f"Results in {out}/")
+    if pdf_later:
+        from trygg.analysis.report.pdf_file import ERROR_NAME, start_in_background
+
+        pdf = start_in_background(out)
+        click.echo(
+            f"The PDF is being rendered in the background and will appear as {pdf} "
+            f"(if it fails, the reason goes to {pdf.parent / ERROR_NAME})."
+        )
 
 
 def _only_municipality():

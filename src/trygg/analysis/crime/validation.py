@@ -151,12 +151,14 @@ def _prepare(frame: pl.DataFrame, categories: CategoryTable, *, with_raw: bool) 
         if name in present and not isinstance(frame.schema[name], pl.Datetime | pl.Date)
     )
     work = frame.with_columns(
-        _as_text("id"),
-        _as_text("category"),
-        _as_text("area_code")
+        _clean_text(frame, "id"),
+        _clean_text(frame, "category"),
+        _clean_text(frame, "area_code")
         if "area_code" in present
         else pl.lit(None, pl.String).alias("area_code"),
-        _as_text("source") if "source" in present else pl.lit(None, pl.String).alias("source"),
+        _clean_text(frame, "source")
+        if "source" in present
+        else pl.lit(None, pl.String).alias("source"),
         *[expr for name in ("lat", "lon") for expr in _coordinate(frame, name, with_raw)],
         *[
             expr
@@ -339,6 +341,16 @@ def _as_text(name: str) -> pl.Expr:
     become their decimal text)."""
     text = pl.col(name).cast(pl.String).str.strip_chars()
     return pl.when(text == "").then(None).otherwise(text).alias(name)
+
+
+def _clean_text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """:func:`_as_text`, or the column itself when it is text that trimming and emptying
+    would not change: a copy of 15 M ids or categories is the peak memory of a national
+    run, and a clean file (the usual case) needs none."""
+    column = frame.get_column(name)
+    if column.dtype == pl.String and not column.str.contains(r"^\s|\s$|^$").any():
+        return pl.col(name)
+    return _as_text(name)
 
 
 def _coordinate(frame: pl.DataFrame, name: str, with_raw: bool = True) -> list[pl.Expr]:

@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 import numpy as np
 import shapely
-from scipy import ndimage
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -264,6 +263,10 @@ class _CellCache:
         corner_cells = [self._cells(samples, dx, dy, step) for dx in (-1, 1) for dy in (-1, 1)]
         for cell in corner_cells:
             marked[cell] = True
+        # Imported here: only large point sets build the cache, and scipy.ndimage
+        # costs a noticeable part of a small run's start-up.
+        from scipy import ndimage
+
         labels, count = ndimage.label(~marked.reshape(self.ny, self.nx))
         self.table = self._resolve(locator, labels.ravel(), count, self._centres)
         # Second level: marked cells holding many of these points.

@@ -128,7 +128,11 @@ def run_analysis(
 
     collection = steps.run("read areas", lambda: load_areas(areas))
     features = steps.run("read areas", lambda: parse_areas(collection, file=areas.name))
-    collection = collection_as_read(collection, features)
+    as_read = collection_as_read(collection, features)
+    # The features parsed from exactly this collection can be reused (not when it was
+    # rebuilt: a re-parse numbers the features differently).
+    parsed = features if as_read is collection else None
+    collection = as_read
     codes = {f.code for f in features}
     pop = steps.run("read population", lambda: read_population(population, known_area_codes=codes))
     q = load_questionnaire(questionnaire) if questionnaire else standard_questionnaire()
@@ -168,6 +172,7 @@ def run_analysis(
         questionnaire=q,
         sources=sources,
         survey_items=survey_items,
+        area_features=parsed,
     )
     results = run_analysis_on_tables(inputs, params=params, progress=progress, _steps=steps)
     write_outputs(results, out, progress=progress, _steps=steps)

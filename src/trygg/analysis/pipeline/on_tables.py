@@ -73,8 +73,9 @@ class _Survey:
     items: dict[str, Any] = field(default_factory=dict)
 
 
-def _areas(collection: dict) -> _Areas:
-    features = parse_areas(collection, file="areas") if collection else []
+def _areas(collection: dict, features: list[AreaFeature] | None = None) -> _Areas:
+    if features is None:
+        features = parse_areas(collection, file="areas") if collection else []
     leaves = _leaf_features(collection)
     codes = [str(f["properties"]["code"]) for f in leaves["features"]]
     by_code = {f.code: f for f in features}
@@ -371,7 +372,7 @@ def run_analysis_on_tables(
     q = inputs.questionnaire or standard_questionnaire()
     categories = crime_mod.load_categories()
 
-    areas = _areas(inputs.areas)
+    areas = _areas(inputs.areas, inputs.area_features)
     locator = steps.run("areas", lambda: AreaLocator.from_geojson(areas.leaves, file="areas"))
     geometries = dict(zip(locator.codes.tolist(), locator.geometries.tolist(), strict=True))
     municipality_code = params.total_code or _municipality_code(areas.codes)

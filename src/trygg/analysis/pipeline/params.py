@@ -114,6 +114,9 @@ class AnalysisInputs:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Item codes the survey file has a column for; None: the items with an answer.
     survey_items: tuple[str, ...] | None = None
+    # ``parse_areas(areas)`` when the caller has it already (6,000 areas take seconds to
+    # parse); None: parsed here.
+    area_features: list[AreaFeature] | None = None
 
 
 @dataclass

@@ -122,8 +122,9 @@ def prioritise(
         # percentile gives what nanpercentile would, without its per-column loop.
         percentile = np.nanpercentile if np.isnan(ranked).any() else np.percentile
         with np.errstate(invalid="ignore"):
-            low = np.floor(percentile(ranked, tail, axis=0))
-            high = np.ceil(percentile(ranked, 100 - tail, axis=0))
+            # Both ends from one partition of the draws (two calls sorted them twice).
+            low, high = percentile(ranked, [tail, 100 - tail], axis=0)
+            low, high = np.floor(low), np.ceil(high)
         rank_low[rankable] = np.minimum(low, rank[rankable])
         rank_high[rankable] = np.maximum(high, rank[rankable])
 

@@ -259,7 +259,9 @@ def choropleth(
             f"{escape(title)}</text>"
         )
     if len(areas) > _MERGE_ABOVE:
-        out.extend(_merged_paths(areas, path, colour, hatch))
+        ds = _merged_path_data(geoms, tolerance=tolerance, origin=(minx, maxy, off_x, off_y),
+                               scale=(kx * s, s))  # fmt: skip
+        out.extend(_merged_paths(areas, ds, colour, hatch))
     outlines = []
     for area in areas if len(areas) <= _MERGE_ABOVE else ():
         d = path(area.geometry)
@@ -300,8 +302,56 @@ def choropleth(
     return "".join(out)
 
 
+def _merged_path_data(
+    geoms: Sequence[BaseGeometry],
+    *,
+    tolerance: float,
+    origin: tuple[float, float, float, float],
+    scale: tuple[float, float],
+) -> list[str]:
+    """The ``d`` of each area of a merged (national) map, all areas at once.
+
+    The same as ``choropleth``'s per-area ``path`` for a merged map (simplified to about a
+    pixel, points a tenth of a pixel apart, rings of fewer than three distinct points
+    left out), but simplified, projected, rounded and thinned as whole arrays: per area
+    that took a quarter of a minute for three national maps.
+    """
+    minx, maxy, off_x, off_y = origin
+    sx, sy = scale
+    arr = np.asarray(geoms, dtype=object)
+    if tolerance > 0:
+        simple = shapely.simplify(arr, tolerance, preserve_topology=True)
+        arr = np.where(shapely.is_empty(simple), arr, simple)
+    parts, area_of_part = shapely.get_parts(arr, return_index=True)
+    polygon = shapely.get_type_id(parts) == 3
+    parts, area_of_part = parts[polygon], area_of_part[polygon]
+    # Exterior, then holes, polygon after polygon: the order of ``_rings``.
+    rings, part_of_ring = shapely.get_rings(parts, return_index=True)
+    area_of_ring = area_of_part[part_of_ring]
+    coords, ring_of_point = shapely.get_coordinates(rings, return_index=True)
+    xy = np.empty_like(coords)
+    xy[:, 0] = off_x + (coords[:, 0] - minx) * sx
+    xy[:, 1] = off_y + (maxy - coords[:, 1]) * sy
+    xy = np.round(xy, 1)
+    keep = np.ones(len(xy), dtype=bool)
+    same_ring = ring_of_point[1:] == ring_of_point[:-1]
+    keep[1:] = ~same_ring | np.any(xy[1:] != xy[:-1], axis=1)
+    xy, ring_of_point = xy[keep], ring_of_point[keep]
+    counts = np.bincount(ring_of_point, minlength=len(rings))
+    ends = np.cumsum(counts)
+    tokens = list(map("{:.1f},{:.1f}".format, xy[:, 0].tolist(), xy[:, 1].tolist()))
+    out = [[] for _ in range(len(arr))]
+    start = 0
+    for ring, end in enumerate(ends.tolist()):
+        # Closed: at most two distinct points, nothing to fill.
+        if end - start >= 4:
+            out[area_of_ring[ring]].append("M" + " ".join(tokens[start:end]) + "Z")
+        start = end
+    return ["".join(parts) for parts in out]
+
+
 def _merged_paths(
-    areas: Sequence[MapArea], path, colour: Mapping[str, str], hatch: str
+    areas: Sequence[MapArea], ds: Sequence[str], colour: Mapping[str, str], hatch: str
 ) -> list[str]:
     """A national map: one ``<path>`` per fill instead of one per area.
 
@@ -315,12 +365,11 @@ def _merged_paths(
     groups: dict[str, list[str]] = {}
     own: list[str] = []
     outlines: list[str] = []
-    for area in areas:
+    for area, d in zip(areas, ds, strict=True):
         if area.suppressed:
             fill = hatch
         else:
             fill = colour.get(area.key, NO_DATA) if area.key is not None else NO_DATA
-        d = path(area.geometry)
         if not d:
             continue
         if _has_holes(area.geometry):

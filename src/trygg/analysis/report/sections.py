@@ -11,7 +11,7 @@ import h3
 import numpy as np
 import polars as pl
 import shapely
-from scipy import stats
+from scipy import special
 from shapely.geometry import Polygon
 
 from ..priority import COMPONENTS
@@ -268,8 +268,11 @@ def _trends(r: Any, lang: str) -> str:
     if yearly.height:
         count = yearly["count"].to_numpy().astype(float)
         pop = yearly["population"].to_numpy().astype(float)
-        low = np.where(count > 0, stats.chi2.ppf(0.025, 2 * count) / 2, 0.0) / pop * 1000
-        high = stats.chi2.ppf(0.975, 2 * count + 2) / 2 / pop * 1000
+        # Exact Poisson interval: chi2.ppf(q, 2k) / 2 is gammaincinv(k, q), which is how
+        # scipy.stats computes it; scipy.stats itself costs half a second to import.
+        with np.errstate(invalid="ignore"):
+            low = np.where(count > 0, special.gammaincinv(count, 0.025), 0.0) / pop * 1000
+        high = special.gammaincinv(count + 1, 0.975) / pop * 1000
         svg = charts.trend_chart(
             [charts.Series(_t(lang, "per_1000"), yearly["year"].to_list(),
                            (count / pop * 1000).tolist(), low.tolist(), high.tolist())],

@@ -13,6 +13,8 @@ and the e-mails to residents who asked for news of their report.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,6 +46,8 @@ from ..models import (
 )
 from ..reasons import reason_keys, reason_labels
 from .common import text_check
+
+logger = logging.getLogger(__name__)
 
 STATUS_TOKEN_SALT = "trygg.residents.department-status"  # noqa: S105 - a signing salt
 #: What a department may set through its link.
@@ -380,6 +384,9 @@ def report_status_changed(
         for address in addresses:
             # One message each: residents never see each other's addresses. A refused
             # address must not stop the department's or moderator's change.
-            EmailMessage(subject=subject, body=body, to=[address]).send(fail_silently=True)
+            try:
+                EmailMessage(subject=subject, body=body, to=[address]).send()
+            except Exception:
+                logger.warning("News of resident report %s could not be mailed", report.public_id)
     if report.is_closed:
         report.subscriptions.all().delete()

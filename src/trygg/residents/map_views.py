@@ -162,5 +162,6 @@ def department_status(request, token: str):
         status=400 if form.errors else 200,
     )
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token must not leak to other sites; same-origin keeps the POST's Origin check.
+    response["Referrer-Policy"] = "same-origin"
     return response

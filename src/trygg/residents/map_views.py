@@ -99,6 +99,9 @@ def public_map_csv(request, code: str):
 def nearby(request, code: str):
     """Open approved reports of the same kind near a point, as the public map shows them."""
     municipality = public_municipality_get(code=code)
+    if not request.GET:
+        # Nothing marked yet: nothing to offer.
+        return JsonResponse({"reports": [], "metres": nearby_metres()})
     form = NearbyQueryForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"reports": [], "errors": form.errors.get_json_data()}, status=400)

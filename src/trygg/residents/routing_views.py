@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from trygg.accounts.manage_views import administrator_page
+from trygg.core.http import allow
 from trygg.core.web import add_form_errors
 
 from .forms import DepartmentForm, RoutingRuleForm
@@ -29,6 +30,7 @@ from .services import (
 
 
 @administrator_page
+@allow("GET", "POST")
 def routing_index(request):
     """The administrator's municipalities; one goes straight to its page."""
     municipalities = list(routing_municipalities(request.user))
@@ -38,6 +40,7 @@ def routing_index(request):
 
 
 @administrator_page
+@allow("GET", "POST")
 def routing(request, code: str):
     municipality = routing_municipality_get(request.user, code=code)
     which = request.POST.get("form") if request.method == "POST" else None
@@ -93,6 +96,7 @@ def routing(request, code: str):
 
 
 @administrator_page
+@allow("GET", "POST")
 def department_edit(request, department_id: int):
     department = department_get_for_admin(request.user, department_id=department_id)
     code = department.municipality.code
@@ -129,6 +133,7 @@ def department_edit(request, department_id: int):
 
 
 @administrator_page
+@allow("GET", "POST")
 def rule_delete(request, rule_id: int):
     rule = routing_rule_get_for_admin(request.user, rule_id=rule_id)
     code = rule.municipality.code

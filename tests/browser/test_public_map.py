@@ -21,6 +21,15 @@ DESK = {"width": 1280, "height": 900}
 SHOTS = Path(os.environ.get("TRYGG_SHOTS", "/tmp"))
 
 
+def serious_violations(page) -> list:
+    """axe-core's serious and critical findings on the page (as the accessibility test;
+    the context bypasses the CSP so that axe can be injected)."""
+    from tests.browser.test_accessibility import AXE, RUN_AXE, STANDARDS
+
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE, STANDARDS)
+
+
 def watch(page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -69,7 +78,7 @@ def test_a_resident_adds_to_the_open_report_nearby(browser, live_server, town):
 
     earlier = approved_report(town, reasons=["dark"], text="Webbläsartest: mörk gångtunnel")
     for viewport, name in ((PHONE, "390"), (DESK, "1280")):
-        context = browser.new_context(viewport=viewport, locale="sv-SE")
+        context = browser.new_context(viewport=viewport, locale="sv-SE", bypass_csp=True)
         page = context.new_page()
         errors = watch(page)
         page.goto(f"{live_server.url}/trygghet/2281/")
@@ -89,6 +98,7 @@ def test_a_resident_adds_to_the_open_report_nearby(browser, live_server, town):
         assert page.input_value("input[name=same_as]") == str(earlier.public_id)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         page.screenshot(path=str(SHOTS / f"publicmap-nearby-{name}.png"), full_page=True)
+        assert serious_violations(page) == []
         page.click("#resident-submit")
         page.wait_for_url("**/trygghet/kvitto/**")
         assert "merged=1" in page.url
@@ -122,7 +132,7 @@ def test_routing_mail_status_link_public_map_and_receipt(browser, live_server, t
     mail.outbox.clear()
 
     # The coordinator approves it on a desk and publishes the description.
-    office = browser.new_context(viewport=DESK, locale="sv-SE")
+    office = browser.new_context(viewport=DESK, locale="sv-SE", bypass_csp=True)
     coordinator = office.new_page()
     errors = watch(coordinator)
     sign_in(coordinator, live_server.url, town["coordinator"].username, PASSWORD)
@@ -140,7 +150,7 @@ def test_routing_mail_status_link_public_map_and_receipt(browser, live_server, t
     assert link.startswith(live_server.url)
 
     # The department opens the link on a phone and sets the status with a note.
-    phone = browser.new_context(viewport=PHONE, locale="sv-SE")
+    phone = browser.new_context(viewport=PHONE, locale="sv-SE", bypass_csp=True)
     department = phone.new_page()
     errors += watch(department)
     department.goto(link)
@@ -148,6 +158,7 @@ def test_routing_mail_status_link_public_map_and_receipt(browser, live_server, t
     department.fill("textarea[name=note]", "Ny armatur beställd, byts vecka 50.")
     assert department.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     department.screenshot(path=str(SHOTS / "publicmap-department-390.png"), full_page=True)
+    assert serious_violations(department) == []
     department.click("#department-submit")
     department.wait_for_selector("#department-saved")
     report.refresh_from_db()
@@ -165,6 +176,7 @@ def test_routing_mail_status_link_public_map_and_receipt(browser, live_server, t
         assert "lampan vid tunneln" in item.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(SHOTS / f"publicmap-map-{name}.png"), full_page=True)
+        assert serious_violations(page) == []
 
     # The receipt shows it too, and the resident had news by e-mail.
     receipt = phone.new_page()

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.factories import AreaFactory, MunicipalityFactory, SafetyGroupFactory, user_in
 from tests.shared_db import module_transaction
@@ -143,10 +144,24 @@ def statistics_objects(municipality, run) -> dict:
 def residents_objects(area) -> dict:
     """A resident's report and a safety walk in the area's municipality (issue 7)."""
     from tests.factories import ResidentReportFactory, SafetyWalkFactory
+    from trygg.residents.models import Department, ReportDispatch, RoutingRule
 
+    report = ResidentReportFactory(area=area)
+    department = Department.objects.create(
+        municipality=area.municipality, name="Gatubelysning", email="ljus@example.org"
+    )
+    rule = RoutingRule.objects.create(
+        municipality=area.municipality, reason="dark", department=department
+    )
+    dispatch = ReportDispatch.objects.create(
+        report=report, department=department, sent_at=timezone.now()
+    )
     return {
-        "resident_report": ResidentReportFactory(area=area),
+        "resident_report": report,
         "walk": SafetyWalkFactory(area=area),
+        "department": department,
+        "routing_rule": rule,
+        "dispatch": dispatch,
     }
 
 
@@ -167,8 +182,21 @@ def letters_job(survey_round):
     return job
 
 
+def _status_token(dispatch) -> str:
+    from trygg.residents.services import status_token
+
+    return status_token(dispatch)
+
+
 RESIDENTS_ROUTES = {
     "trygghet:report": lambda t: {"code": t["municipality"].code},
+    "trygghet:map": lambda t: {"code": t["municipality"].code},
+    "trygghet:map-csv": lambda t: {"code": t["municipality"].code},
+    "trygghet:nearby": lambda t: {"code": t["municipality"].code},
+    "trygghet:department-status": lambda t: {"token": _status_token(t["dispatch"])},
+    "residents:routing": lambda t: {"code": t["municipality"].code},
+    "residents:department": lambda t: {"department_id": t["department"].id},
+    "residents:rule-delete": lambda t: {"rule_id": t["routing_rule"].id},
     "trygghet:receipt": lambda t: {"token": t["resident_report"].receipt_token},
     "residents:report": lambda t: {"public_id": t["resident_report"].public_id},
     "residents:walk": lambda t: {"public_id": t["walk"].public_id},

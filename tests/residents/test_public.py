@@ -27,9 +27,13 @@ def test_the_form_opens_without_login(client, place):
     assert 'name="reasons"' in body and 'value="groups_causing_unease"' in body
     # The keyboard alternative to the map: the municipality's areas in a list.
     assert ">Nacksta</option>" in body and ">Skönsberg</option>" in body
-    # Nothing that would identify the resident is asked for.
-    for field in ('name="name"', 'name="email"', 'name="phone"', 'type="file"'):
+    # Nothing that would identify the resident is asked for; an e-mail address for news is
+    # optional and the form says it is stored apart and deleted when the report closes.
+    for field in ('name="name"', 'name="phone"', 'type="file"'):
         assert field not in body
+    email = re.search(r"<input[^>]*name=\"email\"[^>]*>", body).group(0)
+    assert "required" not in email
+    assert "deleted when the report is closed" in body or "raderas när" in body
 
 
 def test_a_report_is_received_and_followed_through_the_receipt(client, place, form_data):

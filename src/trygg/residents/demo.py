@@ -1,7 +1,8 @@
 """Synthetic residents' reports and one finished safety walk for the demo municipality.
 
-Some reports wait for moderation, some are approved into the situational picture and one
-has an action taken, so every page has something to show. Texts describe places, never
+Some reports wait for moderation, some are approved into the situational picture (and
+routed to the demo's departments, so the public map has something to show) and one has an
+action taken, so every page has something to show. Texts describe places, never
 people. Building again changes nothing: it runs once per municipality.
 """
 
@@ -18,7 +19,7 @@ from trygg.accounts.roles import Role
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import Area, AreaLevel, Municipality
 
-from .models import ResidentReport, SafetyWalk
+from .models import Department, ResidentReport, RoutingRule, SafetyWalk
 from .services import (
     resident_report_action_taken,
     resident_report_approve,
@@ -52,6 +53,27 @@ REPORTS = (
     ),
 )
 WALK_TITLE = "Trygghetsvandring Nacksta"
+# (department, its address, the reasons it takes): the routing the demo starts with.
+DEPARTMENTS = (
+    ("Gatubelysning", "gatubelysning@example.org", ["dark"]),
+    ("Parkförvaltningen", "park@example.org", ["overgrown"]),
+    ("Trafikenheten", "trafik@example.org", ["traffic"]),
+    ("Polisen, lokalpolisområdet", "polis@example.org", ["groups_causing_unease"]),
+)
+
+
+def _demo_routing(municipality: Municipality) -> None:
+    for name, email, reasons in DEPARTMENTS:
+        department, _created = Department.objects.get_or_create(
+            municipality=municipality, name=name, defaults={"email": email}
+        )
+        for reason in reasons:
+            RoutingRule.objects.get_or_create(
+                municipality=municipality,
+                reason=reason,
+                area=None,
+                defaults={"department": department},
+            )
 
 
 def _points_in(area: Area, n: int, *, metres: float = 150) -> list[tuple[float, float]]:
@@ -88,6 +110,7 @@ def demo_residents_build(*, municipality: Municipality) -> int:
     areas = {
         a.name: a for a in Area.objects.filter(municipality=municipality, level=AreaLevel.AREA)
     }
+    _demo_routing(municipality)
     today = timezone.localdate()
     created = 0
     for index, (name, reasons, text, when, days_ago, fate) in enumerate(REPORTS):
@@ -114,6 +137,7 @@ def demo_residents_build(*, municipality: Municipality) -> int:
             report=report,
             severity=2 if fate == "action" else 1,
             public_message="Tack! Vi har tagit med platsen i lägesbilden.",
+            text_public=bool(text),
         )
         if fate == "action":
             resident_report_action_taken(

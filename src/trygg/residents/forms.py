@@ -110,6 +110,18 @@ class ResidentReportForm(forms.Form):
             "Describe the place, not people: no names, telephone numbers or e-mail addresses."
         ),
     )
+    email = forms.EmailField(
+        label=gettext_lazy("Your e-mail address, for news of the report (optional)"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=gettext_lazy(
+            "Stored apart from the report, used only to tell you when its status changes, "
+            "and deleted when the report is closed. The receipt link works without it."
+        ),
+    )
+    # The public id of a nearby report the resident confirmed ("is it this one?").
+    same_as = forms.UUIDField(required=False, widget=forms.HiddenInput)
     client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     # Hidden from people by CSS and from screen readers by aria-hidden; bots fill it in.
@@ -214,6 +226,13 @@ class ModerationForm(forms.Form):
         choices=[("", "—"), *RejectReason.choices],
         required=False,
     )
+    text_public = forms.BooleanField(
+        label=gettext_lazy("Publish the resident's description on the public map"),
+        required=False,
+        help_text=gettext_lazy(
+            "Only if it says nothing about people. Departments also get it only when published."
+        ),
+    )
     public_message = forms.CharField(
         label=gettext_lazy("Message to the resident (shown on the receipt page)"),
         required=False,
@@ -299,3 +318,108 @@ class WalkFinishForm(forms.Form):
     participants = forms.IntegerField(
         label=gettext_lazy("Participants"), min_value=0, max_value=10000, required=False
     )
+
+
+# ----------------------------------------------------------------- public map
+
+
+class PublicMapFilterForm(forms.Form):
+    """The public map's filters. An unknown value is dropped, never an error page."""
+
+    reason = forms.ChoiceField(label=gettext_lazy("What"), required=False)
+    area = forms.ModelChoiceField(
+        label=gettext_lazy("Area"),
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("all areas"),
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("all")),
+            ("open", gettext_lazy("open")),
+            ("done", gettext_lazy("action taken")),
+        ],
+    )
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", _("everything")), *reason_choices()]
+        self.fields["area"].queryset = Area.objects.filter(
+            municipality=municipality, level=AreaLevel.AREA
+        ).order_by("name")
+        self.fields["area"].label_from_instance = lambda area: area.name
+
+    def values(self) -> dict:
+        """The valid filters; invalid ones count as not given."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {}) or {}
+        return {
+            "reason": data.get("reason") or "",
+            "area": data.get("area"),
+            "status": data.get("status") or "",
+        }
+
+
+class NearbyQueryForm(forms.Form):
+    lat = forms.FloatField(min_value=-90, max_value=90)
+    lon = forms.FloatField(min_value=-180, max_value=180)
+    reasons = forms.MultipleChoiceField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].choices = reason_choices()
+
+
+class DepartmentStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        widget=forms.RadioSelect,
+        choices=[
+            (ReportStatus.IN_PROGRESS, gettext_lazy("In progress: we are dealing with it")),
+            (ReportStatus.ACTION_TAKEN, gettext_lazy("Action taken: done, the report closes")),
+        ],
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note to the resident and the public map"),
+        required=False,
+        max_length=PUBLIC_MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": PUBLIC_MESSAGE_MAX_LENGTH}),
+        help_text=gettext_lazy("Public: about the place, never about people."),
+    )
+
+
+# ------------------------------------------------------------- routing (admin)
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("E-mail address for reports"))
+    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+
+
+class RoutingRuleForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("What makes it feel unsafe"))
+    area = forms.ModelChoiceField(
+        label=gettext_lazy("Area"),
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("the whole municipality"),
+    )
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"), queryset=Area.objects.none()
+    )
+
+    def __init__(self, *args, municipality, **kwargs):
+        from .models import Department
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reason_choices()
+        self.fields["area"].queryset = Area.objects.filter(
+            municipality=municipality, level=AreaLevel.AREA
+        ).order_by("name")
+        self.fields["area"].label_from_instance = lambda area: area.name
+        self.fields["department"].queryset = Department.objects.filter(
+            municipality=municipality
+        ).order_by("name")

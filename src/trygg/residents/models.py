@@ -28,8 +28,18 @@ def new_receipt_token() -> str:
 class ReportStatus(models.TextChoices):
     RECEIVED = "received", _("received")
     ASSESSED = "assessed", _("assessed")
+    # Set by the responsible department through its status link (or by the moderator).
+    IN_PROGRESS = "in_progress", _("in progress")
     ACTION_TAKEN = "action_taken", _("action taken")
     REJECTED = "rejected", _("rejected")
+
+
+#: Approved reports: in the situational picture and on the public map.
+PUBLIC_STATUSES = (ReportStatus.ASSESSED, ReportStatus.IN_PROGRESS, ReportStatus.ACTION_TAKEN)
+#: Approved and not yet dealt with: offered as "is it this one?" while a resident reports.
+OPEN_STATUSES = (ReportStatus.ASSESSED, ReportStatus.IN_PROGRESS)
+#: A closed report's e-mail subscriptions are deleted.
+CLOSED_STATUSES = (ReportStatus.ACTION_TAKEN, ReportStatus.REJECTED)
 
 
 class RejectReason(models.TextChoices):
@@ -84,6 +94,9 @@ class ResidentReport(models.Model):
         _("message to the resident"), max_length=PUBLIC_MESSAGE_MAX_LENGTH, blank=True
     )
     internal_note = models.TextField(_("internal note"), blank=True)
+    # The resident's words reach the public map (and the department) only when the
+    # moderator publishes them.
+    text_public = models.BooleanField(_("publish the description"), default=False)
     # Day precision is enough and says less about who reported.
     created_on = models.DateField(_("reported"))
     agree_count = models.PositiveIntegerField(
@@ -138,7 +151,135 @@ class ResidentReport(models.Model):
     @property
     def is_public(self) -> bool:
         """Approved reports count in the situational picture and on the area page."""
-        return self.status in (ReportStatus.ASSESSED, ReportStatus.ACTION_TAKEN)
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+class Department(models.Model):
+    """A department or organisation that deals with one kind of place: street lighting,
+    parks, a housing company, the police. Configured by the municipality's administrator."""
+
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, related_name="report_departments"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail address for reports"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="residents_department_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Reports with this reason (in this area, or anywhere when no area is given) go to
+    the department. A rule of the report's own area wins over the municipality-wide one."""
+
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, related_name="report_routing_rules"
+    )
+    reason = models.CharField(_("what makes it feel unsafe"), max_length=64)
+    area = models.ForeignKey(
+        "areas.Area",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area (empty: the whole municipality)"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        related_name="rules",
+        verbose_name=_("department"),
+    )
+
+    class Meta:
+        ordering = ["reason", "area__name", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "reason", "area"],
+                name="residents_routing_rule_area",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "reason"],
+                condition=models.Q(area__isnull=True),
+                name="residents_routing_rule_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} → {self.department_id}"
+
+
+class ReportDispatch(models.Model):
+    """An approved report sent to a department. Its status link carries a signed token
+    naming this row; deleting the row revokes the link."""
+
+    report = models.ForeignKey(ResidentReport, on_delete=models.CASCADE, related_name="dispatches")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "department"], name="residents_dispatch_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} → {self.department_id}"
+
+
+class ReportUpdate(models.Model):
+    """A public status change of an approved report, with its note (shown on the public
+    map and the receipt)."""
+
+    report = models.ForeignKey(ResidentReport, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices)
+    note = models.TextField(_("note"), max_length=PUBLIC_MESSAGE_MAX_LENGTH, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.status}"
+
+
+class ReportSubscription(models.Model):
+    """A resident's e-mail address for news of one report: in its own table, never shown
+    with the report, used only for these e-mails, deleted when the report is closed."""
+
+    report = models.ForeignKey(
+        ResidentReport, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "email"], name="residents_subscription_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"subscription {self.pk}"
 
 
 class RateSalt(models.Model):

@@ -6,6 +6,8 @@
   municipalities; everybody else gets 404.
 * A group leader sees the walks they lead.
 * The area page shows an area's approved reports (reasons, date, status; no text).
+* The municipality's administrators keep the routing (departments and rules) of their
+  municipalities; the public map's reads are in :mod:`.publicmap`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from trygg.areas.models import Area, AreaLevel, Municipality
 from trygg.areas.selectors import areas_for_user, municipalities_for_user
 
 from .geo import distance_metres
-from .models import ReportStatus, ResidentReport, SafetyWalk
+from .models import PUBLIC_STATUSES, ReportStatus, ResidentReport, SafetyWalk
 from .reasons import reason_label, reason_labels
 
 AREA_PAGE_ROWS = 5
@@ -100,9 +102,7 @@ def area_reports_for_user(user, *, area: Area) -> dict:
     areas = [area.pk]
     if area.level == AreaLevel.DISTRICT:
         areas = list(area.children.values_list("pk", flat=True))
-    approved = ResidentReport.objects.filter(
-        area_id__in=areas, status__in=[ReportStatus.ASSESSED, ReportStatus.ACTION_TAKEN]
-    )
+    approved = ResidentReport.objects.filter(area_id__in=areas, status__in=PUBLIC_STATUSES)
     rows = list(approved.select_related("area").order_by("-created_on", "-id")[:AREA_PAGE_ROWS])
     return {
         "count": approved.count(),
@@ -191,3 +191,60 @@ def walk_areas(user, walk: SafetyWalk) -> QuerySet[Area]:
 def walk_start_areas(user) -> QuerySet[Area]:
     """The areas a leader may name when starting a walk."""
     return areas_for_user(user).filter(level=AreaLevel.AREA).order_by("name")
+
+
+# ------------------------------------------------------------ routing (admin pages)
+
+
+def _administers(user) -> bool:
+    return bool(user.is_authenticated and user.can(Capability.ADMINISTER))
+
+
+def routing_municipality_get(user, *, code: str) -> Municipality:
+    """A municipality whose routing the user administers, or 404."""
+    if not _administers(user):
+        raise Http404
+    try:
+        return municipalities_for_user(user).get(code=code)
+    except Municipality.DoesNotExist:
+        raise Http404 from None
+
+
+def routing_municipalities(user) -> QuerySet[Municipality]:
+    if not _administers(user):
+        return Municipality.objects.none()
+    return municipalities_for_user(user).order_by("name")
+
+
+def department_get_for_admin(user, *, department_id: int):
+    from .models import Department
+
+    if not _administers(user):
+        raise Http404
+    try:
+        return Department.objects.select_related("municipality").get(
+            pk=department_id, municipality__in=municipalities_for_user(user)
+        )
+    except Department.DoesNotExist:
+        raise Http404 from None
+
+
+def routing_rule_get_for_admin(user, *, rule_id: int):
+    from .models import RoutingRule
+
+    if not _administers(user):
+        raise Http404
+    try:
+        return RoutingRule.objects.select_related("municipality", "department").get(
+            pk=rule_id, municipality__in=municipalities_for_user(user)
+        )
+    except RoutingRule.DoesNotExist:
+        raise Http404 from None
+
+
+def report_dispatches(report: ResidentReport):
+    return report.dispatches.select_related("department").order_by("sent_at", "id")
+
+
+def report_public_updates(report: ResidentReport):
+    return report.updates.select_related("department").order_by("created_at", "id")

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from . import views
+import trygg.core.http  # noqa: F401  (registers the "id" path converter)
+
+from . import routing_views, views
 
 app_name = "residents"
 urlpatterns = [
@@ -16,4 +18,12 @@ urlpatterns = [
     path("walks/<uuid:public_id>/finish/", views.walk_finish_view, name="walk-finish"),
     path("walks/<uuid:public_id>/convert/", views.walk_convert, name="walk-convert"),
     path("walks/<uuid:public_id>/export/<str:fmt>/", views.walk_export, name="walk-export"),
+    path("routing/", routing_views.routing_index, name="routing-index"),
+    path("routing/<str:code>/", routing_views.routing, name="routing"),
+    path(
+        "routing/departments/<id:department_id>/",
+        routing_views.department_edit,
+        name="department",
+    ),
+    path("routing/rules/<id:rule_id>/delete/", routing_views.rule_delete, name="rule-delete"),
 ]

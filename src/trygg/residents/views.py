@@ -43,7 +43,9 @@ from .selectors import (
     public_areas,
     public_municipality_get,
     report_by_receipt,
+    report_dispatches,
     report_get_for_moderation,
+    report_public_updates,
     reports_for_moderation,
     status_counts,
     walk_areas,
@@ -115,6 +117,8 @@ def report(request, code: str):
                     area=data["area"] if data["lat"] is None else None,
                     client_key=data["client_key"] or "",
                     address=address,
+                    same_as=data["same_as"],
+                    email=data["email"] or "",
                 )
             except RateLimited as exc:
                 form.add_error(None, str(exc))
@@ -130,6 +134,8 @@ def report(request, code: str):
                     url += "?merged=1"
                 elif submission.created:
                     url += "?new=1"
+                if data["email"] and not submission.report.is_closed:
+                    url += ("&" if "?" in url else "?") + "news=1"
                 if _wants_json(request):
                     return JsonResponse(
                         {"saved": True, "merged": submission.merged, "receipt": url},
@@ -183,9 +189,13 @@ def receipt(request, token: str):
             "steps": [
                 (ReportStatus.RECEIVED, ReportStatus.RECEIVED.label),
                 (ReportStatus.ASSESSED, ReportStatus.ASSESSED.label),
+                (ReportStatus.IN_PROGRESS, ReportStatus.IN_PROGRESS.label),
                 (ReportStatus.ACTION_TAKEN, ReportStatus.ACTION_TAKEN.label),
             ],
             "reached": _reached(report_.status),
+            "updates": report_public_updates(report_),
+            # Right after sending, to the resident who gave an address; never the address.
+            "subscribed": request.GET.get("news") == "1" and report_.subscriptions.exists(),
             "public_page": True,
         },
     )
@@ -194,7 +204,12 @@ def receipt(request, token: str):
 
 
 def _reached(status: str) -> list[str]:
-    order = [ReportStatus.RECEIVED, ReportStatus.ASSESSED, ReportStatus.ACTION_TAKEN]
+    order = [
+        ReportStatus.RECEIVED,
+        ReportStatus.ASSESSED,
+        ReportStatus.IN_PROGRESS,
+        ReportStatus.ACTION_TAKEN,
+    ]
     if status == ReportStatus.REJECTED:
         return [ReportStatus.RECEIVED]
     return [s for s in order[: order.index(status) + 1]]
@@ -258,6 +273,8 @@ def report_detail(request, public_id):
                     severity=data["severity"] or 1,
                     public_message=data["public_message"],
                     internal_note=data["internal_note"],
+                    text_public=data["text_public"],
+                    base_url=request.build_absolute_uri("/"),
                 )
                 messages.success(request, _("Approved: the report is in the situational picture."))
             elif data["action"] == "reject":
@@ -267,6 +284,7 @@ def report_detail(request, public_id):
                     reason=data["reject_reason"],
                     public_message=data["public_message"],
                     internal_note=data["internal_note"],
+                    base_url=request.build_absolute_uri("/"),
                 )
                 messages.success(request, _("The report is rejected."))
             else:
@@ -275,6 +293,7 @@ def report_detail(request, public_id):
                     report=report_,
                     public_message=data["public_message"],
                     internal_note=data["internal_note"] or None,
+                    base_url=request.build_absolute_uri("/"),
                 )
                 messages.success(request, _("The action is recorded; the resident can read it."))
         except ValidationError as exc:
@@ -292,6 +311,8 @@ def report_detail(request, public_id):
                 areas_for_user(request.user).filter(pk=report_.area_id)
             ),
             "point": report_.lat is not None,
+            "dispatches": report_dispatches(report_),
+            "updates": report_public_updates(report_),
             "points": [{"lat": report_.lat, "lon": report_.lon, "label": ""}],
         },
         status=400 if form.errors else 200,

@@ -380,6 +380,15 @@ TRYGG_RESIDENT_DUPLICATE_METRES = int(os.environ.get("TRYGG_RESIDENT_DUPLICATE_M
 TRYGG_RESIDENT_DUPLICATE_DAYS = int(os.environ.get("TRYGG_RESIDENT_DUPLICATE_DAYS", "7"))
 TRYGG_RESIDENT_MUNICIPALITIES = env_list("TRYGG_RESIDENT_MUNICIPALITIES")
 TRYGG_RESIDENT_REASONS_FILE = os.environ.get("TRYGG_RESIDENT_REASONS_FILE", "")
+# The public map of residents' reports (docs/residents.md): where a report is shown ("grid":
+# the centre of a square of TRYGG_RESIDENT_PUBLIC_GRID_METRES; "place": its area's centre),
+# how near an open report must be to be offered on the form, how long a department's
+# status link works, and the address the e-mailed links start with when no request gives it.
+TRYGG_RESIDENT_PUBLIC_POSITION = os.environ.get("TRYGG_RESIDENT_PUBLIC_POSITION", "grid")
+TRYGG_RESIDENT_PUBLIC_GRID_METRES = int(os.environ.get("TRYGG_RESIDENT_PUBLIC_GRID_METRES", "250"))
+TRYGG_RESIDENT_NEARBY_METRES = int(os.environ.get("TRYGG_RESIDENT_NEARBY_METRES", "300"))
+TRYGG_RESIDENT_STATUS_LINK_DAYS = int(os.environ.get("TRYGG_RESIDENT_STATUS_LINK_DAYS", "60"))
+TRYGG_SITE_URL = os.environ.get("TRYGG_SITE_URL", "")
 
 # API keys (trygg.api.models.ApiKey) stop working this many days after they were created.
 TRYGG_API_KEY_DAYS = int(os.environ.get("TRYGG_API_KEY_DAYS", "90"))

@@ -6,6 +6,7 @@ without the sender's address: the report itself is all the log needs.
 * :mod:`.common`: the checks reports and walks share, and their way into the picture;
 * :mod:`.limits`: how many reports one address may send;
 * :mod:`.reports`: submission and moderation;
+* :mod:`.routing`: departments, routing, their status links, residents' news;
 * :mod:`.walks`: safety walks.
 """
 
@@ -34,6 +35,21 @@ from .reports import (
     resident_report_reject,
     resident_report_submit,
 )
+from .routing import (
+    DEPARTMENT_STATUSES,
+    department_delete,
+    department_save,
+    departments_for,
+    dispatch_for_token,
+    report_route,
+    report_status_changed,
+    report_subscribe,
+    resident_report_department_status,
+    routing_rule_create,
+    routing_rule_delete,
+    status_token,
+    token_expired,
+)
 from .walks import (
     ROUTE_MAX_POINTS,
     WALK_POINTS_MAX,
@@ -46,6 +62,7 @@ from .walks import (
 )
 
 __all__ = [
+    "DEPARTMENT_STATUSES",
     "OBSERVATION_CATEGORY",
     "ROUTE_MAX_POINTS",
     "WALK_POINTS_MAX",
@@ -53,6 +70,10 @@ __all__ = [
     "RateLimited",
     "Submission",
     "challenge_required",
+    "department_delete",
+    "department_save",
+    "departments_for",
+    "dispatch_for_token",
     "distance_metres",
     "observation_text",
     "personal_data_refusal",
@@ -60,11 +81,19 @@ __all__ = [
     "rate_counts",
     "rate_record",
     "reasons_check",
+    "report_route",
+    "report_status_changed",
+    "report_subscribe",
     "resident_report_action_taken",
     "resident_report_approve",
+    "resident_report_department_status",
     "resident_report_reject",
     "resident_report_submit",
+    "routing_rule_create",
+    "routing_rule_delete",
+    "status_token",
     "text_check",
+    "token_expired",
     "walk_create",
     "walk_export_record",
     "walk_finish",

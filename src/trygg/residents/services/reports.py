@@ -26,8 +26,10 @@ from trygg.situation.models import ObservationSource
 from trygg.situation.services import observation_create
 from trygg.situation.services.checks import actor_require
 
+from ..coarse import public_position
 from ..geo import distance_metres
 from ..models import (
+    OPEN_STATUSES,
     PUBLIC_MESSAGE_MAX_LENGTH,
     RejectReason,
     ReportStatus,
@@ -46,6 +48,7 @@ from .common import (
     text_check,
 )
 from .limits import rate_check, rate_record
+from .routing import report_route, report_status_changed, report_subscribe
 
 
 @dataclass(frozen=True)
@@ -106,12 +109,16 @@ def resident_report_submit(
     area: Area | None = None,
     client_key: str = "",
     address: str | None = None,
+    same_as=None,
+    email: str = "",
 ) -> Submission:
     """A resident's report from the public form.
 
     Checks the rate limit of the sender's address, refuses personal data, and merges a
     report of the same place and reasons into the earlier one ("+1 agree"). A resent form
-    (the same ``client_key``) gets its first receipt back and counts once.
+    (the same ``client_key``) gets its first receipt back and counts once. ``same_as`` is
+    the public id of a nearby open report the resident confirmed ("is it this one?"): the
+    report adds to that one. ``email``, when given, is kept apart for news of the report.
     """
     key_hash = _client_key_hash(client_key)
     if key_hash:
@@ -129,11 +136,19 @@ def resident_report_submit(
         lat, lon, area = _locate(municipality, lat=lat, lon=lon, area=area)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    target = None
+    if same_as and not errors:
+        try:
+            target = _confirmed_target(
+                municipality, same_as=same_as, reasons=reasons, lat=lat, lon=lon, area=area
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     today = timezone.localdate()
     with transaction.atomic():
-        earlier = _duplicate_of(
+        earlier = target or _duplicate_of(
             municipality, reasons=reasons, lat=lat, lon=lon, area=area, today=today
         )
         if earlier is not None:
@@ -173,8 +188,45 @@ def resident_report_submit(
                 details={"reasons": reasons, "area": area.code if area else None},
             )
             submission = Submission(report, created=True, merged=False)
+        if email:
+            report_subscribe(report=submission.report, email=email)
     rate_record(address)
     return submission
+
+
+def _confirmed_target(
+    municipality: Municipality,
+    *,
+    same_as,
+    reasons: list[str],
+    lat: float | None,
+    lon: float | None,
+    area: Area | None,
+) -> ResidentReport:
+    """The nearby open report the resident confirmed: approved, open, of the municipality,
+    sharing a reason, and (by its public position) near the marked place or in the area."""
+    from ..publicmap import nearby_metres
+
+    refused = ValidationError(
+        {"same_as": _("That report cannot be joined any more. Send yours as a new report.")}
+    )
+    try:
+        target = ResidentReport.objects.select_related("area").get(
+            municipality=municipality, public_id=same_as, status__in=OPEN_STATUSES
+        )
+    except (ResidentReport.DoesNotExist, ValueError, ValidationError):
+        raise refused from None
+    if not set(target.reasons or []) & set(reasons):
+        raise refused
+    if lat is not None:
+        position = public_position(target)
+        if position is None or distance_metres(lat, lon, position.lat, position.lon) > (
+            nearby_metres()
+        ):
+            raise refused
+    elif target.area_id != getattr(area, "pk", None):
+        raise refused
+    return target
 
 
 # ----------------------------------------------------------------------- moderation
@@ -192,8 +244,11 @@ def resident_report_approve(
     severity: int = 1,
     public_message: str = "",
     internal_note: str = "",
+    text_public: bool = False,
+    base_url: str = "",
 ) -> ResidentReport:
-    """Approve a report: it becomes an observation (source "residents") in the picture."""
+    """Approve a report: it becomes an observation (source "residents") in the picture,
+    shows on the public map, and goes to the departments responsible for it."""
     _moderation_target(actor, report)
     if severity not in (1, 2, 3):
         raise ValidationError({"severity": _("Severity is 1, 2 or 3.")})
@@ -222,12 +277,19 @@ def resident_report_approve(
         report.observation = observation
         report.public_message = public_message
         report.internal_note = internal_note.strip()
+        report.text_public = bool(text_public and report.text)
         _report_moderated(
             report,
             actor=actor,
             summary="Approved a resident's report into the situational picture",
-            details={"observation": str(observation.public_id), "severity": severity},
+            details={
+                "observation": str(observation.public_id),
+                "severity": severity,
+                "text_public": report.text_public,
+            },
         )
+        report_route(report=report, base_url=base_url)
+        report_status_changed(report=report, note=public_message, base_url=base_url)
     return report
 
 
@@ -238,6 +300,7 @@ def resident_report_reject(
     reason: str,
     public_message: str = "",
     internal_note: str = "",
+    base_url: str = "",
 ) -> ResidentReport:
     _moderation_target(actor, report)
     if reason not in RejectReason.values:
@@ -262,11 +325,17 @@ def resident_report_reject(
             summary=f"Rejected a resident's report: {reason}",
             details={"reason": reason},
         )
+        report_status_changed(report=report, note=public_message, base_url=base_url)
     return report
 
 
 def resident_report_action_taken(
-    *, actor, report: ResidentReport, public_message: str, internal_note: str | None = None
+    *,
+    actor,
+    report: ResidentReport,
+    public_message: str,
+    internal_note: str | None = None,
+    base_url: str = "",
 ) -> ResidentReport:
     """Tell the resident what was done (new lighting, bushes cut back)."""
     _moderation_target(actor, report)
@@ -277,7 +346,7 @@ def resident_report_action_taken(
         raise ValidationError({"public_message": _("Tell the resident what was done.")})
     with transaction.atomic():
         report = ResidentReport.objects.select_for_update().get(pk=report.pk)
-        if report.status not in (ReportStatus.ASSESSED, ReportStatus.ACTION_TAKEN):
+        if not report.is_public:
             raise ValidationError(_("Approve the report before recording an action."))
         report.status = ReportStatus.ACTION_TAKEN
         report.public_message = public_message
@@ -286,6 +355,7 @@ def resident_report_action_taken(
         _report_moderated(
             report, actor=actor, summary="Recorded the action taken on a resident's report"
         )
+        report_status_changed(report=report, note=public_message, base_url=base_url)
     return report
 
 

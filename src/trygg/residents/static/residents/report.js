@@ -58,19 +58,115 @@
     });
   }
 
+  // ----------------------------------------------------------------- nearby reports
+  // While the resident marks a place, approved open reports of the same kind nearby are
+  // offered ("is it one of these?"); choosing one sends this report as an addition to it.
+  var nearbyBox = document.getElementById("nearby");
+  var nearbyList = document.getElementById("nearby-list");
+  var nearbyNone = document.getElementById("nearby-none");
+  var nearbyLayer = null;
+  var nearbyAsked = 0;
+
+  function checkedReasons() {
+    return Array.prototype.filter.call(form.elements.reasons || [], function (box) {
+      return box.checked;
+    }).map(function (box) { return box.value; });
+  }
+
+  function chooseSame(id) {
+    form.elements.same_as.value = id || "";
+    nearbyList.querySelectorAll("li").forEach(function (li) {
+      var chosen = li.dataset.id === id;
+      li.classList.toggle("chosen", chosen);
+      li.querySelector("button").setAttribute("aria-pressed", chosen ? "true" : "false");
+    });
+    nearbyNone.hidden = !id;
+    if (id) { show("ok", form.dataset.nearbyChosen); }
+    saveDraft();
+  }
+
+  function clearNearby() {
+    nearbyBox.hidden = true;
+    nearbyList.textContent = "";
+    form.elements.same_as.value = "";
+    if (nearbyLayer) { nearbyLayer.clearLayers(); }
+  }
+
+  function askNearby() {
+    var reasons = checkedReasons();
+    if (!lat.value || !lon.value || !reasons.length || !nearbyBox) { clearNearby(); return; }
+    var query = new URLSearchParams({ lat: lat.value, lon: lon.value });
+    reasons.forEach(function (r) { query.append("reasons", r); });
+    var asked = ++nearbyAsked;
+    fetch(form.dataset.nearbyUrl + "?" + query.toString(), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { reports: [] }; })
+      .then(function (data) {
+        if (asked !== nearbyAsked) { return; }
+        var keep = form.elements.same_as.value;
+        nearbyList.textContent = "";
+        if (nearbyLayer) { nearbyLayer.clearLayers(); }
+        (data.reports || []).forEach(function (r) {
+          var li = document.createElement("li");
+          li.dataset.id = r.id;
+          var head = document.createElement("strong");
+          head.textContent = r.reasons.join(", ");
+          var facts = document.createElement("span");
+          facts.className = "small";
+          facts.textContent = " – " + r.status_label + ", " + (r.place || "") + ", " + r.month +
+            (r.agree ? ", +" + r.agree : "");
+          li.appendChild(head);
+          li.appendChild(facts);
+          if (r.text) {
+            var words = document.createElement("p");
+            words.className = "small";
+            words.textContent = r.text;
+            li.appendChild(words);
+          }
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "nearby-same";
+          button.textContent = form.dataset.nearbySame;
+          button.setAttribute("aria-pressed", "false");
+          button.addEventListener("click", function () { chooseSame(r.id); });
+          li.appendChild(button);
+          nearbyList.appendChild(li);
+          if (nearbyLayer) {
+            L.circleMarker([r.lat, r.lon], {
+              radius: 8, color: "#fff", weight: 2, fillColor: "#a15c00", fillOpacity: 0.9,
+              bubblingMouseEvents: false,
+            })
+              .bindTooltip(r.reasons.join(", "))
+              .on("click", function () { chooseSame(r.id); })
+              .addTo(nearbyLayer);
+          }
+        });
+        var found = (data.reports || []).some(function (r) { return r.id === keep; });
+        nearbyBox.hidden = !(data.reports || []).length;
+        chooseSame(found ? keep : "");
+      })
+      .catch(function () { /* offline: nothing to offer */ });
+  }
+
   // --------------------------------------------------------------------------- map
   function setPoint(latlng, text) {
     point.set(latlng);
     form.elements.area.value = "";
     summary.textContent = (text ? text + " – " : "") + form.dataset.marked;
     saveDraft();
+    askNearby();
   }
 
   function initMap() {
     var element = document.getElementById("resident-map");
     if (!element || typeof L === "undefined") { return; }
     TryggMap.pickingMap(element, point, setPoint, { padding: [8, 8], zoom: 11 });
+    if (element.trygg && element.trygg.map) { nearbyLayer = L.layerGroup().addTo(element.trygg.map); }
   }
+
+  Array.prototype.forEach.call(form.elements.reasons || [], function (box) {
+    box.addEventListener("change", askNearby);
+  });
+  if (nearbyNone) { nearbyNone.addEventListener("click", function () { chooseSame(""); }); }
 
   TryggMap.positionButton(document.getElementById("use-position"), point, setPoint, show, form.dataset);
 
@@ -78,6 +174,7 @@
   form.elements.area.addEventListener("change", function () {
     if (!form.elements.area.value) { return; }
     point.clear();
+    clearNearby();
     summary.textContent = form.elements.area.options[form.elements.area.selectedIndex].text;
   });
 
@@ -179,5 +276,6 @@
     }
     if (!form.elements.client_key.value) { form.elements.client_key.value = newKey(); }
     initMap();
+    askNearby();
   });
 })();

@@ -445,8 +445,8 @@ class ConcernViewSet(viewsets.ViewSet):
         request=ConcernIn,
         responses={201: ReceivedOut, 400: INVALID},
         description="Any signed-in member sends a concern to the SSPF coordinator. The answer "
-        "says only that it was received. A concern report to social services (orosanmälan) "
-        "is a separate duty that this does not replace.",
+        "says only that it was received. The duty to report a child at risk to social services "
+        "(Social Services Act, chapter 14, section 1) is separate; this does not replace it.",
     )
     def create(self, request):
         payload = ConcernIn(data=request.data)

@@ -385,3 +385,18 @@ def test_a_contact_in_the_future_is_refused(world, client):
     login(client, world.users["coordinator"])
     response = post_contact(client, case, contacted_on=timezone.localdate() + timedelta(days=2))
     assert response.status_code == 400 and not ContactLogEntry.objects.exists()
+
+
+def test_the_api_records_how_a_withdrawal_was_received(world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(world.users["coordinator"])
+    consent = consent_of(world)
+    url = f"/api/v1/consents/{consent.public_id}/withdraw/"
+    assert api.post(url, {"received_how": "carrier pigeon"}, format="json").status_code == 400
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is None
+    assert api.post(url, {"received_how": "email"}, format="json").status_code == 200
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None and consent.withdrawal_received_how == "email"

@@ -27,7 +27,7 @@ from .access import (
     consent_state,
 )
 from .checklists import PROTECTIVE_FACTORS, RISK_FACTORS
-from .models import ConsentGiver, Information, Level, Programme
+from .models import ConsentGiver, Information, Level, Programme, WithdrawalReceived
 from .pin import masked
 from .selectors import (
     case_view,
@@ -345,6 +345,16 @@ class ConsentIn(serializers.Serializer):
     received = serializers.BooleanField(required=False, default=False)
 
 
+class WithdrawIn(serializers.Serializer):
+    received_how = serializers.ChoiceField(
+        choices=WithdrawalReceived.choices,
+        required=False,
+        default="",
+        help_text="How the withdrawal reached the coordinator",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class ConsentViewSet(viewsets.ViewSet):
     lookup_field = "public_id"
     lookup_value_regex = "[^/]+"
@@ -385,11 +395,15 @@ class ConsentViewSet(viewsets.ViewSet):
         )
         return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: ConsentOut, 404: NOT_FOUND})
+    @extend_schema(request=WithdrawIn, responses={200: ConsentOut, 400: INVALID, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, public_id=None):
         consent = access_consent_by_id(request.user, public_id, Purpose.API, ip_address=ip(request))
-        services.consent_withdraw(actor=request.user, consent=consent, ip_address=ip(request))
+        payload = WithdrawIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.consent_withdraw(
+            actor=request.user, consent=consent, ip_address=ip(request), **payload.validated_data
+        )
         return Response(ConsentOut(consent).data)
 
 

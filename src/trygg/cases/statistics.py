@@ -14,10 +14,9 @@ single cases, and a hidden cell can often be worked out from the totals. Here:
    shown cells and the row and column sums (any linear combination of them, not just one
    line), the cheapest further cell on one of its lines is hidden too.
 
-Step 3 is checked with exact linear algebra over a prime field (the equations have
-coefficients 0 and ±1, so their rank does not depend on the field for any practical
-table): a hidden cell is derivable exactly when its unit vector lies in the row space of
-the equations restricted to the hidden cells.
+Step 3 is exact, not a rule of thumb such as "two hidden cells per line" (which misses a
+cell that links two otherwise protected blocks): see :func:`derivable`. The tests check it
+against an independent rank computation.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ TOTAL = "__total__"
 OTHER = "__other__"
 # The finest grouping whose protection hides at most this share of the non-zero cells wins.
 MAX_HIDDEN_SHARE = 0.25
-_P = (1 << 61) - 1
 
 Cell = tuple[str, str]
 
@@ -96,46 +94,89 @@ def equations(rows: Sequence[str], columns: Sequence[str]) -> list[dict[Cell, in
     return found
 
 
-def derivable(hidden: Iterable[Cell], eqs: Sequence[Mapping[Cell, int]]) -> set[Cell]:
-    """The hidden cells whose value follows exactly from the shown cells and ``eqs``."""
-    unknowns = sorted(set(hidden))
-    index = {cell: i for i, cell in enumerate(unknowns)}
-    matrix = []
-    for eq in eqs:
-        row = [0] * len(unknowns)
-        for cell, coefficient in eq.items():
-            if cell in index:
-                row[index[cell]] = coefficient % _P
-        if any(row):
-            matrix.append(row)
-    pivots = _rref(matrix, len(unknowns))
-    return {
-        unknowns[col]
-        for col, r in pivots.items()
-        if sum(1 for v in matrix[r] if v) == 1  # the row is the unit vector of col
-    }
+def derivable(hidden: Iterable[Cell], rows: Sequence[str], columns: Sequence[str]) -> set[Cell]:
+    """The hidden cells whose value follows exactly from the shown cells and the totals.
+
+    Every line of the grid (each row, each column, the totals' lines too) is one equation,
+    and every cell is in two lines. With the totals' equations negated, each cell has the
+    same sign in both of its equations, so the system is the incidence matrix of a
+    bipartite graph: the lines are its nodes, the hidden cells its edges. A hidden cell is
+    then undetermined exactly when it lies on a cycle (an alternating ± round the cycle is
+    a solution of the homogeneous system), i.e. it is derivable exactly when it is a
+    bridge. Lines without an equation (no total in that direction) are one common node:
+    a path between two of them is as good as a cycle."""
+    ends = _line_nodes(rows, columns)
+    edges = [(*ends(cell), cell) for cell in sorted(hidden)]
+    return {cell for _a, _b, cell in _bridges(edges)}
 
 
-def _rref(matrix: list[list[int]], width: int) -> dict[int, int]:
-    """Reduce ``matrix`` in place over GF(p); {pivot column: row}."""
-    pivots: dict[int, int] = {}
-    r = 0
-    for col in range(width):
-        pivot = next((i for i in range(r, len(matrix)) if matrix[i][col]), None)
-        if pivot is None:
+def _line_nodes(rows: Sequence[str], columns: Sequence[str]):
+    """cell -> its two line nodes in the graph of :func:`derivable`."""
+    grid_rows, grid_cols = _grid(rows, columns)
+    row_free, col_free = TOTAL not in grid_cols, TOTAL not in grid_rows
+
+    def ends(cell: Cell):
+        r, c = cell
+        return ("free" if row_free else ("row", r)), ("free" if col_free else ("col", c))
+
+    return ends
+
+
+def _side(start, edges, without: Cell) -> set:
+    """The nodes reachable from ``start`` over ``edges`` but not over the edge ``without``."""
+    adjacency: dict = {}
+    for a, b, cell in edges:
+        if cell != without:
+            adjacency.setdefault(a, []).append(b)
+            adjacency.setdefault(b, []).append(a)
+    seen, todo = {start}, [start]
+    while todo:
+        for w in adjacency.get(todo.pop(), []):
+            if w not in seen:
+                seen.add(w)
+                todo.append(w)
+    return seen
+
+
+def _bridges(edges):
+    """The bridges of an undirected multigraph (Tarjan, iterative; parallel edges and loops
+    are never bridges)."""
+    adjacency: dict = {}
+    for i, (a, b, _cell) in enumerate(edges):
+        adjacency.setdefault(a, []).append((b, i))
+        adjacency.setdefault(b, []).append((a, i))
+    order: dict = {}
+    low: dict = {}
+    found = []
+    counter = 0
+    for root in adjacency:
+        if root in order:
             continue
-        matrix[r], matrix[pivot] = matrix[pivot], matrix[r]
-        inverse = pow(matrix[r][col], _P - 2, _P)
-        matrix[r] = [v * inverse % _P for v in matrix[r]]
-        for i in range(len(matrix)):
-            if i != r and matrix[i][col]:
-                f = matrix[i][col]
-                matrix[i] = [(a - f * b) % _P for a, b in zip(matrix[i], matrix[r], strict=True)]
-        pivots[col] = r
-        r += 1
-        if r == len(matrix):
-            break
-    return pivots
+        order[root] = low[root] = counter
+        counter += 1
+        stack = [(root, -1, iter(adjacency[root]))]
+        while stack:
+            v, via, neighbours = stack[-1]
+            advanced = False
+            for w, edge in neighbours:
+                if edge == via:
+                    continue
+                if w not in order:
+                    order[w] = low[w] = counter
+                    counter += 1
+                    stack.append((w, edge, iter(adjacency[w])))
+                    advanced = True
+                    break
+                low[v] = min(low[v], order[w])
+            if advanced:
+                continue
+            stack.pop()
+            if stack:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[v])
+                if low[v] > order[parent]:
+                    found.append(edges[via])
+    return found
 
 
 def suppress(
@@ -152,15 +193,27 @@ def suppress(
         v = full[cell]
         return (TOTAL in cell, v if v > 0 else threshold, cell)
 
-    while found := derivable(hidden, eqs):
+    ends = _line_nodes(rows, columns)
+    while found := derivable(hidden, rows, columns):
         cell = min(found)
         lines = [eq for eq in eqs if cell in eq]
         candidates = sorted({c for eq in lines for c in eq if c not in hidden}, key=cost)
         if not candidates:  # cannot happen with totals on every line; stop safely
             hidden |= set(full)
             break
+        # The cell is a bridge between two sides; a further hidden cell with one end on
+        # each side puts it on a cycle. Else take the cheapest: the loop goes on.
+        edges = [(*ends(c), c) for c in hidden]
+        u, v = ends(cell)
+        side_u, side_v = _side(u, edges, cell), _side(v, edges, cell)
         chosen = next(
-            (c for c in candidates if cell not in derivable(hidden | {c}, eqs)), candidates[0]
+            (
+                c
+                for c in candidates
+                if (a := ends(c))
+                and ((a[0] in side_u and a[1] in side_v) or (a[0] in side_v and a[1] in side_u))
+            ),
+            candidates[0],
         )
         hidden.add(chosen)
     return {cell: None if cell in hidden else v for cell, v in full.items()}
@@ -202,15 +255,14 @@ def protected_case_table(
             counts[(" · ".join(rec[g] for g in grouping), rec[column])] += 1
         rows = sorted({r for r, _c in counts}) or [""]
         counts, rows, merged = _merge_small_rows(counts, rows, threshold)
+        nonzero = [c for c, n in counts.items() if n]
+        primary = [c for c in nonzero if counts[c] < threshold]
+        if grouping != groupings[-1] and len(primary) > MAX_HIDDEN_SHARE * len(nonzero):
+            continue  # complementary suppression only hides more: a coarser grouping
         values = suppress(counts, rows, columns, threshold)
         grid_rows, grid_cols = _grid(rows, columns)
         table = ProtectedTable(grouping, tuple(grid_rows), tuple(grid_cols), values, merged)
-        nonzero = [c for c in values if c[0] != TOTAL and c[1] != TOTAL and _value(counts, c)]
         hidden = [c for c in nonzero if values[c] is None]
         if not nonzero or len(hidden) <= MAX_HIDDEN_SHARE * len(nonzero):
             return table
     return table
-
-
-def _value(counts: Mapping[Cell, int], cell: Cell) -> int:
-    return counts.get(cell, 0)

@@ -400,3 +400,16 @@ def test_the_api_records_how_a_withdrawal_was_received(world):
     assert api.post(url, {"received_how": "email"}, format="json").status_code == 200
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None and consent.withdrawal_received_how == "email"
+
+
+def test_the_contact_log_is_culled_with_the_case(world, settings):
+    from trygg.cases.culling import cull
+
+    case = adult_case(world, status=CaseStatus.CLOSED)
+    ContactLogEntry.objects.create(
+        case=case, contacted_on=timezone.localdate(), kind="phone", note="Ringde"
+    )
+    Case.objects.filter(pk=case.pk).update(last_entry_at=timezone.now() - timedelta(days=6 * 366))
+    cull()
+    assert not ContactLogEntry.objects.filter(case=case).exists()
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.CULLED

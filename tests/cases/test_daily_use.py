@@ -413,3 +413,20 @@ def test_the_contact_log_is_culled_with_the_case(world, settings):
     cull()
     assert not ContactLogEntry.objects.filter(case=case).exists()
     assert Case.objects.get(pk=case.pk).status == CaseStatus.CULLED
+
+
+def test_the_api_shows_an_adults_contact_log_as_the_page_does(world):
+    from rest_framework.test import APIClient
+
+    case = adult_case(world)
+    ContactLogEntry.objects.create(case=case, contacted_on=timezone.localdate(), kind="meeting")
+    api = APIClient()
+    for actor, sees in (("coordinator", True), ("social", True), ("police", False)):
+        api.force_login(world.users[actor])
+        data = api.get(f"/api/v1/cases/{case.public_id}/").json()
+        assert ("contact_log" in data) is sees, actor
+        assert "guardians" not in data["sections"]
+    assert data.get("contact_log") is None
+    api.force_login(world.users["coordinator"])
+    data = api.get(f"/api/v1/cases/{case.public_id}/").json()
+    assert [e["kind"] for e in data["contact_log"]] == ["meeting"]

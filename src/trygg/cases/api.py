@@ -92,6 +92,13 @@ class FollowUpOut(serializers.Serializer):
     recorded_by = serializers.CharField(source="organisation.name", allow_null=True, default=None)
 
 
+class ContactOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    contacted_on = serializers.DateField()
+    kind = serializers.CharField()
+    note = serializers.CharField()
+
+
 class CaseOut(serializers.Serializer):
     """A case as the caller may see it: sections the field-level rules withhold are absent."""
 
@@ -110,6 +117,7 @@ class CaseOut(serializers.Serializer):
     plan = PlanItemOut(many=True, required=False)
     follow_ups = FollowUpOut(many=True, required=False)
     police_notes = serializers.CharField(required=False)
+    contact_log = ContactOut(many=True, required=False, help_text="Adults' cases only")
 
 
 def case_payload(access) -> dict:
@@ -158,6 +166,8 @@ def case_payload(access) -> dict:
         data["follow_ups"] = FollowUpOut(view.follow_ups, many=True).data
     if view.police_notes is not None:
         data["police_notes"] = view.police_notes
+    if view.contact_log is not None:
+        data["contact_log"] = ContactOut(view.contact_log, many=True).data
     return data
 
 

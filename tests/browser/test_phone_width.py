@@ -21,7 +21,15 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 ROLES = ("safety_coordinator", "analyst", "group_member", "sspf_coordinator", "anonymous")
-CASE_ROUTES = ("cases:index", "cases:case", "cases:person", "cases:concerns", "cases:concern")
+CASE_ROUTES = (
+    "cases:index",
+    "cases:case",
+    "cases:person",
+    "cases:concerns",
+    "cases:concern",
+    "cases:consent-withdraw",
+    "cases:statistics",
+)
 # Screenshots of every page measured, to look at (TRYGG_SCREENSHOTS=<dir>).
 SHOTS = os.environ.get("TRYGG_SCREENSHOTS")
 

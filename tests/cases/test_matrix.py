@@ -121,6 +121,7 @@ def target(world, name: str, state: str | None) -> dict:
         "police-notes",
         "close",
         "reopen",
+        "contact-log-add",
     ):
         kwargs = {"case_id": case.public_id}
     elif short == "member-remove":
@@ -194,6 +195,8 @@ def target(world, name: str, state: str | None) -> dict:
             "outcome": "Bättre",
         },
         "cases:police-notes": {"text": "Ny anteckning"},
+        "cases:consent-withdraw": {"received_how": "in_writing", "confirm": "on"},
+        "cases:contact-log-add": {"contacted_on": today, "kind": "meeting", "note": "Träff"},
         "cases:close": {"reason": "Målen nådda"},
         "cases:reopen": {"reason": "Ny oro"},
         "case-list": {"person": person_id, "programme": "sspf", "level": "selective"},

@@ -21,6 +21,11 @@ The rule, one branch per line in :func:`case_access_decision`:
 11. the organisation is not a party of the active consent     → not found
 12. otherwise                                                 → the organisation kind's sections
 
+After the branch that grants, one more line shapes the sections by the person's age
+(:func:`_by_age`): an adult's case (from ``TRYGG_CONSENT_ADULT_AGE``, the specialist
+function and bridge builders) has no guardians section and has the contact log instead; a
+child's case has the guardians and no contact log.
+
 Writes, one branch per line in :func:`case_writes` (a caller asks for one
 :class:`CaseWrite` with ``access_case_by_id(..., write=...)``; ``CaseWrite.COORDINATE`` is
 the coordinator's own changes: the team, meetings, new plan items, closing):
@@ -35,6 +40,8 @@ f. a team member who sees the follow-ups                       → a follow-up w
    (school: attendance; police: new suspicions; social           organisation's measure, when
    services: the outcome; leisure does not see follow-ups)       the consent covers it
 g. police who see the police notes                             → the police notes
+h. whoever sees the contact log of an open adult case           → a contact-log entry
+   (the coordinator, social services on the team)
 
 Meetings and their minutes stay the coordinator's, who keeps the record of the meeting. A
 team member who may read the case gets 403 on any other change (the case's existence is no
@@ -114,6 +121,7 @@ class CaseWrite(StrEnum):
     FOLLOW_UP_OUTCOME = "follow_up.outcome"
     POLICE_NOTES = "police_notes"
     REOPEN = "reopen"
+    CONTACT_LOG = "contact_log"
 
 
 # What each part of a case page or API answer is called; field-level rules grant these.
@@ -128,6 +136,7 @@ SECTIONS = (
     "follow_ups",
     "consents",
     "police_notes",
+    "contact_log",
 )
 ALL = frozenset(SECTIONS)
 SOCIAL_SERVICES = ALL - {"police_notes"}
@@ -325,17 +334,33 @@ def case_access_decision(
     return _granted(actor, case, Rule.TEAM_WITH_CONSENT, sections, consent.information)
 
 
+def is_adult(person: Person | None, day: date | None = None) -> bool:
+    return person is not None and (
+        age_on(person.birth_date, day or timezone.localdate()) >= settings.TRYGG_CONSENT_ADULT_AGE
+    )
+
+
+def _by_age(sections: frozenset[str], case: Case) -> frozenset[str]:
+    """An adult has no guardians in the case; the contact log is for adults' cases only."""
+    if is_adult(case.person):
+        return sections - {"guardians"}
+    return sections - {"contact_log"}
+
+
 def _granted(actor, case: Case, rule: Rule, sections, information) -> Decision:
+    sections = _by_age(frozenset(sections), case)
     return Decision(
         True, rule, sections, writes=case_writes(actor, case, rule, sections, information)
     )
 
 
 def case_writes(actor, case: Case, rule: Rule, sections, information) -> frozenset[CaseWrite]:
-    """What a user who may read ``case`` may write in it (branches b-g of the rule above;
+    """What a user who may read ``case`` may write in it (branches b-h of the rule above;
     branch a is the read rule). Each branch has its own test in tests/cases/test_writes.py."""
     if rule == Rule.COORDINATOR and case.status == CaseStatus.OPEN:
-        return COORDINATOR_WRITES
+        return COORDINATOR_WRITES - (
+            set() if "contact_log" in sections else {CaseWrite.CONTACT_LOG}
+        )
     if rule == Rule.COORDINATOR:
         return frozenset({CaseWrite.REOPEN})
     if case.status != CaseStatus.OPEN:
@@ -352,6 +377,8 @@ def case_writes(actor, case: Case, rule: Rule, sections, information) -> frozens
         }
     if "police_notes" in sections and actor.organisation.kind == OrganisationKind.POLICE:
         writes.add(CaseWrite.POLICE_NOTES)
+    if "contact_log" in sections:
+        writes.add(CaseWrite.CONTACT_LOG)
     return frozenset(writes)
 
 

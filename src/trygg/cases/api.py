@@ -27,7 +27,7 @@ from .access import (
     consent_state,
 )
 from .checklists import PROTECTIVE_FACTORS, RISK_FACTORS
-from .models import ConsentGiver, Information, Level, Programme
+from .models import ConsentGiver, Information, Level, Programme, WithdrawalReceived
 from .pin import masked
 from .selectors import (
     case_view,
@@ -92,6 +92,13 @@ class FollowUpOut(serializers.Serializer):
     recorded_by = serializers.CharField(source="organisation.name", allow_null=True, default=None)
 
 
+class ContactOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    contacted_on = serializers.DateField()
+    kind = serializers.CharField()
+    note = serializers.CharField()
+
+
 class CaseOut(serializers.Serializer):
     """A case as the caller may see it: sections the field-level rules withhold are absent."""
 
@@ -110,6 +117,7 @@ class CaseOut(serializers.Serializer):
     plan = PlanItemOut(many=True, required=False)
     follow_ups = FollowUpOut(many=True, required=False)
     police_notes = serializers.CharField(required=False)
+    contact_log = ContactOut(many=True, required=False, help_text="Adults' cases only")
 
 
 def case_payload(access) -> dict:
@@ -158,6 +166,8 @@ def case_payload(access) -> dict:
         data["follow_ups"] = FollowUpOut(view.follow_ups, many=True).data
     if view.police_notes is not None:
         data["police_notes"] = view.police_notes
+    if view.contact_log is not None:
+        data["contact_log"] = ContactOut(view.contact_log, many=True).data
     return data
 
 
@@ -345,6 +355,16 @@ class ConsentIn(serializers.Serializer):
     received = serializers.BooleanField(required=False, default=False)
 
 
+class WithdrawIn(serializers.Serializer):
+    received_how = serializers.ChoiceField(
+        choices=WithdrawalReceived.choices,
+        required=False,
+        default="",
+        help_text="How the withdrawal reached the coordinator",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class ConsentViewSet(viewsets.ViewSet):
     lookup_field = "public_id"
     lookup_value_regex = "[^/]+"
@@ -385,11 +405,15 @@ class ConsentViewSet(viewsets.ViewSet):
         )
         return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: ConsentOut, 404: NOT_FOUND})
+    @extend_schema(request=WithdrawIn, responses={200: ConsentOut, 400: INVALID, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, public_id=None):
         consent = access_consent_by_id(request.user, public_id, Purpose.API, ip_address=ip(request))
-        services.consent_withdraw(actor=request.user, consent=consent, ip_address=ip(request))
+        payload = WithdrawIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.consent_withdraw(
+            actor=request.user, consent=consent, ip_address=ip(request), **payload.validated_data
+        )
         return Response(ConsentOut(consent).data)
 
 
@@ -445,8 +469,8 @@ class ConcernViewSet(viewsets.ViewSet):
         request=ConcernIn,
         responses={201: ReceivedOut, 400: INVALID},
         description="Any signed-in member sends a concern to the SSPF coordinator. The answer "
-        "says only that it was received. A concern report to social services (orosanmälan) "
-        "is a separate duty that this does not replace.",
+        "says only that it was received. The duty to report a child at risk to social services "
+        "(Social Services Act, chapter 14, section 1) is separate; this does not replace it.",
     )
     def create(self, request):
         payload = ConcernIn(data=request.data)

@@ -3,7 +3,7 @@
 Retention is set per record type in ``TRYGG_RETENTION_YEARS``:
 
 * ``closed_case``: a closed case is culled this many years after its last entry. Its
-  meetings, plan, follow-ups and team go, its texts are emptied, and the case keeps only
+  meetings, plan, follow-ups, contact log and team go, its texts are emptied, and the case keeps only
   programme, level, age band, area and dates, for statistics. It is then "culled": nobody
   can open it.
 * ``closed_concern``: a concern that never became a case goes this many years after it was
@@ -93,6 +93,7 @@ def cull(*, actor=None, now: datetime | None = None) -> CullPlan:
         case.meetings.all().delete()
         case.plan_items.all().delete()
         case.follow_ups.all().delete()
+        case.contact_log.all().delete()
         case.members.all().delete()
         Concern.objects.filter(case=case).delete()
         Case.objects.filter(pk=case.pk).update(

@@ -12,7 +12,16 @@ from trygg.core.params import DateField, QueryForm, YearField
 
 from .access import FOLLOW_UP_FIELD_WRITES
 from .checklists import PROTECTIVE_FACTORS, RISK_FACTORS
-from .models import ConsentGiver, Information, Level, PlanStatus, Programme
+from .models import (
+    CaseStatus,
+    ConsentGiver,
+    ContactKind,
+    Information,
+    Level,
+    PlanStatus,
+    Programme,
+    WithdrawalReceived,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -202,3 +211,48 @@ class LogReviewForm(QueryForm):
 
 class StatisticsQuery(QueryForm):
     year = YearField()
+
+
+class WithdrawForm(forms.Form):
+    """The confirmation step of a withdrawal: how it was received, and a tick that the
+    coordinator means it (it takes effect at once and cannot be undone)."""
+
+    received_how = forms.ChoiceField(
+        label=_("How the withdrawal was received"),
+        choices=[("", "–"), *WithdrawalReceived.choices],
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=500,
+        required=False,
+        help_text=_("For example the date on the letter or who passed the message on."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm the withdrawal. It applies at once and cannot be undone."),
+    )
+
+
+class ContactLogForm(forms.Form):
+    contacted_on = forms.DateField(label=_("Date"), widget=DATE)
+    kind = forms.ChoiceField(label=_("Kind of contact"), choices=ContactKind.choices)
+    note = forms.CharField(label=_("Short note"), max_length=500, required=False)
+
+
+class CaseListQuery(QueryForm):
+    """The filters of the case list (all optional)."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), (CaseStatus.OPEN, _("Open")), (CaseStatus.CLOSED, _("Closed"))],
+    )
+    programme = forms.ChoiceField(
+        label=_("Programme"), required=False, choices=[("", _("All")), *Programme.choices]
+    )
+    coordinator = forms.ChoiceField(label=_("Coordinator"), required=False, choices=[])
+    follow_up_due = forms.BooleanField(label=_("Follow-up due"), required=False)
+
+    def __init__(self, *args, coordinators=(), **kwargs):
+        """``coordinators``: (username, name) of the coordinators the user may filter by."""
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].choices = [("", _("All")), *coordinators]

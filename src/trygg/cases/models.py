@@ -9,10 +9,12 @@ log. Public identifiers are random UUIDs; the integer keys never leave the serve
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,6 +55,27 @@ class Information(models.TextChoices):
     POLICE = "police", _("Police information about suspected crime")
     LEISURE = "leisure", _("Leisure activities")
     HEALTH = "health", _("Health")
+
+
+class WithdrawalReceived(models.TextChoices):
+    """How a withdrawal of consent reached the coordinator (it takes effect however it came)."""
+
+    IN_WRITING = "in_writing", _("In writing (letter or form)")
+    EMAIL = "email", _("By e-mail")
+    PHONE = "phone", _("By phone")
+    IN_PERSON = "in_person", _("In person, orally")
+    VIA_PARTY = "via_party", _("Through another party on the team")
+
+
+class ContactKind(models.TextChoices):
+    """Kinds of contact in a bridge builder's contact log (adult cases)."""
+
+    MEETING = "meeting", _("Meeting")
+    PHONE = "phone", _("Phone call")
+    MESSAGE = "message", _("Text message")
+    HOME_VISIT = "home_visit", _("Home visit")
+    ACCOMPANIED = "accompanied", _("Accompanied to an appointment")
+    OTHER = "other", _("Other")
 
 
 class PlanStatus(models.TextChoices):
@@ -175,6 +198,15 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return f"{self.subject_name} {self.submitted_at:%Y-%m-%d}"
 
+    @property
+    def status_display(self) -> str:
+        """The concern's status, following the case opened from it (open, closed, culled)."""
+        if self.status == ConcernStatus.CASE_OPENED and self.case is not None:
+            return _("Case opened (%(status)s)") % {
+                "status": str(self.case.get_status_display()).lower()
+            }
+        return str(self.get_status_display())
+
 
 class Consent(models.Model):
     """One written consent from one giver: which parties may share what, why, and when.
@@ -198,6 +230,15 @@ class Consent(models.Model):
     valid_to = models.DateField(_("valid to"))
     received_at = models.DateTimeField(_("signed form received"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_received_how = models.CharField(
+        _("how the withdrawal was received"),
+        max_length=16,
+        choices=WithdrawalReceived.choices,
+        blank=True,
+    )
+    withdrawal_note = models.CharField(_("note on the withdrawal"), max_length=500, blank=True)
+    # When the coordinator was mailed that the consent runs out (once per consent).
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -287,6 +328,29 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_programme_display()} {self.public_id.hex[:8]}"
+
+    @property
+    def follow_up_due_on(self) -> date | None:
+        """When the next follow-up is due: ``TRYGG_FOLLOW_UP_INTERVAL_DAYS`` after the
+        latest one, or after opening; None for a case that is not open. Lists annotate
+        ``last_follow_up_on`` (selectors) so this costs no query there."""
+        if self.status != CaseStatus.OPEN:
+            return None
+        if hasattr(self, "last_follow_up_on"):
+            last = self.last_follow_up_on
+        else:
+            last = (
+                self.follow_ups.order_by("-followed_up_on")
+                .values_list("followed_up_on", flat=True)
+                .first()
+            )
+        start = last or timezone.localdate(self.opened_at)
+        return start + timedelta(days=settings.TRYGG_FOLLOW_UP_INTERVAL_DAYS)
+
+    @property
+    def follow_up_overdue(self) -> bool:
+        due = self.follow_up_due_on
+        return due is not None and due <= timezone.localdate()
 
 
 class CaseMember(models.Model):
@@ -399,3 +463,24 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return str(self.followed_up_on)
+
+
+class ContactLogEntry(models.Model):
+    """A bridge builder's (or specialist's) contact with an adult: date, kind, a short note.
+
+    Adult cases have no guardians; the contact log is their own record of the work."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contact_log")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contacted_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind of contact"), max_length=16, choices=ContactKind.choices)
+    note = models.CharField(_("short note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-contacted_on", "-id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contact log")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.contacted_on}"

@@ -3,13 +3,15 @@ person's name is a read of that person's data, so every row shown is logged."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from trygg.accounts.models import Organisation, User
 from trygg.accounts.roles import Capability, Role
@@ -37,15 +39,16 @@ from .models import (
     Concern,
     ConcernStatus,
     Consent,
+    ContactLogEntry,
     FollowUp,
     Information,
     Level,
     Meeting,
     Person,
     PlanItem,
-    Programme,
 )
 from .pin import masked, person_pin
+from .statistics import OTHER, TOTAL, protected_case_table
 
 AGE_BANDS = ((0, 12, "0-12"), (13, 15, "13-15"), (16, 17, "16-17"), (18, 20, "18-20"))
 
@@ -75,27 +78,196 @@ def _cases_shown(
     return visible
 
 
-def cases_for_user(user, *, purpose: str = Purpose.CASE_LIST, ip_address=None) -> list[CaseAccess]:
+def _open_first(candidates):
+    """Open cases first, then the most recently worked on."""
+    return candidates.annotate(
+        _closed=Case_(When(status=CaseStatus.OPEN, then=Value(0)), default=Value(1))
+    ).order_by("_closed", "-last_entry_at")
+
+
+def _with_last_follow_up(candidates):
+    """Each case with the date of its latest follow-up (``last_follow_up_on``), for
+    :attr:`Case.follow_up_due_on` without a query per case."""
+    latest = (
+        FollowUp.objects.filter(case=OuterRef("pk"))
+        .order_by("-followed_up_on")
+        .values("followed_up_on")[:1]
+    )
+    return candidates.annotate(last_follow_up_on=Subquery(latest))
+
+
+def _follow_up_due(candidates, today: date):
+    """Open cases whose follow-up is due on or before ``today``."""
+    cutoff = today - timedelta(days=settings.TRYGG_FOLLOW_UP_INTERVAL_DAYS)
+    opened_cutoff = timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+    return candidates.filter(status=CaseStatus.OPEN).filter(
+        Q(last_follow_up_on__lte=cutoff)
+        | Q(last_follow_up_on__isnull=True, opened_at__lt=opened_cutoff)
+    )
+
+
+def cases_for_user(
+    user,
+    *,
+    purpose: str = Purpose.CASE_LIST,
+    ip_address=None,
+    status: str = "",
+    programme: str = "",
+    coordinator: str = "",
+    follow_up_due: bool = False,
+) -> list[CaseAccess]:
     """Every case the user may see now, each through the same rule as the choke point; each
-    one shown is logged. The user's municipalities are read once, not once per case."""
+    one shown is logged. The user's municipalities are read once, not once per case.
+
+    The filters (status, programme, coordinator's username, follow-up due) narrow the
+    query before the rule, so only the cases shown are logged. Open cases come first."""
     if _actor(user) is None or not user.can(Capability.INDIVIDUAL_CASES):
         return []
     municipality_ids = frozenset(municipality_ids_for_user(user))
-    candidates = (
+    candidates = _with_last_follow_up(
         case_queryset()
         .filter(municipality__in=municipality_ids)
         .exclude(status=CaseStatus.CULLED)
         .filter(Q(coordinator=user) | Q(members__user=user))
         .distinct()
-        .order_by("status", "-last_entry_at")
     )
+    if status:
+        candidates = candidates.filter(status=status)
+    if programme:
+        candidates = candidates.filter(programme=programme)
+    if coordinator:
+        candidates = candidates.filter(coordinator__username=coordinator)
+    if follow_up_due:
+        candidates = _follow_up_due(candidates, timezone.localdate())
     return _cases_shown(
         user,
-        candidates,
+        _open_first(candidates),
         municipality_ids=municipality_ids,
         purpose=purpose,
         ip_address=ip_address,
     )
+
+
+def case_coordinators_for(user) -> list[tuple[str, str]]:
+    """(username, name) of the SSPF coordinators in the user's municipalities: the
+    coordinator filter of the case list."""
+    if _actor(user) is None or not user.can(Capability.INDIVIDUAL_CASES):
+        return []
+    coordinators = (
+        User.objects.filter(
+            role=Role.SSPF_COORDINATOR,
+            organisation__municipalities__in=municipality_ids_for_user(user),
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    return [(c.username, c.display_name) for c in coordinators]
+
+
+def followups_due_for(user, *, ip_address=None) -> list[CaseAccess]:
+    """Reminders: the open cases the user coordinates or is on the team of whose follow-up
+    is due (``TRYGG_FOLLOW_UP_INTERVAL_DAYS`` after the latest one, or after opening),
+    oldest due first. Each one shown is logged, like the case list. For the start page."""
+    shown = cases_for_user(
+        user, purpose=Purpose.CASE_LIST, ip_address=ip_address, follow_up_due=True
+    )
+    return sorted(shown, key=lambda access: access.case.follow_up_due_on)
+
+
+# --- consents that run out ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentWarning:
+    """A consent that counts now and runs out within ``TRYGG_CONSENT_EXPIRY_WARNING_DAYS``."""
+
+    person: Person
+    expires_on: date
+    days_left: int
+    case: Case | None = None
+
+
+def consent_expiry(person: Person | None, *, today: date | None = None) -> ConsentWarning | None:
+    """The earliest end among the person's consents that count today (received, not
+    withdrawn, within their period), when it is within the warning period; else None.
+    Reads the prefetched consents."""
+    if person is None:
+        return None
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.TRYGG_CONSENT_EXPIRY_WARNING_DAYS)
+    ends = [
+        c.valid_to
+        for c in person.consents.all()
+        if c.received_at is not None
+        and c.withdrawn_at is None
+        and c.valid_from <= today <= c.valid_to <= horizon
+    ]
+    if not ends:
+        return None
+    end = min(ends)
+    return ConsentWarning(person=person, expires_on=end, days_left=(end - today).days)
+
+
+def _expiring_cases(today: date):
+    """Open cases of people with a counting consent that ends within the warning period
+    (the query's side of :func:`consent_expiry`)."""
+    horizon = today + timedelta(days=settings.TRYGG_CONSENT_EXPIRY_WARNING_DAYS)
+    return (
+        case_queryset()
+        .filter(
+            status=CaseStatus.OPEN,
+            person__consents__received_at__isnull=False,
+            person__consents__withdrawn_at__isnull=True,
+            person__consents__valid_from__lte=today,
+            person__consents__valid_to__gte=today,
+            person__consents__valid_to__lte=horizon,
+        )
+        .distinct()
+        .order_by("opened_at")
+    )
+
+
+def consent_warnings_for(user, *, ip_address=None) -> list[ConsentWarning]:
+    """The consents that run out soon on the open cases ``user`` coordinates, soonest
+    first: for the coordinator's start page. Each case shown is logged as read."""
+    if not is_coordinator(user):
+        return []
+    today = timezone.localdate()
+    municipality_ids = frozenset(municipality_ids_for_user(user))
+    candidates = _expiring_cases(today).filter(coordinator=user, municipality__in=municipality_ids)
+    shown = _cases_shown(
+        user,
+        candidates,
+        municipality_ids=municipality_ids,
+        purpose=Purpose.CASE_LIST,
+        ip_address=ip_address,
+    )
+    warnings = []
+    for access in shown:
+        warning = consent_expiry(access.case.person, today=today)
+        if warning is not None:
+            warnings.append(replace(warning, case=access.case))
+    return sorted(warnings, key=lambda w: w.expires_on)
+
+
+def consent_expiry_mailings(*, today: date | None = None) -> list[tuple[Case, ConsentWarning]]:
+    """Every open case, in every municipality, whose coordinator has not yet been mailed
+    about the consent that runs out (for ``trygg samtycken``; not a read of the case: the
+    mail says only that a consent of one of their cases runs out, with a link)."""
+    today = today or timezone.localdate()
+    found = []
+    for case in _expiring_cases(today).filter(coordinator__is_active=True):
+        warning = consent_expiry(case.person, today=today)
+        if warning is None:
+            continue
+        unwarned = [
+            c
+            for c in case.person.consents.all()
+            if c.valid_to == warning.expires_on and c.expiry_warned_at is None
+        ]
+        if unwarned:
+            found.append((case, replace(warning, case=case)))
+    return found
 
 
 def cases_of_person(user, person: Person, *, purpose: str, ip_address=None) -> list[CaseAccess]:
@@ -147,6 +319,7 @@ class CaseView:
     follow_ups: list[FollowUp] | None  # "follow_ups"
     consent: ConsentState | None  # "consents"
     police_notes: str | None  # "police_notes"
+    contact_log: list[ContactLogEntry] | None  # "contact_log" (adults' cases)
 
 
 def case_view(access: CaseAccess) -> CaseView:
@@ -176,6 +349,7 @@ def case_view(access: CaseAccess) -> CaseView:
         ),
         consent=consent_state(case.person) if sees("consents") else None,
         police_notes=case.police_notes if sees("police_notes") else None,
+        contact_log=list(case.contact_log.all()) if sees("contact_log") else None,
     )
 
 
@@ -256,6 +430,36 @@ def concerns_for_coordinator(user) -> QuerySet[Concern]:
 def open_concern_count(user) -> int:
     """Concerns waiting for the coordinator (not logged: no concern is shown)."""
     return concerns_for_coordinator(user).filter(status=ConcernStatus.RECEIVED).count()
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _same_person(a: Concern, b: Concern) -> bool:
+    """Two concerns probably about the same young person: the same name (case and spaces
+    aside) and, where both give one, an age at most a year apart."""
+    if _same_name(a.subject_name) != _same_name(b.subject_name):
+        return False
+    return a.subject_age is None or b.subject_age is None or abs(a.subject_age - b.subject_age) <= 1
+
+
+def concern_duplicates(user, concerns: Iterable[Concern]) -> dict[int, list[Concern]]:
+    """For each of ``concerns``: the coordinator's other concerns probably about the same
+    person (see :func:`_same_person`), newest first. Not logged: callers log what they show."""
+    concerns = list(concerns)
+    names = {_same_name(c.subject_name) for c in concerns}
+    if not names:
+        return {}
+    pool = [
+        c
+        for c in concerns_for_coordinator(user).order_by("-submitted_at")
+        if _same_name(c.subject_name) in names
+    ]
+    return {
+        concern.pk: [o for o in pool if o.pk != concern.pk and _same_person(concern, o)]
+        for concern in concerns
+    }
 
 
 def concerns_shown(user, concerns, *, purpose: str, ip_address=None) -> list[Concern]:
@@ -358,42 +562,60 @@ def person_log_rows(events) -> Iterator[list[str]]:
 
 
 @dataclass(frozen=True)
-class StatisticsRow:
-    area: str
-    age_band: str
-    level: str
-    programme: str
-    count: int | None  # None: fewer than the minimum, suppressed
+class CaseStatistics:
+    """The protected table as the page shows it: labels, and each cell as text ("–" where
+    hidden). ``grouping``: the row dimensions chosen (empty: the whole municipality)."""
 
-    @property
-    def shown(self) -> str:
-        return (
-            str(self.count) if self.count is not None else f"<{settings.TRYGG_STATISTICS_MIN_COUNT}"
-        )
+    year: int
+    grouping: str  # "area+age_band", "area", "age_band" or ""
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]
+    hidden: int
+    threshold: int
+    merged: int  # how many small rows went into "other"
 
 
-def case_statistics(user, *, year: int | None = None) -> list[StatisticsRow]:
-    """Cases counted by area × age band × level × programme; counts under
-    ``TRYGG_STATISTICS_MIN_COUNT`` are suppressed. Nothing else leaves the module."""
+def case_statistics(user, *, year: int) -> CaseStatistics | None:
+    """Cases opened in ``year`` counted by area and age band × level, protected by
+    :func:`trygg.cases.statistics.protected_case_table`: aggregated until little is hidden,
+    no shown count under ``TRYGG_STATISTICS_MIN_COUNT``, and no hidden count derivable
+    from the totals. One year at a time: tables of overlapping periods would let one be
+    subtracted from another. Nothing else leaves the module."""
     if _actor(user) is None or not user.can(Capability.VIEW_CASE_STATISTICS):
-        return []
-    cases = Case.objects.filter(municipality__in=municipality_ids_for_user(user))
-    if year:
-        cases = cases.filter(opened_at__year=year)
-    counter: Counter = Counter()
-    for area_name, band, level, programme in cases.values_list(
-        "area__name", "age_band", "level", "programme"
-    ):
-        counter[(area_name or "–", band or "–", level, programme)] += 1
-    minimum = settings.TRYGG_STATISTICS_MIN_COUNT
-    levels, programmes = dict(Level.choices), dict(Programme.choices)
-    return [
-        StatisticsRow(
-            area,
-            band,
-            str(levels.get(level, level)),
-            str(programmes.get(programme, programme)),
-            count=count if count >= minimum else None,
-        )
-        for (area, band, level, programme), count in sorted(counter.items())
+        return None
+    threshold = settings.TRYGG_STATISTICS_MIN_COUNT
+    cases = Case.objects.filter(
+        municipality__in=municipality_ids_for_user(user), opened_at__year=year
+    )
+    records = [
+        {"area": area_name or "–", "age_band": band or "–", "level": level}
+        for area_name, band, level in cases.values_list("area__name", "age_band", "level")
     ]
+    table = protected_case_table(records, columns=Level.values, threshold=threshold)
+    levels = dict(Level.choices)
+
+    def label(key: str) -> str:
+        if key == TOTAL:
+            return str(_("Total"))
+        if key == OTHER:
+            return str(_("Other (small groups together)"))
+        return key or str(_("All cases"))
+
+    return CaseStatistics(
+        year=year,
+        grouping="+".join(table.grouping),
+        columns=[str(levels[c]) if c in levels else label(c) for c in table.columns],
+        rows=[
+            (
+                label(r),
+                [
+                    "–" if table.values[(r, c)] is None else str(table.values[(r, c)])
+                    for c in table.columns
+                ],
+            )
+            for r in table.rows
+        ],
+        hidden=len(table.hidden),
+        threshold=threshold,
+        merged=len(table.merged),
+    )

@@ -39,6 +39,7 @@ urlpatterns = [
     path("<uuid:case_id>/plan/", views.plan_add, name="plan-add"),
     path("<uuid:case_id>/plan/status/", views.plan_status, name="plan-status"),
     path("<uuid:case_id>/follow-ups/", views.follow_up_add, name="follow-up-add"),
+    path("<uuid:case_id>/contacts/", views.contact_log_add, name="contact-log-add"),
     path("<uuid:case_id>/police-notes/", views.police_notes, name="police-notes"),
     path("<uuid:case_id>/close/", views.case_close, name="close"),
     path("<uuid:case_id>/reopen/", views.case_reopen, name="reopen"),

@@ -302,8 +302,15 @@ TRYGG_RETENTION_YEARS = {
     "closed_case": int(os.environ.get("TRYGG_RETENTION_CLOSED_CASE_YEARS", "5")),
     "closed_concern": int(os.environ.get("TRYGG_RETENTION_CLOSED_CONCERN_YEARS", "1")),
 }
-# Case statistics leave the module aggregated; smaller counts are shown as "<5".
+# Case statistics leave the module aggregated; no count under this is shown, and further
+# cells are hidden so that none can be worked out from the totals (cases/statistics.py).
 TRYGG_STATISTICS_MIN_COUNT = int(os.environ.get("TRYGG_STATISTICS_MIN_COUNT", "5"))
+# Warn the coordinator (case page, person page, start page, and by e-mail with
+# `trygg manage consent_expiry_mail`, daily) this many days before a consent runs out.
+TRYGG_CONSENT_EXPIRY_WARNING_DAYS = int(os.environ.get("TRYGG_CONSENT_EXPIRY_WARNING_DAYS", "30"))
+# An open case is due for a follow-up this many days after its latest follow-up (or its
+# opening, before the first one).
+TRYGG_FOLLOW_UP_INTERVAL_DAYS = int(os.environ.get("TRYGG_FOLLOW_UP_INTERVAL_DAYS", "90"))
 # The residents' web questionnaire (/svar/, docs/survey-web.md): the languages it offers.
 # Swedish and English are shipped; add e.g. ar, so, fa, ti with their translation files and
 # the questionnaire's texts in that language (right-to-left is handled).

@@ -23,6 +23,8 @@ from ..models import (
     CaseStatus,
     Concern,
     ConcernStatus,
+    ContactKind,
+    ContactLogEntry,
     FollowUp,
     Level,
     Meeting,
@@ -257,6 +259,29 @@ def follow_up_add(
     )
     _case_change(actor, case, ip_address)
     return follow_up
+
+
+@transaction.atomic
+def contact_log_add(
+    *,
+    actor,
+    access: CaseAccess,
+    contacted_on: date,
+    kind: str,
+    note: str = "",
+    ip_address=None,
+) -> ContactLogEntry:
+    """A bridge builder's contact with an adult: date, kind of contact, a short note."""
+    case = _require_write(access, actor, CaseWrite.CONTACT_LOG)
+    if kind not in ContactKind.values:
+        raise ValidationError({"kind": _("Choose the kind of contact.")})
+    if contacted_on > timezone.localdate():
+        raise ValidationError({"contacted_on": _("The date is in the future.")})
+    entry = ContactLogEntry.objects.create(
+        case=case, contacted_on=contacted_on, kind=kind, note=note.strip()[:500]
+    )
+    _case_change(actor, case, ip_address, contact=str(entry.public_id))
+    return entry
 
 
 @transaction.atomic

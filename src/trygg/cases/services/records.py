@@ -26,6 +26,7 @@ from ..models import (
     Guardian,
     Information,
     Person,
+    WithdrawalReceived,
 )
 from ._common import log_change, require_coordinator
 
@@ -383,13 +384,20 @@ def consent_mark_received(*, actor, consent: Consent, ip_address=None) -> Consen
 
 
 @transaction.atomic
-def consent_withdraw(*, actor, consent: Consent, ip_address=None) -> Consent:
+def consent_withdraw(
+    *, actor, consent: Consent, received_how: str = "", note: str = "", ip_address=None
+) -> Consent:
     """Withdrawal takes effect at once: the next read of any case of the person is refused
-    to every party that depended on it."""
+    to every party that depended on it. How it reached the coordinator (in writing, by
+    phone, ...) is kept with it; it takes effect however it came."""
     person = consent.person
     require_coordinator(actor, person.municipality_id)
+    if received_how and received_how not in WithdrawalReceived.values:
+        raise ValidationError({"received_how": _("Choose how the withdrawal was received.")})
     if consent.withdrawn_at is None:
         consent.withdrawn_at = timezone.now()
-        consent.save(update_fields=["withdrawn_at"])
+        consent.withdrawal_received_how = received_how
+        consent.withdrawal_note = note.strip()[:500]
+        consent.save(update_fields=["withdrawn_at", "withdrawal_received_how", "withdrawal_note"])
         _log_consent(actor, consent, AuditAction.UPDATE, ip_address)
     return consent

@@ -13,20 +13,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trygg.accounts.roles import Capability
+from trygg.core.params import query_params
 from trygg.core.web import capability_required
 
 from .. import services
 from ..access import (
     CaseWrite,
     Purpose,
+    Rule,
     access_case_by_id,
     access_concern_by_id,
     access_person_by_id,
+    is_adult,
     is_coordinator,
 )
 from ..forms import (
     CaseForm,
+    CaseListQuery,
     CloseForm,
+    ContactLogForm,
     FollowUpForm,
     MeetingForm,
     MemberForm,
@@ -34,10 +39,12 @@ from ..forms import (
     PlanStatusForm,
     PoliceNotesForm,
 )
-from ..models import CaseStatus
+from ..models import CaseStatus, Concern, ContactKind
 from ..selectors import (
+    case_coordinators_for,
     case_view,
     cases_for_user,
+    consent_expiry,
     open_concern_count,
     organisations_in,
     team_candidates,
@@ -48,13 +55,26 @@ from ._common import allow, form_page, ip, submit, to_case
 @allow("GET")
 @capability_required(Capability.INDIVIDUAL_CASES)
 def index(request):
-    accesses = cases_for_user(request.user, purpose=Purpose.CASE_LIST, ip_address=ip(request))
+    coordinators = case_coordinators_for(request.user)
+    filters = query_params(request, CaseListQuery, coordinators=coordinators)
+    accesses = cases_for_user(
+        request.user,
+        purpose=Purpose.CASE_LIST,
+        ip_address=ip(request),
+        status=filters["status"],
+        programme=filters["programme"],
+        coordinator=filters["coordinator"],
+        follow_up_due=filters["follow_up_due"],
+    )
     coordinator = is_coordinator(request.user)
     return render(
         request,
         "cases/index.html",
         {
             "accesses": accesses,
+            "filter_form": CaseListQuery(request.GET or None, coordinators=coordinators),
+            "filtered": any(filters.values()),
+            "today": timezone.localdate(),
             "coordinator": coordinator,
             "new_concerns": open_concern_count(request.user) if coordinator else 0,
         },
@@ -89,6 +109,14 @@ def case_new(request, person_id):
     )
 
 
+def _concern_of(case) -> Concern | None:
+    """The concern the case was opened from (its coordinator's to see)."""
+    try:
+        return case.concern
+    except Concern.DoesNotExist:
+        return None
+
+
 def _case_context(request, access, **forms):
     view = case_view(access)
     case = access.case
@@ -104,6 +132,11 @@ def _case_context(request, access, **forms):
         "meetings": view.meetings or [],
         "plan_items": view.plan_items or [],
         "follow_ups": view.follow_ups or [],
+        "contact_log": view.contact_log or [],
+        "adult": is_adult(case.person),
+        "concern_record": _concern_of(case) if access.rule == Rule.COORDINATOR else None,
+        "consent_warning": consent_expiry(case.person) if view.consent is not None else None,
+        "today": timezone.localdate(),
         "state": view.consent,
         "plan_statuses": PlanStatusForm.base_fields["status"].choices,
         "plan_editable": {
@@ -118,6 +151,10 @@ def _case_context(request, access, **forms):
     if access.may(CaseWrite.FOLLOW_UP):
         context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm(
             initial={"followed_up_on": timezone.localdate()}, writes=access.writes
+        )
+    if access.may(CaseWrite.CONTACT_LOG):
+        context["contact_form"] = forms.get("contact_form") or ContactLogForm(
+            initial={"contacted_on": timezone.localdate(), "kind": ContactKind.MEETING}
         )
     if access.may(CaseWrite.POLICE_NOTES):
         context["police_form"] = forms.get("police_form") or PoliceNotesForm(
@@ -208,6 +245,12 @@ follow_up_add = case_change_view(
     lambda r, a: FollowUpForm(r.POST, writes=a.writes),
     lambda r, a, d: services.follow_up_add(actor=r.user, access=a, ip_address=ip(r), **d),
     write=CaseWrite.FOLLOW_UP,
+)
+contact_log_add = case_change_view(
+    "contact_form",
+    lambda r, a: ContactLogForm(r.POST),
+    lambda r, a, d: services.contact_log_add(actor=r.user, access=a, ip_address=ip(r), **d),
+    write=CaseWrite.CONTACT_LOG,
 )
 police_notes = case_change_view(
     "police_form",

@@ -22,9 +22,9 @@ from ._common import allow
 @allow("GET")
 @capability_required(Capability.VIEW_CASE_STATISTICS)
 def statistics(request):
-    year = query_params(request, StatisticsQuery)["year"]
-    rows = case_statistics(request.user, year=year)
-    return render(request, "cases/statistics.html", {"rows": rows, "year": year})
+    year = query_params(request, StatisticsQuery)["year"] or timezone.localdate().year
+    table = case_statistics(request.user, year=year)
+    return render(request, "cases/statistics.html", {"table": table, "year": year})
 
 
 @allow("GET")

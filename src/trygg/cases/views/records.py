@@ -16,7 +16,13 @@ from trygg.core.exports import csv_response
 from trygg.core.web import add_form_errors, pdf_response, render_pdf
 
 from .. import services
-from ..access import Purpose, access_concern_by_id, access_consent_by_id, access_person_by_id
+from ..access import (
+    Purpose,
+    access_concern_by_id,
+    access_consent_by_id,
+    access_person_by_id,
+    is_adult,
+)
 from ..forms import (
     CloseForm,
     ConcernForm,
@@ -25,13 +31,17 @@ from ..forms import (
     PersonCreateForm,
     PersonEditForm,
     PersonFindForm,
+    WithdrawForm,
 )
 from ..selectors import (
     PERSON_LOG_HEADER,
     cases_of_person,
+    concern_duplicates,
     concerns_for_coordinator,
     concerns_shown,
+    consent_expiry,
     consent_form_context,
+    information_labels,
     organisations_in,
     people_for_coordinator,
     people_shown,
@@ -80,7 +90,12 @@ def concerns(request):
         purpose=Purpose.CONCERN,
         ip_address=ip(request),
     )
-    return render(request, "cases/concern_list.html", {"concerns": shown})
+    duplicates = concern_duplicates(request.user, shown)
+    return render(
+        request,
+        "cases/concern_list.html",
+        {"rows": [(concern, len(duplicates.get(concern.pk, []))) for concern in shown]},
+    )
 
 
 @allow("GET", "POST")
@@ -102,7 +117,21 @@ def concern_detail(request, concern_id):
             actor=request.user, concern=concern, reason=d["reason"], ip_address=ip(request)
         ),
         closed,
-    ) or form_page(request, "cases/concern_detail.html", {"concern": concern, "form": form})
+    ) or form_page(
+        request,
+        "cases/concern_detail.html",
+        {
+            "concern": concern,
+            "form": form,
+            # Other concerns about the same person: their reads are logged like the list's.
+            "duplicates": concerns_shown(
+                request.user,
+                concern_duplicates(request.user, [concern])[concern.pk],
+                purpose=Purpose.CONCERN,
+                ip_address=ip(request),
+            ),
+        },
+    )
 
 
 # --- people -----------------------------------------------------------------------------
@@ -182,6 +211,9 @@ def _person_context(request, person, **extra):
         "information_labels": record.information_labels,
         "cases": [access.case for access in accesses],
         "guardian_form": GuardianForm(),
+        "consent_warning": consent_expiry(person),
+        # An adult (the specialist function, bridge builders) consents alone: no guardians.
+        "adult": is_adult(person),
         **extra,
     }
 
@@ -346,12 +378,38 @@ def consent_received(request, consent_id):
     return to_person(consent.person)
 
 
-@allow("POST")
+@allow("GET", "POST")
 @login_required
 def consent_withdraw(request, consent_id):
+    """A confirmation step: the page asks how the withdrawal was received and for a tick
+    that the coordinator means it; only the confirmed POST withdraws."""
     consent = access_consent_by_id(
         request.user, consent_id, Purpose.CONSENT, ip_address=ip(request)
     )
-    services.consent_withdraw(actor=request.user, consent=consent, ip_address=ip(request))
-    messages.success(request, _("The consent is withdrawn. It no longer applies."))
-    return to_person(consent.person)
+    form = WithdrawForm(request.POST or None)
+
+    def withdrawn(_consent):
+        messages.success(request, _("The consent is withdrawn. It no longer applies."))
+        return to_person(consent.person)
+
+    return submit(
+        request,
+        form,
+        lambda d: services.consent_withdraw(
+            actor=request.user,
+            consent=consent,
+            received_how=d["received_how"],
+            note=d["note"],
+            ip_address=ip(request),
+        ),
+        withdrawn,
+    ) or form_page(
+        request,
+        "cases/consent_withdraw.html",
+        {
+            "consent": consent,
+            "person": consent.person,
+            "form": form,
+            "information_labels": information_labels(consent.information),
+        },
+    )

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.accounts.roles import Capability
 from trygg.core.field_crypto import keys_check
-from trygg.core.navigation import register_menu_entry
+from trygg.core.navigation import register_menu_entry, register_start_block
 
 
 class CasesConfig(AppConfig):
@@ -34,3 +34,23 @@ class CasesConfig(AppConfig):
         register_menu_entry(
             name="concern", label=_("Report a concern"), url_name="cases:concern-new", order=100
         )
+        # A count only: no concern is shown on the start page, so none is logged.
+        register_start_block(
+            key="cases-concerns",
+            template="cases/start_concerns.html",
+            order=24,
+            visible=_is_coordinator,
+            context=_start_concerns,
+        )
+
+
+def _is_coordinator(user) -> bool:
+    from .access import is_coordinator
+
+    return is_coordinator(user)
+
+
+def _start_concerns(request) -> dict:
+    from .selectors import open_concern_count
+
+    return {"waiting": open_concern_count(request.user)}

@@ -12,6 +12,6 @@ def trygg(request):
         "api_menu": any(item["name"] == "api" or "api" in item.get("names", ()) for item in menu),
         "demo_mode": settings.TRYGG_DEMO_MODE,
         "require_two_factor": settings.TRYGG_REQUIRE_TWO_FACTOR,
-        "map_tile_url": settings.TRYGG_MAP_TILE_URL,
-        "map_tile_attribution": settings.TRYGG_MAP_TILE_ATTRIBUTION,
+        "map_tiles": settings.TRYGG_MAP_TILES,
+        "map_tiles_help_url": settings.TRYGG_MAP_TILES_HELP_URL,
     }

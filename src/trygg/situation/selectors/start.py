@@ -46,7 +46,9 @@ def start_week_rises(request) -> dict:
             }
         )
     rows.sort(key=lambda row: (not (row["total_rise"] or row["changes"]), row["name"]))
-    return {"week": week, "rows": rows}
+    # The calm ones on one line: the rises are what the coordinator acts on.
+    calm = [row for row in rows if not (row["total_rise"] or row["changes"])]
+    return {"week": week, "rows": rows, "calm": calm}
 
 
 def start_unpublished_pictures(request) -> dict:

@@ -30,7 +30,7 @@ ROLES = {
 LABELS = """(id) => {
   const boxes = [...document.querySelectorAll('#' + id + ' .area-label')]
     .filter((l) => getComputedStyle(l).visibility !== 'hidden')
-    .map((l) => ({text: l.textContent, box: l.firstChild.getBoundingClientRect()}));
+    .map((l) => ({text: l.textContent, box: l.getBoundingClientRect()}));
   const overlap = boxes.some((a, i) => boxes.some((b, j) => j > i &&
     a.box.left < b.box.right && b.box.left < a.box.right &&
     a.box.top < b.box.bottom && b.box.top < a.box.bottom));

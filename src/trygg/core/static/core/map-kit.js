@@ -99,14 +99,16 @@
       var props = shape.feature.properties;
       var at = props.label_lat !== undefined && props.label_lon !== undefined
         ? L.latLng(props.label_lat, props.label_lon) : shape.getBounds().getCenter();
-      var marker = L.marker(at, {
+      // A standalone permanent tooltip, not a marker: the pages count their markers (the
+      // picked place, the reports), and a name is none of them.
+      var marker = L.tooltip({
         pane: "trygg-labels",
+        permanent: true,
+        direction: "center",
         interactive: false,
-        keyboard: false,
-        // A box of no size at the point, its name centred on it by CSS (Leaflet's own
-        // transform positions the box).
-        icon: L.divIcon({ className: "area-label", html: text(name), iconSize: [0, 0] }),
-      });
+        className: "area-label",
+        opacity: 1,
+      }).setLatLng(at).setContent(text(name));
       entries.push({ shape: shape, marker: marker });
     });
     if (!entries.length) { return null; }
@@ -124,7 +126,7 @@
         var element = item.entry.marker.getElement();
         if (!element) { return; }
         element.style.visibility = "hidden";
-        var box = (element.firstChild || element).getBoundingClientRect();
+        var box = element.getBoundingClientRect();
         var fits = box.width <= item.width * 1.1 && box.height <= item.height;
         var free = placed.every(function (other) {
           return box.right + 2 < other.left || other.right + 2 < box.left ||

@@ -54,15 +54,21 @@ def start_week_rises(request) -> dict:
 def start_unpublished_pictures(request) -> dict:
     """Last week's pictures not yet published: the week is over, the meeting is due."""
     week = current_week().shifted(-1)
-    rows = []
-    for scope in picture_scopes_for_user(request.user):
-        picture = WeeklyPicture.objects.filter(
-            municipality=scope.municipality,
-            group=scope.group,
+    scopes = picture_scopes_for_user(request.user)
+    # One query for the week's pictures of every scope, not one per group.
+    status = {
+        (municipality, group): picture_status
+        for municipality, group, picture_status in WeeklyPicture.objects.filter(
+            municipality__in={scope.municipality.pk for scope in scopes},
             iso_year=week.year,
             iso_week=week.week,
-        ).first()
-        if picture is None or picture.status != PictureStatus.PUBLISHED:
+        ).values_list("municipality_id", "group_id", "status")
+    }
+    rows = []
+    for scope in scopes:
+        key = (scope.municipality.pk, scope.group.pk if scope.group else None)
+        picture = status.get(key)
+        if picture != PictureStatus.PUBLISHED:
             rows.append(
                 {"name": scope.name, "url": week_url(scope, week), "started": picture is not None}
             )

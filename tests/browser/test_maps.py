@@ -79,8 +79,11 @@ def _phone(browser, world, *, gps=True):
 def test_a_resident_uses_the_phones_position_then_picks_an_area(
     browser, live_server, world, settings
 ):
-    settings.TRYGG_MAP_TILE_URL = f"{live_server.url}/test-tiles/{{z}}/{{x}}/{{y}}.png"
-    settings.TRYGG_MAP_TILE_ATTRIBUTION = "Testkartan"
+    settings.TRYGG_MAP_TILES = {
+        "url": f"{live_server.url}/test-tiles/{{z}}/{{x}}/{{y}}.png",
+        "attribution": "Testkartan",
+        "max_zoom": 18,
+    }
     context, page, errors = _phone(browser, world)
     page.route("**/test-tiles/**", lambda route: route.fulfill(body=TILE, content_type="image/png"))
     page.goto(f"{live_server.url}/trygghet/2281/")

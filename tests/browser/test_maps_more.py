@@ -44,8 +44,11 @@ def test_the_areas_maps_the_dashboard_and_the_hexagons(page, live_server, demo, 
         municipality=Municipality.objects.get(code="2281"),
         params=AnalysisParams(pdf=False, draws=100),
     )
-    settings.TRYGG_MAP_TILE_URL = f"{live_server.url}/test-tiles/{{z}}/{{x}}/{{y}}.png"
-    settings.TRYGG_MAP_TILE_ATTRIBUTION = "Testkartan"
+    settings.TRYGG_MAP_TILES = {
+        "url": f"{live_server.url}/test-tiles/{{z}}/{{x}}/{{y}}.png",
+        "attribution": "Testkartan",
+        "max_zoom": 18,
+    }
     page.route("**/test-tiles/**", lambda route: route.fulfill(body=TILE, content_type="image/png"))
     sign_in(page, live_server.url, "samordnare", demo.password)
     page.wait_for_url(f"{live_server.url}/")

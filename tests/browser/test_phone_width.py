@@ -140,8 +140,14 @@ def test_the_main_menu_folds_behind_a_button_on_a_phone(browser, live_server, tr
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true"
     assert menu_link.is_visible()
-    # Every item of the open menu is on the screen and can be tapped.
-    for link in page.locator(".main-nav ul a").all():
+    # Every item of the open menu is on the screen and can be tapped (the entries of a
+    # section once it is opened).
+    for summary in page.locator(".main-nav .menu-section summary").all():
+        summary.click()
+        for link in summary.locator("xpath=..").locator("a").all():
+            box = link.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    for link in page.locator("#main-menu > li > a").all():
         box = link.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

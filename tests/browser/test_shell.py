@@ -26,6 +26,8 @@ def test_coordinator_sees_the_map_and_switches_to_english(page, live_server, dem
     page.get_by_role("button", name="English").click()
     page.wait_for_selector("html[lang='en']")
     assert page.locator("h1").inner_text() == "Overview"
+    # The areas sit in the menu's section "Areas and groups", opened with a click.
+    page.locator(".menu-section summary", has_text="Areas and groups").click()
     assert page.get_by_role("link", name="Areas", exact=True).is_visible()
     assert page.errors == []
 
@@ -59,5 +61,6 @@ def test_phone_width_keeps_the_menu_usable(browser, live_server, demo):
     # The menu folds behind its button on a phone; opened, every item is there to tap.
     assert not page.get_by_role("link", name="Områden", exact=True).is_visible()
     open_menu(page)
+    page.locator(".menu-section summary", has_text="Områden och grupper").click()
     assert page.get_by_role("link", name="Områden", exact=True).is_visible()
     context.close()

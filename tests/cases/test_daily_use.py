@@ -430,3 +430,28 @@ def test_the_api_shows_an_adults_contact_log_as_the_page_does(world):
     api.force_login(world.users["coordinator"])
     data = api.get(f"/api/v1/cases/{case.public_id}/").json()
     assert [e["kind"] for e in data["contact_log"]] == ["meeting"]
+
+
+def test_the_start_page_reminds_of_consents_and_follow_ups_without_names(world, client, settings):
+    settings.TRYGG_CONSENT_EXPIRY_WARNING_DAYS = 30
+    settings.TRYGG_FOLLOW_UP_INTERVAL_DAYS = 30
+    soon = expiring_case(world, days=3)
+    due = world.cases["own_team"]
+    Case.objects.filter(pk=due.pk).update(opened_at=timezone.now() - timedelta(days=40))
+    login(client, world.users["coordinator"])
+    before = last_id()
+    page = client.get("/").text
+    block = page.split('id="start-cases-reminders-heading"')[1].split("</section>")[0]
+    assert f"/cases/{soon.public_id}/" in block and "consent runs out" in block
+    assert f"/cases/{due.public_id}/" in block and "follow-up due" in block
+    assert "Snartut" not in block  # no name on the start page
+    # Each case shown is logged as read, like the case list.
+    logged = set(
+        AuditEvent.objects.filter(id__gt=before, object_type="cases.case").values_list(
+            "object_id", flat=True
+        )
+    )
+    assert {str(soon.public_id), str(due.public_id)} <= logged
+    # Roles without individual cases get no such block.
+    login(client, world.users["management"])
+    assert "start-cases-reminders-heading" not in client.get("/").text

@@ -391,3 +391,17 @@ def test_a_group_goes_with_its_pictures_and_actions(world):
     _add(world)
     world["group"].delete()
     assert not DecidedAction.objects.exists()
+
+
+def test_the_start_page_lists_overdue_actions(client, world):
+    late = _add(world, what="Byt lampan vid tunneln", due=W10.monday + timedelta(days=1))
+    for user in (world["coordinator"], world["member"]):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        block = page.split('id="start-situation-overdue-heading"')[1].split("</section>")[0]
+        assert late.what in block
+        assert reverse("situation:action", args=[late.pk]) in block
+    # Another municipality's coordinator sees nothing of it.
+    client.force_login(user_in(MunicipalityFactory(), role="safety_coordinator"))
+    page = client.get("/").content.decode()
+    assert late.what not in page

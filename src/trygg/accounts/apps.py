@@ -20,6 +20,7 @@ class AccountsConfig(AppConfig):
             label=_("Safety groups"),
             url_name="groups:list",
             order=11,
+            section="places",
             visible=lambda user: user.can(Capability.VIEW_AREAS),
         )
         # The municipality's own administration; the raw Django admin is the operator's.

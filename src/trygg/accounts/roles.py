@@ -51,6 +51,7 @@ class Capability(models.TextChoices):
         _("See the response rate of an open survey round (counts only)"),
     )
 
+    USE_API = "use_api", _("Use the API and API keys")
     MODERATE_RESIDENT_REPORTS = (
         "moderate_resident_reports",
         _("Moderate residents' reports and follow up safety walks"),
@@ -80,6 +81,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.ADMINISTER,
             Capability.VIEW_REPORTS,
             Capability.VIEW_CASE_STATISTICS,
+            Capability.USE_API,
         }
     ),
     Role.SAFETY_COORDINATOR: frozenset(
@@ -92,6 +94,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.PUBLISH_RESULTS,
             Capability.VIEW_SURVEY_PROGRESS,
             Capability.MODERATE_RESIDENT_REPORTS,
+            Capability.USE_API,
         }
         | SITUATION_ANALYSIS
     ),
@@ -103,6 +106,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.RUN_ANALYSIS,
             Capability.VIEW_CASE_STATISTICS,
             Capability.VIEW_SURVEY_PROGRESS,
+            Capability.USE_API,
         }
         | SITUATION_ANALYSIS
     ),

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from trygg.accounts.roles import Capability
 from trygg.core.navigation import register_menu_entry
 
 
@@ -9,4 +10,11 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-        register_menu_entry(name="api", label=_("API"), url_name="api-docs", order=120)
+        # Field staff have nothing to fetch by machine: the API is for those who do.
+        register_menu_entry(
+            name="api",
+            label=_("API"),
+            url_name="api-docs",
+            order=120,
+            visible=lambda user: user.can(Capability.USE_API),
+        )

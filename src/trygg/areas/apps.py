@@ -15,6 +15,7 @@ class AreasConfig(AppConfig):
             label=_("Areas"),
             url_name="areas:list",
             order=10,
+            section="places",
             visible=lambda user: user.can(Capability.VIEW_AREAS),
         )
         register_start_page(key="areas", context=_start_page)

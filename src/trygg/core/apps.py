@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from trygg.analysis.tables import XLSX_LIMITS
 
 from .cache import FALLBACK_TABLE
-from .navigation import register_menu_entry
+from .navigation import register_menu_entry, register_menu_section
 
 
 class CoreConfig(AppConfig):
@@ -22,6 +22,10 @@ class CoreConfig(AppConfig):
         # Sent per app with models (this one has none): once, after django.contrib.auth's.
         post_migrate.connect(_create_cache_table, dispatch_uid="trygg-cache-table")
         register_menu_entry(name="home", label=_("Overview"), url_name="home", order=0)
+        # The headings the apps gather their entries under (their ``section=``).
+        register_menu_section(key="places", label=_("Areas and groups"))
+        register_menu_section(key="analysis", label=_("Analysis"))
+        register_menu_section(key="situation", label=_("Safety work"))
 
 
 def _xlsx_limits() -> None:

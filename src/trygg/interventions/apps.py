@@ -16,6 +16,7 @@ class InterventionsConfig(AppConfig):
             label=_("Operations"),
             url_name="interventions:list",
             order=80,
+            section="situation",
             visible=lambda user: (
                 user.can(Capability.VIEW_SITUATION) or user.can(Capability.MANAGE_OPERATIONS)
             ),

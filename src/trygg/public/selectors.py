@@ -156,6 +156,7 @@ def _levels_map(publication, rows, classes, *, lang, charts, shape) -> str | Non
             key=row["level"],
             suppressed=row["level"] is None,
             title=f"{row['name']}: {row['level_label'] or too_few}",
+            name=row["name"],
         )
         for row in rows
         if row["code"] in geometry

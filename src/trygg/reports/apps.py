@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.accounts.roles import Capability
 from trygg.areas.pages import register_area_page
-from trygg.core.navigation import register_menu_entry
+from trygg.core.navigation import register_menu_entry, register_start_block
 from trygg.core.providers import register_priority_areas
 
 
@@ -22,6 +22,7 @@ class ReportsConfig(AppConfig):
             label=_("Priorities"),
             url_name="reports:dashboard",
             order=20,
+            section="analysis",
             visible=lambda user: user.can(Capability.VIEW_REPORTS),
         )
         register_menu_entry(
@@ -29,9 +30,27 @@ class ReportsConfig(AppConfig):
             label=_("Analyses"),
             url_name="reports:list",
             order=21,
+            section="analysis",
             visible=lambda user: user.can(Capability.VIEW_REPORTS),
         )
         register_area_page(key="reports", context=_area_page)
+        register_start_block(
+            key="reports-priorities",
+            template="reports/start_priorities.html",
+            order=10,
+            # Management reads the priorities; who runs the analysis gets the runs instead.
+            visible=lambda user: (
+                user.can(Capability.VIEW_REPORTS) and not user.can(Capability.RUN_ANALYSIS)
+            ),
+            context=_start_priorities,
+        )
+        register_start_block(
+            key="reports-analysis",
+            template="reports/start_analysis.html",
+            order=60,
+            visible=lambda user: user.can(Capability.RUN_ANALYSIS),
+            context=_start_analysis,
+        )
         register_priority_areas(_priority_areas)
 
 
@@ -64,3 +83,15 @@ def _area_page(request, *, area) -> dict:
         "operations": operations,
         "promises": area_promises(request.user, area=area, operations=operations),
     }
+
+
+def _start_priorities(request) -> dict:
+    from .selectors.start import start_priority_map
+
+    return start_priority_map(request)
+
+
+def _start_analysis(request) -> dict:
+    from .selectors.start import start_latest_analysis
+
+    return start_latest_analysis(request)

@@ -4,7 +4,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trygg.accounts.roles import Capability
-from trygg.core.navigation import register_menu_entry, register_public_link
+from trygg.core.navigation import (
+    register_menu_entry,
+    register_public_link,
+    register_start_block,
+)
 
 
 class ResidentsConfig(AppConfig):
@@ -17,6 +21,7 @@ class ResidentsConfig(AppConfig):
             label=_("Residents' reports"),
             url_name="residents:queue",
             order=60,
+            section="situation",
             visible=lambda user: user.can(Capability.MODERATE_RESIDENT_REPORTS),
         )
         register_menu_entry(
@@ -24,7 +29,15 @@ class ResidentsConfig(AppConfig):
             label=_("Safety walks"),
             url_name="residents:walks",
             order=70,
+            section="situation",
             visible=lambda user: user.can(Capability.REPORT_OBSERVATIONS),
+        )
+        register_start_block(
+            key="residents-moderation",
+            template="residents/start_moderation.html",
+            order=22,
+            visible=lambda user: user.can(Capability.MODERATE_RESIDENT_REPORTS),
+            context=_start_moderation,
         )
         register_public_link(
             key="report",
@@ -34,6 +47,16 @@ class ResidentsConfig(AppConfig):
             applies=_form_open,
             order=20,
         )
+
+
+def _start_moderation(request) -> dict:
+    """The start page's count of residents' reports that nobody has assessed yet."""
+    from .models import ReportStatus
+    from .selectors import reports_for_moderation
+
+    return {
+        "waiting": reports_for_moderation(request.user).filter(status=ReportStatus.RECEIVED).count()
+    }
 
 
 def _form_open(municipality) -> bool:

@@ -244,12 +244,40 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Everything the pages load comes from this server: no CDN, no inline script or style.
+# The base map under the areas (docs/configuration.md, "Base map"). ``url`` is an XYZ
+# template or a WMTS REST template in Web Mercator ({z}/{x}/{y}, optionally {s}); empty, the
+# maps draw the areas on a plain background and the demo says so on the map. A relative
+# URL (``/karta/{z}/{x}/{y}.png``) is a tile directory served by Trygg's own web server, so
+# no third party sees where staff look.
+TRYGG_MAP_TILES = {
+    "url": os.environ.get("TRYGG_MAP_TILE_URL", ""),
+    "attribution": os.environ.get("TRYGG_MAP_TILE_ATTRIBUTION", ""),
+    "max_zoom": int(os.environ.get("TRYGG_MAP_TILE_MAX_ZOOM", "18")),
+}
+
+
+def tile_origin(url: str) -> str | None:
+    """The origin of a tile URL template for the CSP's ``img-src`` (``{s}`` subdomains as a
+    wildcard); None for a relative URL, which ``'self'`` covers."""
+    scheme, _sep, rest = url.partition("://")
+    if not _sep or scheme not in ("http", "https"):
+        return None
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return f"{scheme}://{host}" if host else None
+
+
+# Everything the pages load comes from this server: no CDN, no inline script or style; the
+# configured tile server is the one exception, for images only.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", *env_list("TRYGG_MAP_TILE_HOSTS")],
+    "img-src": [
+        CSP.SELF,
+        "data:",
+        *filter(None, [tile_origin(TRYGG_MAP_TILES["url"])]),
+        *env_list("TRYGG_MAP_TILE_HOSTS"),
+    ],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -263,9 +291,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# The map draws area polygons on a plain background; a tile server is optional.
-TRYGG_MAP_TILE_URL = os.environ.get("TRYGG_MAP_TILE_URL", "")
-TRYGG_MAP_TILE_ATTRIBUTION = os.environ.get("TRYGG_MAP_TILE_ATTRIBUTION", "")
+# Where the demo's "no base map" note links to: the configuration guide's section.
+TRYGG_MAP_TILES_HELP_URL = os.environ.get(
+    "TRYGG_MAP_TILES_HELP_URL", "/static/core/docs/base-map.html"
+)
 # Shown on the login page when the demo relaxes two-factor login.
 TRYGG_DEMO_MODE = env_bool("TRYGG_DEMO_MODE", False)
 

@@ -10,13 +10,15 @@ size the distortion is invisible.
 from __future__ import annotations
 
 import math
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
+
+from trygg.analysis.report.labels import LabelCandidate, labels_svg, place_labels
 
 # The page's palette (situation/picture.js), so the paper and the screen agree.
 SHADES = ((6, "#d9534f"), (3, "#f8a972"), (1, "#fde0c5"), (0, "#f1f4f6"))
 BORDER, RISE_BORDER, POINT = "#457b9d", "#9b1c1c", "#1d3557"
 SEVERITY_RADIUS = {1: 2.0, 2: 2.8, 3: 3.6}
-LABEL_ROOM = 22  # pixels an area must span both ways to carry its count
+LABEL_FONT_SIZE = 9
 
 
 def shade(count: int) -> str:
@@ -95,25 +97,28 @@ def picture_map_svg(
         parts.append(f'<circle cx="{x}" cy="{y}" r="{radius}"/>')
     parts.append("</g>")
 
-    def roomy(area: dict) -> bool:
-        # A count is written only where it fits; the small central areas would overlap.
+    # Every area's name where it fits, with its count of the week under it; the small
+    # central areas that would overlap keep theirs in the tooltip.
+    candidates = []
+    for area in areas:
         points = [p for ring in _rings(area["geometry"]) for p in ring]
-        if not points:
-            return False
-        wide = (max(p[0] for p in points) - min(p[0] for p in points)) * squeeze * scale
-        tall = (max(p[1] for p in points) - min(p[1] for p in points)) * scale
-        return min(wide, tall) >= LABEL_ROOM
-
-    labels = [a for a in areas if a.get("count") and a.get("label_at") and roomy(a)]
-    if labels:
-        parts.append(
-            '<g font-family="DejaVu Sans, sans-serif" font-size="9" text-anchor="middle" '
-            'fill="#1b1f24" stroke="#ffffff" stroke-width="2.2" paint-order="stroke">'
+        if not points or not area.get("label_at"):
+            continue
+        x, y = (float(v) for v in xy(*area["label_at"]).split(","))
+        count = int(area.get("count") or 0)
+        candidates.append(
+            LabelCandidate(
+                text=area.get("name", ""),
+                sub=str(count) if count else "",
+                x=x,
+                y=y,
+                room_w=(max(p[0] for p in points) - min(p[0] for p in points)) * squeeze * scale,
+                room_h=(max(p[1] for p in points) - min(p[1] for p in points)) * scale,
+            )
         )
-        for area in labels:
-            lon, lat = area["label_at"]
-            x, y = xy(lon, lat).split(",")
-            parts.append(f"<text x={quoteattr(x)} y={quoteattr(y)}>{int(area['count'])}</text>")
-        parts.append("</g>")
+    placed = place_labels(candidates, font_size=LABEL_FONT_SIZE)
+    parts.append(
+        labels_svg(placed, font_size=LABEL_FONT_SIZE, font_family="DejaVu Sans, sans-serif")
+    )
     parts.append("</svg>")
     return "".join(parts)

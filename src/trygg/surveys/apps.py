@@ -22,6 +22,7 @@ class SurveysConfig(AppConfig):
             label=_("Surveys"),
             url_name="surveys:list",
             order=30,
+            section="analysis",
             visible=survey_pages_visible,
         )
         register_public_link(

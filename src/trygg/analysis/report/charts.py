@@ -26,6 +26,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .labels import LabelCandidate, labels_svg, place_labels
+
 __all__ = [
     "HOTSPOT_CLASSES",
     "ColourClass",
@@ -39,6 +41,8 @@ __all__ = [
 ]
 
 FONT = "font-family:'DejaVu Sans',Arial,sans-serif"
+LABEL_FONT = "DejaVu Sans, Arial, sans-serif"
+LABEL_FONT_SIZE = 9
 NO_DATA = "#ececec"
 SEQUENTIAL = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
 # Maps with more areas than this draw one path per colour (see _merged_paths); smaller
@@ -66,6 +70,7 @@ class MapArea:
     suppressed: bool = False
     small_area: bool = False
     title: str = ""
+    name: str = ""  # written on the map where it fits (labels.place_labels)
 
 
 HOTSPOT_CLASSES: dict[str, tuple[ColourClass, ...]] = {
@@ -280,6 +285,12 @@ def choropleth(
                 'stroke-dasharray="4 2"/>'
             )
     out.extend(outlines)
+    if not merged:
+        out.append(
+            _name_labels(
+                areas, lambda x, y: (off_x + (x - minx) * kx * s, off_y + (maxy - y) * s), kx * s, s
+            )
+        )
     # Legend
     lx = width - legend_width
     ly = 40 if title else 20
@@ -348,6 +359,20 @@ def _merged_path_data(
             out[area_of_ring[ring]].append("M" + " ".join(tokens[start:end]) + "Z")
         start = end
     return ["".join(parts) for parts in out]
+
+
+def _name_labels(areas: Sequence[MapArea], project, sx: float, sy: float) -> str:
+    """The areas' names where they fit (a national map of thousands has none)."""
+    candidates = []
+    for area in areas:
+        if not area.name or area.geometry.is_empty:
+            continue
+        point = area.geometry.representative_point()
+        x, y = project(point.x, point.y)
+        minx, miny, maxx, maxy = area.geometry.bounds
+        candidates.append(LabelCandidate(area.name, x, y, (maxx - minx) * sx, (maxy - miny) * sy))
+    placed = place_labels(candidates, font_size=LABEL_FONT_SIZE)
+    return labels_svg(placed, font_size=LABEL_FONT_SIZE, font_family=LABEL_FONT)
 
 
 def _merged_paths(

@@ -98,7 +98,8 @@ def _maps(r: Any, lang: str) -> str:
             title = f"{r.names.get(code, code)}: {_num(value, lang, 2)}"
             areas.append(
                 charts.MapArea(code, r.geometries[code], key, suppressed=suppressed,
-                               small_area=bool(row and row["method"] == "small_area"), title=title)
+                               small_area=bool(row and row["method"] == "small_area"), title=title,
+                               name=r.names.get(code, code))
             )  # fmt: skip
         svg = charts.choropleth(
             areas, charts.index_classes(q.colours, lang=lang),
@@ -123,7 +124,8 @@ def _maps(r: Any, lang: str) -> str:
     classes, keys = charts.quantile_classes(values, lang=lang)
     areas = [
         charts.MapArea(c, r.geometries[c], keys[i],
-                       title=f"{r.names.get(c, c)}: {_num(values[i], lang, 1)}")
+                       title=f"{r.names.get(c, c)}: {_num(values[i], lang, 1)}",
+                       name=r.names.get(c, c))
         for i, c in enumerate(codes)
     ]  # fmt: skip
     out.append(
@@ -143,7 +145,7 @@ def _maps(r: Any, lang: str) -> str:
     klass = dict(zip(hs["unit"].to_list(), hs["class"].to_list(), strict=True)) if hs.height else {}
     areas = [
         charts.MapArea(c, r.geometries[c], klass.get(c, "none") if klass else None,
-                       title=f"{r.names.get(c, c)}: {klass.get(c, '–')}")
+                       title=f"{r.names.get(c, c)}: {klass.get(c, '–')}", name=r.names.get(c, c))
         for c in codes
     ]  # fmt: skip
     out.append(
@@ -182,7 +184,9 @@ def _h3_hotspot_figure(r: Any, codes: list[str], lang: str) -> str:
             geometry = shapely.clip_by_rect(geometry, *window)
             if geometry.is_empty:
                 continue
-        shapes.append(charts.MapArea(c, geometry, "none", title=r.names.get(c, c)))
+        shapes.append(
+            charts.MapArea(c, geometry, "none", title=r.names.get(c, c), name=r.names.get(c, c))
+        )
     shapes += hexagons
     counts = {k: int((cells["class"] == k).sum()) if cells.height else 0 for k in ("hot", "cold")}
     return _figure(

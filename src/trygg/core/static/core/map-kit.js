@@ -28,9 +28,35 @@
     element.trygg = { map: map };
     var root = document.documentElement.dataset;
     if (root.tileUrl) {
-      L.tileLayer(root.tileUrl, { attribution: root.tileAttribution || "" }).addTo(map);
+      L.tileLayer(root.tileUrl, {
+        attribution: root.tileAttribution || "",
+        maxZoom: parseInt(root.tileMaxZoom, 10) || 18,
+      }).addTo(map);
+    } else if (root.noTilesNote) {
+      noTilesNote(map, root);
     }
     return map;
+  }
+
+  // The demo runs without a base map: say so on the map, with where to read how to set one,
+  // so nobody takes the plain background for a fault.
+  function noTilesNote(map, root) {
+    var Note = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "map-no-tiles");
+        box.appendChild(text(root.noTilesNote + ". "));
+        if (root.noTilesHelp) {
+          var link = document.createElement("a");
+          link.href = root.noTilesHelp;
+          link.textContent = root.noTilesLink || root.noTilesHelp;
+          box.appendChild(link);
+        }
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      },
+    });
+    new Note().addTo(map);
   }
 
   // The features of a json_script tag, in the common outline. The tag is the one named by
@@ -45,9 +71,76 @@
       style: { color: "#457b9d", weight: 1, fillColor: "#a8dadc", fillOpacity: options.fillOpacity },
     };
     Object.keys(options).forEach(function (key) {
-      if (key !== "fillOpacity" && key !== "source") { settings[key] = options[key]; }
+      if (key !== "fillOpacity" && key !== "source" && key !== "labels") {
+        settings[key] = options[key];
+      }
     });
-    return L.geoJSON(JSON.parse(source.textContent), settings).addTo(map);
+    var layer = L.geoJSON(JSON.parse(source.textContent), settings).addTo(map);
+    // Every map says where it is: the areas' names on it, unless the page asks for none.
+    if (options.labels !== false) { labels(map, layer); }
+    return layer;
+  }
+
+  // The names of the areas in `layer` written on the map (permanent, not on hover), with
+  // collision sense: after every zoom and move the larger areas are labelled first, and a
+  // name that would overlap one already shown, or is wider than its area, is hidden until
+  // the reader zooms in. The names sit in their own pane above the areas and let every
+  // tap through, so clicking an area still opens it or picks the place.
+  function labels(map, layer) {
+    if (!map.getPane("trygg-labels")) {
+      var pane = map.createPane("trygg-labels");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+    }
+    var entries = [];
+    layer.eachLayer(function (shape) {
+      var name = shape.feature && shape.feature.properties && shape.feature.properties.name;
+      if (!name || !shape.getBounds) { return; }
+      var props = shape.feature.properties;
+      var at = props.label_lat !== undefined && props.label_lon !== undefined
+        ? L.latLng(props.label_lat, props.label_lon) : shape.getBounds().getCenter();
+      // A standalone permanent tooltip, not a marker: the pages count their markers (the
+      // picked place, the reports), and a name is none of them.
+      var marker = L.tooltip({
+        pane: "trygg-labels",
+        permanent: true,
+        direction: "center",
+        interactive: false,
+        className: "area-label",
+        opacity: 1,
+      }).setLatLng(at).setContent(text(name));
+      entries.push({ shape: shape, marker: marker });
+    });
+    if (!entries.length) { return null; }
+    var group = L.layerGroup(entries.map(function (entry) { return entry.marker; })).addTo(map);
+    function declutter() {
+      var placed = [];
+      var sized = entries.map(function (entry) {
+        var bounds = entry.shape.getBounds();
+        var a = map.latLngToContainerPoint(bounds.getNorthWest());
+        var b = map.latLngToContainerPoint(bounds.getSouthEast());
+        return { entry: entry, width: Math.abs(b.x - a.x), height: Math.abs(b.y - a.y) };
+      });
+      sized.sort(function (p, q) { return q.width * q.height - p.width * p.height; });
+      sized.forEach(function (item) {
+        var element = item.entry.marker.getElement();
+        if (!element) { return; }
+        element.style.visibility = "hidden";
+        var box = element.getBoundingClientRect();
+        var fits = box.width <= item.width * 1.1 && box.height <= item.height;
+        var free = placed.every(function (other) {
+          return box.right + 2 < other.left || other.right + 2 < box.left ||
+            box.bottom + 2 < other.top || other.bottom + 2 < box.top;
+        });
+        if (fits && free) {
+          element.style.visibility = "";
+          placed.push(box);
+        }
+      });
+    }
+    map.on("zoomend moveend resize", declutter);
+    map.whenReady(declutter);
+    return group;
   }
 
   // The first view when there is nothing else to show: the areas whose ids are in `focus`
@@ -178,5 +271,6 @@
     point: point,
     text: text,
     tooltip: tooltip,
+    labels: labels,
   };
 })();

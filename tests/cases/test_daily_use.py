@@ -455,3 +455,14 @@ def test_the_start_page_reminds_of_consents_and_follow_ups_without_names(world, 
     # Roles without individual cases get no such block.
     login(client, world.users["management"])
     assert "start-cases-reminders-heading" not in client.get("/").text
+
+
+def test_the_expiry_mail_links_the_case_on_the_installs_address(world, settings):
+    settings.TRYGG_CONSENT_EXPIRY_WARNING_DAYS = 30
+    settings.TRYGG_SITE_URL = "https://trygg.example.se/"
+    world.users["coordinator"].email = "koordinator@example.se"
+    world.users["coordinator"].save()
+    case = expiring_case(world, days=5)
+    call_command("consent_expiry_mail", stdout=io.StringIO())
+    (sent,) = mail.outbox
+    assert f"https://trygg.example.se/cases/{case.public_id}/" in sent.body

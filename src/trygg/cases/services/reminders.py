@@ -65,7 +65,9 @@ def _send(case: Case, warning: ConsentWarning) -> None:
         context = {
             "case": case,
             "warning": warning,
-            "path": reverse("cases:case", kwargs={"case_id": case.public_id}),
+            # An absolute link where the install knows its address (TRYGG_SITE_URL).
+            "path": settings.TRYGG_SITE_URL.rstrip("/")
+            + reverse("cases:case", kwargs={"case_id": case.public_id}),
         }
         subject = _("Trygg: a consent runs out on %(date)s") % {
             "date": warning.expires_on.isoformat()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trygg.analysis.areas_io import load_areas
 from trygg.analysis.errors import InputError, RowProblem
+from trygg.analysis.population_io import jsonstat_cells, sniff
 from trygg.analysis.tables import check_xlsx_size, text_encoding
 
 from ..models import ImportKind, ImportUpload
@@ -50,7 +51,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 FILE_TYPES = {
     ImportKind.AREAS: ("geojson", "json", "gpkg"),
-    ImportKind.POPULATION: ("csv", "txt", "xlsx"),
+    ImportKind.POPULATION: ("csv", "txt", "xlsx", "json"),
     ImportKind.SURVEY: ("csv", "txt", "xlsx", "sav"),
     ImportKind.CRIMES: ("csv", "txt"),
 }
@@ -125,6 +126,13 @@ def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
             ]
         finally:
             book.close()
+    elif upload.file_type == "json":
+        # SCB's JSON-stat: its first cells, one a row, as the CSV export would list them.
+        rows = [["region", "ålder", "kön", "år", "antal"]]
+        for cell in jsonstat_cells(path, file=upload.file_name):
+            if len(rows) > PREVIEW_ROWS:
+                break
+            rows.append([cell.region, cell.age, cell.sex, cell.year, _cell(cell.value)])
     elif upload.file_type == "sav":
         import pyreadstat  # heavy, and only for an SPSS file
 
@@ -145,6 +153,13 @@ def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
         return [], []
     header = [h.strip() for h in rows[0]]
     return header, [r + [""] * (len(header) - len(r)) for r in rows[1:]]
+
+
+def scb_format(upload: ImportUpload) -> str | None:
+    """``"jsonstat"`` or ``"pxcsv"`` for a population file as SCB's PX-Web gives it."""
+    if upload.kind != ImportKind.POPULATION or upload.file_type not in ("csv", "txt", "json"):
+        return None
+    return sniff(upload.path) if upload.path.is_file() else None
 
 
 def guess_mapping(kind: str, columns: list[str]) -> dict[str, str]:
@@ -176,6 +191,8 @@ def renamed_header(upload: ImportUpload) -> list[str]:
 
 def normalised_file(upload: ImportUpload) -> Path:
     """The file with the mapping applied, as UTF-8 (written once, streamed row by row)."""
+    if scb_format(upload):
+        return upload.path  # read as it is, by its dimensions
     header = renamed_header(upload)
     if upload.file_type in ("geojson", "gpkg"):
         out = upload.directory / "normalised.geojson"
@@ -240,6 +257,7 @@ KIND_NAMES = {
     "xlsx": "XLSX",
     "sav": "SPSS",
     "geojson": "GeoJSON",
+    "json": "JSON-stat",
     "gpkg": "GeoPackage",
 }
 

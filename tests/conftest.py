@@ -73,6 +73,7 @@ SHARED_DATA_MODULES = frozenset(
         "tests/deploy/test_production.py",
         "tests/public/test_public.py",
         "tests/reports/test_area_page.py",
+        "tests/reports/test_gis_exports.py",
         "tests/reports/test_runs.py",
         "tests/reports/test_statistics.py",
     }

@@ -1,9 +1,13 @@
+import tempfile
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -19,7 +23,7 @@ from trygg.core.params import query_params
 from trygg.core.web import capability_required, require_capability
 from trygg.jobs.selectors import job_get_for_user
 
-from .exports import table_download
+from .exports import run_gis_file, run_gis_files, table_download
 from .forms import AnalysisForm, AreaExportQuery, CompareQuery, DashboardQuery, RunCompareQuery
 from .selectors import (
     AREA_TABLES,
@@ -87,6 +91,7 @@ def run_detail(request, public_id):
         {
             "run": run,
             "files": files,
+            "gis_files": run_gis_files(run),
             "weights": weights,
             "coverage": run_coverage(run, lang=lang),
             "publication": getattr(run, "publication", None),
@@ -100,7 +105,8 @@ def run_detail(request, public_id):
 def run_file(request, public_id, name: str):
     run = analysis_run_get_for_user(request.user, public_id=public_id)
     path = run.directory / name
-    if name not in RUN_FILES or not path.is_file():
+    gis = name not in RUN_FILES and name in run_gis_files(run)
+    if not gis and (name not in RUN_FILES or not path.is_file()):
         raise Http404
     audit_record(
         actor=request.user,
@@ -111,6 +117,8 @@ def run_file(request, public_id, name: str):
         summary=f"Opened {name} of the analysis {run}",
         ip_address=client_ip(request) or None,
     )
+    if gis:
+        return _gis_download(run, name)
     inline = name in ("report.html", "report.pdf", "run.json")
     response = FileResponse(
         path.open("rb"),
@@ -120,6 +128,20 @@ def run_file(request, public_id, name: str):
     )
     if name == "report.html":
         response._csp_config = REPORT_CSP
+    return response
+
+
+def _gis_download(run, name: str) -> HttpResponse:
+    with tempfile.TemporaryDirectory() as directory:
+        made = run_gis_file(run, name, directory)
+        if made is None:
+            raise Http404
+        path, content_type = made
+        data = Path(path).read_bytes()
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"trygg-{run.municipality.code}-{run.year}-{name}"
+    )
     return response
 
 

@@ -14,6 +14,7 @@ from shapely.geometry import shape
 
 from tests.factories import MunicipalityFactory, user_in
 from trygg.analysis.areas_io import load_geojson, parse_areas, read_population
+from trygg.analysis.bra_io import read_bra_municipal
 from trygg.analysis.crime import read_crimes
 from trygg.analysis.geo import AreaLocator
 from trygg.analysis.pipeline import read_observations
@@ -29,6 +30,7 @@ KEYS = {
     "population",
     "population-pxcsv",
     "population-jsonstat",
+    "bra-municipal",
     "survey-responses",
     "questionnaire",
     "crimes",
@@ -112,6 +114,14 @@ def test_population_jsonstat(tmp_path: Path) -> None:
         ("2281A0010", 2024, "M", "75+"): 6,
         ("2281A0010", 2024, "F", "75+"): 9,
     }
+
+
+def test_bra_municipal(tmp_path: Path) -> None:
+    path = tmp_path / "bra.csv"
+    path.write_bytes(EXAMPLES["bra-municipal"].encode("cp1252"))
+    frame = read_bra_municipal(path)
+    assert frame["region_code"].to_list() == ["2281", "2262", "2281"]  # no country, no county
+    assert frame.row(0) == ("2281", "Sundsvall", 2024, "Samtliga brott", 12345, 12696.3)
 
 
 def test_survey_responses(tmp_path: Path) -> None:

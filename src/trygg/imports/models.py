@@ -17,6 +17,7 @@ class ImportKind(models.TextChoices):
     POPULATION = "population", _("Population (CSV or XLSX)")
     SURVEY = "survey", _("Survey answers (CSV, XLSX or SPSS)")
     CRIMES = "crimes", _("Reported crimes (CSV)")
+    CRIME_STATISTICS = "crime_stats", _("Reported crimes per municipality (Brå, CSV)")
 
 
 class ImportSource(models.Model):

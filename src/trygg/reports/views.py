@@ -24,7 +24,14 @@ from trygg.core.web import capability_required, require_capability
 from trygg.jobs.selectors import job_get_for_user
 
 from .exports import run_gis_file, run_gis_files, table_download
-from .forms import AnalysisForm, AreaExportQuery, CompareQuery, DashboardQuery, RunCompareQuery
+from .forms import (
+    AnalysisForm,
+    AreaExportQuery,
+    CompareQuery,
+    DashboardQuery,
+    MunicipalCompareQuery,
+    RunCompareQuery,
+)
 from .selectors import (
     AREA_TABLES,
     analysis_run_get_for_user,
@@ -260,6 +267,25 @@ def area_export(request):
         filename=f"trygg-{area.code}-{run.year}-{table_name}",
         sheet=table_name,
     )
+
+
+@allow("GET")
+@capability_required(Capability.VIEW_REPORTS)
+def municipal_compare(request):
+    """The municipality's reported crimes per 100,000 inhabitants beside every other
+    municipality's, from the Brå table it imported."""
+    from trygg.crime.selectors import municipal_comparison
+
+    query = query_params(request, MunicipalCompareQuery)
+    municipalities = municipalities_for_user(request.user)
+    code = query["municipality"]
+    municipality = municipalities.filter(code=code).first() if code else municipalities.first()
+    context = {"municipalities": municipalities, "municipality": municipality}
+    if municipality is not None:
+        context |= municipal_comparison(
+            municipality=municipality, year=query["year"], category=query["category"] or None
+        )
+    return render(request, "reports/municipal_compare.html", context)
 
 
 @allow("GET")

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from trygg.analysis.areas_io import load_areas
+from trygg.analysis.bra_io import looks_like_bra
 from trygg.analysis.errors import InputError, RowProblem
 from trygg.analysis.population_io import jsonstat_cells, sniff
 from trygg.analysis.tables import check_xlsx_size, text_encoding
@@ -25,6 +26,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("id", "occurred_at", "category"),
         ("lat", "lon", "area_code", "occurred_to", "reported_at", "source"),
     ),
+    # Read by Brå's own column names (trygg.analysis.bra_io), not by a mapping.
+    ImportKind.CRIME_STATISTICS: ((), ()),
 }
 
 #: Column names that vendors and Swedish spreadsheets use for the contract's fields.
@@ -54,6 +57,7 @@ FILE_TYPES = {
     ImportKind.POPULATION: ("csv", "txt", "xlsx", "json"),
     ImportKind.SURVEY: ("csv", "txt", "xlsx", "sav"),
     ImportKind.CRIMES: ("csv", "txt"),
+    ImportKind.CRIME_STATISTICS: ("csv", "txt"),
 }
 PREVIEW_ROWS = 10
 
@@ -156,10 +160,15 @@ def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
 
 
 def scb_format(upload: ImportUpload) -> str | None:
-    """``"jsonstat"`` or ``"pxcsv"`` for a population file as SCB's PX-Web gives it."""
+    """A file read by its publisher's own layout, with no column mapping: ``"jsonstat"`` or
+    ``"pxcsv"`` for population as SCB's PX-Web gives it, ``"bra"`` for Brå's statistics."""
+    if not upload.path.is_file():
+        return None
+    if upload.kind == ImportKind.CRIME_STATISTICS:
+        return "bra" if looks_like_bra(upload.path) else None
     if upload.kind != ImportKind.POPULATION or upload.file_type not in ("csv", "txt", "json"):
         return None
-    return sniff(upload.path) if upload.path.is_file() else None
+    return sniff(upload.path)
 
 
 def guess_mapping(kind: str, columns: list[str]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from trygg.analysis.areas_io import load_geojson, parse_areas
+from trygg.analysis.bra_io import read_bra_municipal
 from trygg.analysis.crime import read_crimes
 from trygg.analysis.errors import InputError, RowProblem
 from trygg.analysis.questionnaire import parse_questionnaire
@@ -21,7 +22,7 @@ from trygg.areas.models import Area, AreaLevel
 from trygg.areas.services import areas_import_geojson, population_import_csv, population_read
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
-from trygg.crime.services import crimes_import, crimes_import_validated
+from trygg.crime.services import crime_statistics_import, crimes_import, crimes_import_validated
 from trygg.jobs.models import Job, JobKind
 from trygg.jobs.services import job_create, job_progress
 from trygg.surveys.services import survey_import_questionnaire_yaml, survey_responses_import
@@ -129,8 +130,8 @@ def upload_set_mapping(
 
 
 def missing_fields(upload: ImportUpload) -> list[str]:
-    if scb_format(upload):
-        return []  # SCB's table is read by its own dimensions, not by a column mapping
+    if scb_format(upload) or upload.kind == ImportKind.CRIME_STATISTICS:
+        return []  # read by the publisher's own layout, not by a column mapping
     required, _ = FIELDS[upload.kind]
     mapped = set(upload.mapping)
     # A column already named as the field needs no mapping.
@@ -167,6 +168,8 @@ def _check(upload: ImportUpload, path: Path) -> None:
             )
         elif upload.kind == ImportKind.POPULATION:
             population_read(municipality=upload.municipality, path=path, file_name=upload.file_name)
+        elif upload.kind == ImportKind.CRIME_STATISTICS:
+            read_bra_municipal(path, file=upload.file_name)
         elif upload.kind == ImportKind.SURVEY:
             questionnaire = parse_questionnaire(
                 survey_import_questionnaire_yaml(municipality=upload.municipality)
@@ -230,6 +233,7 @@ def upload_import(upload: ImportUpload, *, job: Job | None = None) -> dict:
                 ImportKind.POPULATION: population_import_csv,
                 ImportKind.SURVEY: survey_responses_import,
                 ImportKind.CRIMES: crimes_import,
+                ImportKind.CRIME_STATISTICS: crime_statistics_import,
             }[upload.kind]
             progress("store", 0.2)
             result = importer(

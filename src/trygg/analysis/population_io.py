@@ -383,7 +383,7 @@ def _count(value) -> int | None:
 
 
 def _problem(file: str, cell: Cell, field: str, reason: str) -> RowProblem:
-    # The CSV's line and the JSON-stat value's index say where; the field says which part.
-    return RowProblem(
-        file=file, line=cell.line, column=field, reason=f"{reason} (in {cell.column})"
-    )
+    # A CSV cell is found by its line and the field; a JSON-stat cell by its position in
+    # ``value`` (the column names both).
+    column = field if cell.line is not None else f"{field} of {cell.column}"
+    return RowProblem(file=file, line=cell.line, column=column, reason=reason)

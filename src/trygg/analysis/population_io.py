@@ -17,10 +17,11 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from .areas_io import POPULATION_COLUMNS
@@ -141,7 +142,11 @@ def read_text(path: Path) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def jsonstat_cells(path: Path, *, file: str) -> Iterator[Cell]:
+def jsonstat_cells(
+    path: Path, *, file: str, keep_region: Callable[[str], bool] | None = None
+) -> Iterator[Cell]:
+    """The table's cells in row-major order; with ``keep_region``, only the regions it
+    keeps (a national table has a million cells, a municipality's a few thousand)."""
     try:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
@@ -217,7 +222,12 @@ def jsonstat_cells(path: Path, *, file: str) -> Iterator[Cell]:
         raise InputError(RowProblem(file=file, column="value", reason="no values"))
     strides = [math.prod(sizes[k + 1 :]) for k in range(len(sizes))]
     pos = {role: ids.index(dim) for role, dim in roles.items()}
-    for k in range(total):
+    positions: Iterable[int] = range(total)
+    if keep_region is not None:
+        kept = [i for i, c in enumerate(codes[roles["region"]]) if keep_region(c)]
+        grid = np.arange(total, dtype=np.int64).reshape(sizes)
+        positions = np.take(grid, kept, axis=pos["region"]).ravel().tolist()
+    for k in positions:
         at = [(k // strides[d]) % sizes[d] for d in range(len(ids))]
         yield Cell(
             region=codes[roles["region"]][at[pos["region"]]],
@@ -307,7 +317,16 @@ def read_scb_population(
     if kind is None:
         raise InputError(RowProblem(file=file, reason="not a table of SCB's PX-Web"))
     known = set(known_area_codes)
-    cells = jsonstat_cells(path, file=file) if kind == "jsonstat" else pxcsv_cells(path, file=file)
+
+    def ours(region: str) -> bool:
+        code = DESO_SUFFIX.sub("", region.strip())
+        return code in known or bool(municipality_code and code.startswith(municipality_code))
+
+    cells = (
+        jsonstat_cells(path, file=file, keep_region=ours)
+        if kind == "jsonstat"
+        else pxcsv_cells(path, file=file)
+    )
     problems: list[RowProblem] = []
     totals: dict[tuple[str, int, str, str], int] = {}
     for cell in cells:

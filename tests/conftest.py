@@ -74,6 +74,7 @@ SHARED_DATA_MODULES = frozenset(
         "tests/public/test_public.py",
         "tests/reports/test_area_page.py",
         "tests/reports/test_emerging.py",
+        "tests/reports/test_gis_exports.py",
         "tests/reports/test_runs.py",
         "tests/reports/test_statistics.py",
     }

@@ -14,9 +14,11 @@ from shapely.geometry import shape
 
 from tests.factories import MunicipalityFactory, user_in
 from trygg.analysis.areas_io import load_geojson, parse_areas, read_population
+from trygg.analysis.bra_io import read_bra_municipal
 from trygg.analysis.crime import read_crimes
 from trygg.analysis.geo import AreaLocator
 from trygg.analysis.pipeline import read_observations
+from trygg.analysis.population_io import read_scb_population
 from trygg.analysis.questionnaire import parse_questionnaire
 from trygg.analysis.survey_io import load_responses
 
@@ -26,6 +28,9 @@ EXAMPLE = re.compile(r"<!-- example: ([a-z-]+) -->\n```[a-z]+\n(.*?)\n```", re.S
 KEYS = {
     "areas",
     "population",
+    "population-pxcsv",
+    "population-jsonstat",
+    "bra-municipal",
     "survey-responses",
     "questionnaire",
     "crimes",
@@ -81,6 +86,42 @@ def test_population(tmp_path: Path) -> None:
     assert frame.height == 6
     assert frame["sex"].to_list().count("F") == 3  # K is a woman
     assert frame["count"].to_list()[-1] == 1004  # a space as thousands separator
+
+
+def test_population_pxcsv(tmp_path: Path) -> None:
+    path = tmp_path / "BE0101Y.csv"
+    path.write_bytes(EXAMPLES["population-pxcsv"].encode("latin-1"))  # PX-Web's default
+    frame = read_scb_population(
+        path, known_area_codes={"2281A0010", "2281A0020"}, municipality_code="2281"
+    )
+    got = {tuple(r[:4]): r[4] for r in frame.iter_rows()}
+    assert got[("2281A0010", 2024, "M", "16-24")] == 43 + 8  # 16-19 of 15-19: 4/5 of 10
+    assert got[("2281A0010", 2024, "M", "0-15")] == 2
+    assert got[("2281A0020", 2024, "F", "75+")] == 2
+    assert {r[0] for r in got} == {"2281A0010", "2281A0020"}  # Timrå and the total left out
+
+
+def test_population_jsonstat(tmp_path: Path) -> None:
+    frame = read_scb_population(
+        _file(tmp_path, "population-jsonstat", "BE0101Y.json"),
+        known_area_codes={"2281A0010"},
+        municipality_code="2281",
+    )
+    got = {tuple(r[:4]): r[4] for r in frame.iter_rows()}
+    assert got == {
+        ("2281A0010", 2024, "M", "16-24"): 12,
+        ("2281A0010", 2024, "F", "16-24"): 14,
+        ("2281A0010", 2024, "M", "75+"): 6,
+        ("2281A0010", 2024, "F", "75+"): 9,
+    }
+
+
+def test_bra_municipal(tmp_path: Path) -> None:
+    path = tmp_path / "bra.csv"
+    path.write_bytes(EXAMPLES["bra-municipal"].encode("cp1252"))
+    frame = read_bra_municipal(path)
+    assert frame["region_code"].to_list() == ["2281", "2262", "2281"]  # no country, no county
+    assert frame.row(0) == ("2281", "Sundsvall", 2024, "Samtliga brott", 12345, 12696.3)
 
 
 def test_survey_responses(tmp_path: Path) -> None:

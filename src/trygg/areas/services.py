@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from trygg.analysis.areas_io import load_areas, parse_areas, read_population
+from trygg.analysis.population_io import read_scb_population, sniff
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
@@ -112,15 +113,29 @@ def areas_import_geojson(
     return result
 
 
+def population_read(*, municipality: Municipality, path: str | Path, file_name: str | None = None):
+    """The population file as Trygg's table, validated against the municipality's areas."""
+    path = Path(path)
+    name = file_name or path.name
+    codes = list(Area.objects.filter(municipality=municipality).values_list("code", flat=True))
+    if path.suffix.lower() not in (".xlsx", ".xlsm") and (kind := sniff(path)):
+        return read_scb_population(
+            path, known_area_codes=codes, municipality_code=municipality.code, file=name, kind=kind
+        )
+    return read_population(path, known_area_codes=codes, file=name)
+
+
 def population_import_csv(
     *, municipality: Municipality, path: str | Path, actor=None, file_name: str | None = None
 ) -> ImportResult:
     """Import population counts; a row for the same area, year, sex and age group replaces
-    the stored count, so importing the same file twice changes nothing."""
+    the stored count, so importing the same file twice changes nothing. Trygg's own table
+    (CSV, XLSX) or SCB's PX-Web table by DeSO (JSON-stat 2.0 or its CSV export), known by
+    its content."""
     path = Path(path)
     name = file_name or path.name
     area_ids = dict(Area.objects.filter(municipality=municipality).values_list("code", "id"))
-    frame = read_population(path, known_area_codes=area_ids.keys(), file=name)
+    frame = population_read(municipality=municipality, path=path, file_name=name)
     stored = {
         (area_id, year, sex, age): (pk, count)
         for pk, area_id, year, sex, age, count in PopulationCount.objects.filter(

@@ -190,6 +190,26 @@ TEMPLATES = (
     gettext_noop("the workbook unpacks to {size} MB, more than the limit of {limit} MB"),
     gettext_noop("the workbook unpacks to {ratio} times its size, more than the limit of {limit}; save it again from the spreadsheet program"),
     gettext_noop("area '{code}' has {count} vertices, more than the {limit} allowed; simplify the boundary (e.g. in QGIS) and import again"),
+    # SCB's population (trygg.analysis.population_io)
+    gettext_noop("not a table of SCB's PX-Web"),
+    gettext_noop("not a JSON-stat 2.0 dataset"),
+    gettext_noop("a JSON-stat collection; save one table"),
+    gettext_noop("'id' and 'size' must be lists alike"),
+    gettext_noop("the table has no dimension for {detail} (expected Region, Alder, Kon and Tid)"),
+    gettext_noop("{count} categories but size says {size}"),
+    gettext_noop("the table holds {count} contents; choose only Folkmängd (Antal) when saving it"),
+    gettext_noop("{count} values but {total} cells"),
+    gettext_noop("no values"),
+    gettext_noop("no column of a year such as '2024'"),
+    gettext_noop("'{value}' is not an age"),
+    gettext_noop("'{value}' is not 1, 2, män or kvinnor"),
+    gettext_noop("no row is of one of the municipality's areas"),
+    # Brå's statistics per municipality (trygg.analysis.bra_io)
+    gettext_noop("'{value}' has no four-digit municipality code (e.g. '2281 Sundsvall')"),
+    gettext_noop("'{value}' is not a number ≥ 0"),
+    gettext_noop("missing crime"),
+    gettext_noop("the same municipality, year and crime is on line {line} too"),
+    gettext_noop("the file has no municipality's rows"),
 )  # fmt: skip
 
 _FIELD = re.compile(r"\{(\w+)\}")

@@ -61,3 +61,34 @@ class ReportedCrime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.source_id} {self.category} {self.occurred_at:%Y-%m-%d}"
+
+
+class MunicipalCrimeStatistic(models.Model):
+    """Reported crimes of one municipality, year and crime as Brå's open statistics give
+    them, for comparing the municipality with the others. Each municipality keeps its own
+    copy of the file it imported (``municipality``), with the rows of every municipality in
+    it (``region_code``): public figures, not personal data."""
+
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, related_name="crime_statistics"
+    )
+    region_code = models.CharField(_("municipality code"), max_length=4)
+    region_name = models.CharField(_("municipality"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("crime"), max_length=100)
+    count = models.PositiveIntegerField(_("reported crimes"))
+    rate_per_100k = models.FloatField(_("per 100,000 inhabitants"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["municipality", "year", "category", "region_code"]
+        verbose_name = _("municipal crime statistic")
+        verbose_name_plural = _("municipal crime statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "region_code", "year", "category"],
+                name="crime_municipal_statistic_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year} {self.category}: {self.count}"

@@ -305,3 +305,53 @@ def _insert_new(frame: pl.DataFrame, *, municipality_id: int) -> None:
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
         for chunk in text.iter_slices(100_000):
             cursor.executemany(sql, chunk.rows())
+
+
+def crime_statistics_import(
+    *, municipality: Municipality, path: str | Path, actor=None, file_name: str | None = None
+) -> ImportResult:
+    """Import Brå's reported crimes per municipality and year into the municipality's
+    comparison table; a row for the same municipality, year and crime replaces the stored
+    one, so the same file twice changes nothing. Nothing is stored if any row is wrong."""
+    from trygg.analysis.bra_io import read_bra_municipal
+
+    from .models import MunicipalCrimeStatistic
+
+    path = Path(path)
+    name = file_name or path.name
+    frame = read_bra_municipal(path, file=name)
+    stored = {
+        (s.region_code, s.year, s.category): s
+        for s in MunicipalCrimeStatistic.objects.filter(municipality=municipality)
+    }
+    new_rows, changed_rows, unchanged = [], [], 0
+    for code, region, year, category, count, rate in frame.iter_rows():
+        old = stored.get((code, year, category))
+        if old is None:
+            new_rows.append(
+                MunicipalCrimeStatistic(
+                    municipality=municipality, region_code=code, region_name=region, year=year,
+                    category=category, count=count, rate_per_100k=rate,
+                )
+            )  # fmt: skip
+        elif (old.region_name, old.count, old.rate_per_100k) != (region, count, rate):
+            old.region_name, old.count, old.rate_per_100k = region, count, rate
+            changed_rows.append(old)
+        else:
+            unchanged += 1
+    result = ImportResult(len(new_rows), len(changed_rows), unchanged)
+    with transaction.atomic():
+        MunicipalCrimeStatistic.objects.bulk_create(new_rows, batch_size=2000)
+        MunicipalCrimeStatistic.objects.bulk_update(
+            changed_rows, ["region_name", "count", "rate_per_100k"], batch_size=2000
+        )
+        if result.changed:
+            audit_record(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                object_type="crime_statistics",
+                municipality_code=municipality.code,
+                summary=f"Imported municipal crime statistics from {name}: {result}",
+                details={"file": name, "created": result.created, "updated": result.updated},
+            )
+    return result

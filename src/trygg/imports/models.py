@@ -14,9 +14,10 @@ from django.utils.translation import pgettext_lazy
 
 class ImportKind(models.TextChoices):
     AREAS = "areas", _("Areas (GeoJSON)")
-    POPULATION = "population", _("Population (CSV or XLSX)")
+    POPULATION = "population", _("Population (CSV, XLSX or SCB's JSON-stat)")
     SURVEY = "survey", _("Survey answers (CSV, XLSX or SPSS)")
     CRIMES = "crimes", _("Reported crimes (CSV)")
+    CRIME_STATISTICS = "crime_stats", _("Reported crimes per municipality (Brå, CSV)")
 
 
 class ImportSource(models.Model):

@@ -98,6 +98,12 @@ class CompareQuery(QueryForm):
     year_b = YearField()
 
 
+class MunicipalCompareQuery(QueryForm):
+    municipality = forms.CharField(**CODE)
+    year = YearField()
+    category = forms.CharField(required=False, max_length=100)
+
+
 class RunCompareQuery(QueryForm):
     a = forms.UUIDField(required=False)
     b = forms.UUIDField(required=False)

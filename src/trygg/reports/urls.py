@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard.<str:fmt>", views.dashboard_export, name="dashboard-export"),
     path("compare/", views.compare, name="compare"),
+    path("municipalities/", views.municipal_compare, name="municipalities"),
     path("area-tables/", views.area_export, name="area-export"),
     path("runs/new/", views.run_start, name="run-start"),
     path("runs/compare/", views.run_compare, name="run-compare"),

@@ -1,9 +1,13 @@
+import tempfile
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -19,8 +23,15 @@ from trygg.core.params import query_params
 from trygg.core.web import capability_required, require_capability
 from trygg.jobs.selectors import job_get_for_user
 
-from .exports import table_download
-from .forms import AnalysisForm, AreaExportQuery, CompareQuery, DashboardQuery, RunCompareQuery
+from .exports import run_gis_file, run_gis_files, table_download
+from .forms import (
+    AnalysisForm,
+    AreaExportQuery,
+    CompareQuery,
+    DashboardQuery,
+    MunicipalCompareQuery,
+    RunCompareQuery,
+)
 from .selectors import (
     AREA_TABLES,
     analysis_run_get_for_user,
@@ -88,6 +99,7 @@ def run_detail(request, public_id):
         {
             "run": run,
             "files": files,
+            "gis_files": run_gis_files(run),
             "weights": weights,
             "coverage": run_coverage(run, lang=lang),
             "publication": getattr(run, "publication", None),
@@ -101,7 +113,8 @@ def run_detail(request, public_id):
 def run_file(request, public_id, name: str):
     run = analysis_run_get_for_user(request.user, public_id=public_id)
     path = run.directory / name
-    if name not in RUN_FILES or not path.is_file():
+    gis = name not in RUN_FILES and name in run_gis_files(run)
+    if not gis and (name not in RUN_FILES or not path.is_file()):
         raise Http404
     audit_record(
         actor=request.user,
@@ -112,6 +125,8 @@ def run_file(request, public_id, name: str):
         summary=f"Opened {name} of the analysis {run}",
         ip_address=client_ip(request) or None,
     )
+    if gis:
+        return _gis_download(run, name)
     inline = name in ("report.html", "report.pdf", "run.json")
     response = FileResponse(
         path.open("rb"),
@@ -121,6 +136,20 @@ def run_file(request, public_id, name: str):
     )
     if name == "report.html":
         response._csp_config = REPORT_CSP
+    return response
+
+
+def _gis_download(run, name: str) -> HttpResponse:
+    with tempfile.TemporaryDirectory() as directory:
+        made = run_gis_file(run, name, directory)
+        if made is None:
+            raise Http404
+        path, content_type = made
+        data = Path(path).read_bytes()
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"trygg-{run.municipality.code}-{run.year}-{name}"
+    )
     return response
 
 
@@ -246,6 +275,25 @@ def area_export(request):
         filename=f"trygg-{area.code}-{run.year}-{table_name}",
         sheet=table_name,
     )
+
+
+@allow("GET")
+@capability_required(Capability.VIEW_REPORTS)
+def municipal_compare(request):
+    """The municipality's reported crimes per 100,000 inhabitants beside every other
+    municipality's, from the Brå table it imported."""
+    from trygg.crime.selectors import municipal_comparison
+
+    query = query_params(request, MunicipalCompareQuery)
+    municipalities = municipalities_for_user(request.user)
+    code = query["municipality"]
+    municipality = municipalities.filter(code=code).first() if code else municipalities.first()
+    context = {"municipalities": municipalities, "municipality": municipality}
+    if municipality is not None:
+        context |= municipal_comparison(
+            municipality=municipality, year=query["year"], category=query["category"] or None
+        )
+    return render(request, "reports/municipal_compare.html", context)
 
 
 @allow("GET")

@@ -25,6 +25,7 @@ from .reading import (
     guess_mapping,
     normalised_file,
     read_preview,
+    scb_format,
     unreadable,
 )
 from .uploads import (
@@ -58,6 +59,7 @@ __all__ = [
     "normalised_file",
     "read_crimes_mapped",
     "read_preview",
+    "scb_format",
     "unreadable",
     "upload_create",
     "upload_files_remove",

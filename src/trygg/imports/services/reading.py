@@ -10,7 +10,9 @@ import json
 from pathlib import Path
 
 from trygg.analysis.areas_io import load_areas
+from trygg.analysis.bra_io import looks_like_bra
 from trygg.analysis.errors import InputError, RowProblem
+from trygg.analysis.population_io import jsonstat_cells, sniff
 from trygg.analysis.tables import check_xlsx_size, text_encoding
 
 from ..models import ImportKind, ImportUpload
@@ -24,6 +26,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("id", "occurred_at", "category"),
         ("lat", "lon", "area_code", "occurred_to", "reported_at", "source"),
     ),
+    # Read by Brå's own column names (trygg.analysis.bra_io), not by a mapping.
+    ImportKind.CRIME_STATISTICS: ((), ()),
 }
 
 #: Column names that vendors and Swedish spreadsheets use for the contract's fields.
@@ -50,9 +54,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 FILE_TYPES = {
     ImportKind.AREAS: ("geojson", "json", "gpkg"),
-    ImportKind.POPULATION: ("csv", "txt", "xlsx"),
+    ImportKind.POPULATION: ("csv", "txt", "xlsx", "json"),
     ImportKind.SURVEY: ("csv", "txt", "xlsx", "sav"),
     ImportKind.CRIMES: ("csv", "txt"),
+    ImportKind.CRIME_STATISTICS: ("csv", "txt"),
 }
 PREVIEW_ROWS = 10
 
@@ -125,6 +130,13 @@ def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
             ]
         finally:
             book.close()
+    elif upload.file_type == "json":
+        # SCB's JSON-stat: its first cells, one a row, as the CSV export would list them.
+        rows = [["region", "ålder", "kön", "år", "antal"]]
+        for cell in jsonstat_cells(path, file=upload.file_name):
+            if len(rows) > PREVIEW_ROWS:
+                break
+            rows.append([cell.region, cell.age, cell.sex, cell.year, _cell(cell.value)])
     elif upload.file_type == "sav":
         import pyreadstat  # heavy, and only for an SPSS file
 
@@ -145,6 +157,18 @@ def read_preview(upload: ImportUpload) -> tuple[list[str], list[list[str]]]:
         return [], []
     header = [h.strip() for h in rows[0]]
     return header, [r + [""] * (len(header) - len(r)) for r in rows[1:]]
+
+
+def scb_format(upload: ImportUpload) -> str | None:
+    """A file read by its publisher's own layout, with no column mapping: ``"jsonstat"`` or
+    ``"pxcsv"`` for population as SCB's PX-Web gives it, ``"bra"`` for Brå's statistics."""
+    if not upload.path.is_file():
+        return None
+    if upload.kind == ImportKind.CRIME_STATISTICS:
+        return "bra" if looks_like_bra(upload.path) else None
+    if upload.kind != ImportKind.POPULATION or upload.file_type not in ("csv", "txt", "json"):
+        return None
+    return sniff(upload.path)
 
 
 def guess_mapping(kind: str, columns: list[str]) -> dict[str, str]:
@@ -176,6 +200,8 @@ def renamed_header(upload: ImportUpload) -> list[str]:
 
 def normalised_file(upload: ImportUpload) -> Path:
     """The file with the mapping applied, as UTF-8 (written once, streamed row by row)."""
+    if scb_format(upload):
+        return upload.path  # read as it is, by its dimensions
     header = renamed_header(upload)
     if upload.file_type in ("geojson", "gpkg"):
         out = upload.directory / "normalised.geojson"
@@ -240,6 +266,7 @@ KIND_NAMES = {
     "xlsx": "XLSX",
     "sav": "SPSS",
     "geojson": "GeoJSON",
+    "json": "JSON-stat",
     "gpkg": "GeoPackage",
 }
 

@@ -12,16 +12,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from trygg.analysis.areas_io import load_geojson, parse_areas, read_population
+from trygg.analysis.areas_io import load_geojson, parse_areas
+from trygg.analysis.bra_io import read_bra_municipal
 from trygg.analysis.crime import read_crimes
 from trygg.analysis.errors import InputError, RowProblem
 from trygg.analysis.questionnaire import parse_questionnaire
 from trygg.analysis.survey_io import load_responses
 from trygg.areas.models import Area, AreaLevel
-from trygg.areas.services import areas_import_geojson, population_import_csv
+from trygg.areas.services import areas_import_geojson, population_import_csv, population_read
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
-from trygg.crime.services import crimes_import, crimes_import_validated
+from trygg.crime.services import crime_statistics_import, crimes_import, crimes_import_validated
 from trygg.jobs.models import Job, JobKind
 from trygg.jobs.services import job_create, job_progress
 from trygg.surveys.services import survey_import_questionnaire_yaml, survey_responses_import
@@ -37,6 +38,7 @@ from .reading import (
     guess_mapping,
     normalised_file,
     read_preview,
+    scb_format,
     unreadable,
 )
 
@@ -71,7 +73,7 @@ def upload_create(*, municipality, kind: str, uploaded_file, actor=None, source_
         kind=kind,
         source=source,
         file_name=Path(uploaded_file.name).name[:255],
-        file_type="geojson" if suffix == "json" else suffix,
+        file_type="geojson" if suffix == "json" and kind == ImportKind.AREAS else suffix,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     upload.directory.mkdir(parents=True, exist_ok=True)
@@ -128,6 +130,8 @@ def upload_set_mapping(
 
 
 def missing_fields(upload: ImportUpload) -> list[str]:
+    if scb_format(upload) or upload.kind == ImportKind.CRIME_STATISTICS:
+        return []  # read by the publisher's own layout, not by a column mapping
     required, _ = FIELDS[upload.kind]
     mapped = set(upload.mapping)
     # A column already named as the field needs no mapping.
@@ -163,11 +167,9 @@ def _check(upload: ImportUpload, path: Path) -> None:
                 municipality_code=upload.municipality.code,
             )
         elif upload.kind == ImportKind.POPULATION:
-            read_population(
-                path,
-                known_area_codes=areas.values_list("code", flat=True),
-                file=upload.file_name,
-            )
+            population_read(municipality=upload.municipality, path=path, file_name=upload.file_name)
+        elif upload.kind == ImportKind.CRIME_STATISTICS:
+            read_bra_municipal(path, file=upload.file_name)
         elif upload.kind == ImportKind.SURVEY:
             questionnaire = parse_questionnaire(
                 survey_import_questionnaire_yaml(municipality=upload.municipality)
@@ -231,6 +233,7 @@ def upload_import(upload: ImportUpload, *, job: Job | None = None) -> dict:
                 ImportKind.POPULATION: population_import_csv,
                 ImportKind.SURVEY: survey_responses_import,
                 ImportKind.CRIMES: crimes_import,
+                ImportKind.CRIME_STATISTICS: crime_statistics_import,
             }[upload.kind]
             progress("store", 0.2)
             result = importer(

@@ -41,8 +41,9 @@ def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
         f"reported crimes {result.crimes}; {result.organisations} organisations, "
         f"{result.safety_groups} safety groups."
     )
-    _demo_analysis(result)
+    _demo_analysis(result, seed=seed)
     click.echo("")
+    click.echo(f"Mail sent by the demo is in {var_dir / 'mail'} (one file per message).")
     click.echo(f"Demo logins (synthetic data only), all with the password '{result.password}':")
     for username in result.users:
         click.echo(f"  {username}")
@@ -51,11 +52,22 @@ def demo(serve: bool, host: str, port: int, seed: int, scale: float) -> None:
         _serve(host, port)
 
 
-def _demo_analysis(result) -> None:
+def _demo_analysis(result, *, seed: int = 2281) -> None:
     """Run (and publish) the analysis when the demo data changed or was never analysed."""
+    from trygg.demo.cycle import demo_cycle_build, demo_department_link
     from trygg.demo.services import demo_analysis_refresh
 
     run, fresh = demo_analysis_refresh(result=result, progress=_StepBars())
+    # What the groups and the operations did about the priorities (once; after the analysis).
+    cycle = demo_cycle_build(run=run, seed=seed)
+    if any((cycle.operations, cycle.promises, cycle.pictures)):
+        click.echo(
+            f"Cycle: {cycle.operations} operations, {cycle.promises} citizen promises, "
+            f"{cycle.pictures} published weekly pictures (under /situation/ and /operations/)"
+        )
+    link = demo_department_link(run.municipality)
+    if link:
+        click.echo(f"A department's status link for a report in progress: {link}")
     if not fresh:
         click.echo(f"The analysis of {run.year} is up to date.")
         return

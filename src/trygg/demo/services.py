@@ -156,6 +156,23 @@ def demo_statistics_files(
     }
 
 
+def demo_operations_effect():
+    """Disorder falls in the top priority areas while the demo's operations run there
+    (trygg.demo.cycle), so their evaluation shows something. The areas are the top five of
+    the seed's analysis, known before it runs (tests/demo checks that they match)."""
+    from trygg.situation.demo import PlantedEffect
+
+    from . import cycle
+
+    return PlantedEffect(
+        area_names=cycle.EXPECTED_TOP_AREAS,
+        started_weeks_ago=cycle.OPERATION_STARTED_WEEKS_AGO,
+        before_weeks=cycle.BEFORE_WEEKS,
+        during_weeks=cycle.OPERATION_WEEKS,
+        after_weeks=cycle.AFTER_WEEKS,
+    )
+
+
 def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoResult:
     synthetic = generate_municipality(seed=seed, scale=scale)
     files = write_demo_files(synthetic, work_dir)
@@ -198,6 +215,8 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
                 defaults={
                     "first_name": spec.first_name,
                     "last_name": spec.last_name,
+                    # Synthetic; in the demo all mail lands in the local mailbox.
+                    "email": f"{spec.username}@example.se",
                     "role": spec.role,
                     "organisation": organisation,
                     "is_staff": spec.role == Role.ADMINISTRATOR,
@@ -216,7 +235,9 @@ def demo_build(*, work_dir: Path, seed: int = 2281, scale: float = 1.0) -> DemoR
                     group=groups[key], user=user, defaults={"is_convener": spec.convener}
                 )
         # A year of observations for the situational picture (issue 4); once only.
-        observations = demo_observations_build(municipality=municipality, seed=seed)
+        observations = demo_observations_build(
+            municipality=municipality, seed=seed, planted_effect=demo_operations_effect()
+        )
         # Synthetic individual cases in every state (issue 5); once only.
         demo_cases_build(municipality=municipality, seed=seed)
         # The current survey round open on the web, with a synthetic sample (issue 7).

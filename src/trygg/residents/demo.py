@@ -1,8 +1,9 @@
 """Synthetic residents' reports and one finished safety walk for the demo municipality.
 
-Some reports wait for moderation, some are approved into the situational picture (and
-routed to the demo's departments, so the public map has something to show) and one has an
-action taken, so every page has something to show. Texts describe places, never
+Reports in every state: some wait for moderation, some are approved into the situational
+picture (and routed to the demo's departments, so the public map has something to show),
+one is in progress at the department it was routed to (its status link is in the mail the
+department got), one has an action taken and one is rejected. Texts describe places, never
 people. Building again changes nothing: it runs once per municipality.
 """
 
@@ -19,10 +20,19 @@ from trygg.accounts.roles import Role
 from trygg.analysis.situation import LOCAL
 from trygg.areas.models import Area, AreaLevel, Municipality
 
-from .models import Department, ResidentReport, RoutingRule, SafetyWalk
+from .models import (
+    Department,
+    RejectReason,
+    ReportStatus,
+    ResidentReport,
+    RoutingRule,
+    SafetyWalk,
+)
 from .services import (
     resident_report_action_taken,
     resident_report_approve,
+    resident_report_department_status,
+    resident_report_reject,
     walk_create,
     walk_finish,
     walk_point_add,
@@ -51,6 +61,9 @@ REPORTS = (
         12,
         "action",
     ),
+    # Approved, routed to the street lighting, which says through its link it is on it.
+    ("Centrum", ["dark"], "Belysningen vid busstationen är släckt.", "night", 8, "progress"),
+    ("Birsta", ["other"], "Test test", "", 6, "reject"),
 )
 WALK_TITLE = "Trygghetsvandring Nacksta"
 # (department, its address, the reasons it takes): the routing the demo starts with.
@@ -132,6 +145,14 @@ def demo_residents_build(*, municipality: Municipality) -> int:
         created += 1
         if coordinator is None or fate == "new":
             continue
+        if fate == "reject":
+            resident_report_reject(
+                actor=coordinator,
+                report=report,
+                reason=RejectReason.SPAM,
+                public_message="Rapporten beskriver ingen plats.",
+            )
+            continue
         report = resident_report_approve(
             actor=coordinator,
             report=report,
@@ -139,6 +160,13 @@ def demo_residents_build(*, municipality: Municipality) -> int:
             public_message="Tack! Vi har tagit med platsen i lägesbilden.",
             text_public=bool(text),
         )
+        if fate == "progress":
+            for dispatch in report.dispatches.all():
+                resident_report_department_status(
+                    dispatch=dispatch,
+                    status=ReportStatus.IN_PROGRESS,
+                    note="Felanmält; en elektriker är beställd.",
+                )
         if fate == "action":
             resident_report_action_taken(
                 actor=coordinator,

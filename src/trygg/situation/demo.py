@@ -3,12 +3,14 @@
 Weekly rhythm (more on Friday and Saturday), evening peaks, more in the priority areas, and
 planted clusters the weekly picture should find: open drug dealing at Nacksta torg on
 evenings in the last ten days, a vandalism wave in Skönsberg in the autumn, youth
-gatherings in Bredsand in early summer. Texts describe places and situations, never
+gatherings in Bredsand in early summer, and (when asked) disorder that fell where the
+demo's operations ran. Texts describe places and situations, never
 people. Building again changes nothing (the rows are keyed ``demo-<n>``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -103,8 +105,28 @@ def _points_in(geometry: dict, n: int, rng: np.random.Generator) -> np.ndarray:
     return out[:n]
 
 
+@dataclass(frozen=True)
+class PlantedEffect:
+    """Disorder that falls in some areas while an operation runs there and stays lower
+    after, so the operations' evaluation has an effect to find. Weeks count from the
+    Monday of ``today``'s week."""
+
+    area_names: tuple[str, ...]
+    started_weeks_ago: int
+    before_weeks: int
+    during_weeks: int
+    after_weeks: int
+    category: str = "disorder"
+    # Extra observations per week before, during and after.
+    rates: tuple[float, float, float] = (8.0, 2.0, 3.0)
+
+
 def demo_observations_build(
-    *, municipality: Municipality, seed: int = 2281, today: date | None = None
+    *,
+    municipality: Municipality,
+    seed: int = 2281,
+    today: date | None = None,
+    planted_effect: PlantedEffect | None = None,
 ) -> int:
     """Create the demo's observations and named places once. Returns how many were made."""
     if Observation.objects.filter(
@@ -215,6 +237,23 @@ def demo_observations_build(
                 )
                 if start <= day <= today and day.weekday() >= 4:
                     add(by_name["Bredsand"], moment(day, 21), "youth_gathering", 1)
+        if planted_effect is not None:
+            effect = planted_effect
+            start = today - timedelta(days=today.weekday(), weeks=effect.started_weeks_ago)
+            spans = (
+                (start - timedelta(weeks=effect.before_weeks), effect.before_weeks),
+                (start, effect.during_weeks),
+                (start + timedelta(weeks=effect.during_weeks), effect.after_weeks),
+            )
+            for name in effect.area_names:
+                if name not in by_name:
+                    continue
+                for (first, weeks), rate in zip(spans, effect.rates, strict=True):
+                    for offset in range(7 * weeks):
+                        day = first + timedelta(days=offset)
+                        for _ in range(rng.poisson(rate / 7)):
+                            hour = int(rng.choice([18, 20, 21, 22, 23]))
+                            add(by_name[name], moment(day, hour), effect.category, 1)
         # Drop what lies in the future of today (the planted days include today).
         now = timezone.now()
         rows = [r for r in rows if r.observed_at <= now]

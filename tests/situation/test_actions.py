@@ -405,3 +405,17 @@ def test_the_start_page_lists_overdue_actions(client, world):
     client.force_login(user_in(MunicipalityFactory(), role="safety_coordinator"))
     page = client.get("/").content.decode()
     assert late.what not in page
+
+
+@pytest.mark.parametrize("weekday", [0, 8, -1])
+def test_a_meeting_day_outside_the_week_is_a_clear_error(world, weekday):
+    with pytest.raises(ValidationError) as raised:
+        group_meeting_save(
+            actor=world["coordinator"],
+            group=world["group"],
+            weekday=weekday,
+            time=None,
+            contact_person=None,
+            mailing_list="",
+        )
+    assert "weekday" in raised.value.message_dict

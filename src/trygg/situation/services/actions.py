@@ -262,6 +262,8 @@ def group_meeting_save(
 ) -> GroupMeeting:
     """The group's meeting day and time, contact person and e-mail list."""
     _require_group_manager(actor, group)
+    if weekday is not None and not 1 <= weekday <= 7:
+        raise ValidationError({"weekday": _("Choose a weekday.")})
     addresses = _mailing_list(mailing_list)
     if contact_person is not None and not group.memberships.filter(user=contact_person).exists():
         raise ValidationError({"contact_person": _("The contact person must be a member.")})

@@ -147,11 +147,15 @@ def residents_objects(area) -> dict:
     from trygg.residents.models import Department, ReportDispatch, RoutingRule
 
     report = ResidentReportFactory(area=area)
-    department = Department.objects.create(
-        municipality=area.municipality, name="Gatubelysning", email="ljus@example.org"
+    # get_or_create: a world may be built twice around the same municipality.
+    department, _ = Department.objects.get_or_create(
+        municipality=area.municipality, name="Gatubelysning", defaults={"email": "ljus@example.org"}
     )
-    rule = RoutingRule.objects.create(
-        municipality=area.municipality, reason="dark", department=department
+    rule, _ = RoutingRule.objects.get_or_create(
+        municipality=area.municipality,
+        reason="dark",
+        area=None,
+        defaults={"department": department},
     )
     dispatch = ReportDispatch.objects.create(
         report=report, department=department, sent_at=timezone.now()

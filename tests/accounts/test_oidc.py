@@ -4,6 +4,9 @@ second factor, logout, and local passwords switched off per organisation."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urljoin
+
 import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount, SocialApp
@@ -205,16 +208,31 @@ def test_without_the_idps_mfa_a_case_role_must_set_up_trygg_totp(live_server, wo
     assert cases.headers["Location"] == "/accounts/2fa/totp/activate/"
 
 
-def test_logout_ends_the_session(live_server, world):
+def test_logout_ends_the_session_here_and_at_the_idp(live_server, world):
     UserFactory(username="anna.a", email="anna@kommun.example")
-    session, back = sso_login(live_server.url, world["idp"], "anna")
-    session.post(
+    idp = world["idp"]
+    session, back = sso_login(live_server.url, idp, "anna")
+    confirm = session.post(
         f"{live_server.url}/accounts/logout/",
         data={"csrfmiddlewaretoken": form_token(back.text)},
         headers={"Referer": back.url},
     )
     assert session.get(f"{live_server.url}/areas/", allow_redirects=False).status_code == 302
     assert AuditEvent.objects.filter(actor_username="anna.a", action="logout").exists()
+    # RP-initiated logout: the IdP asks to confirm, then sends the browser back to Trygg.
+    assert confirm.url.startswith(f"{idp.issuer}/session/end")
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', confirm.text))
+    action = re.search(r'action="([^"]+)"', confirm.text).group(1)
+    done = session.post(urljoin(confirm.url, action), data={**form, "logout": "yes"})
+    assert done.url == f"{live_server.url}/accounts/login/"
+    # The IdP's session is gone too: the next single sign-on asks for the password again.
+    page = session.get(f"{live_server.url}/accounts/login/")
+    again = session.post(
+        f"{live_server.url}/accounts/oidc/{PROVIDER_ID}/login/?process=login",
+        data={"csrfmiddlewaretoken": form_token(page.text)},
+        headers={"Referer": page.url},
+    )
+    assert again.url.startswith(f"{idp.issuer}/interaction/")
 
 
 def test_local_password_is_refused_when_the_organisation_switched_it_off(live_server, world):

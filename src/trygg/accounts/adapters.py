@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from trygg.core.client import client_address
 
-from .oidc import note_idp_second_factor
+from .oidc import idp_logout_url, note_single_sign_on
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -39,4 +39,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request, user) -> None:
         super().login(request, user)
-        note_idp_second_factor(request, user)
+        note_single_sign_on(request, user)
+
+    def get_logout_redirect_url(self, request) -> str:
+        # Asked before the session ends: a single sign-on session signs out at the IdP too,
+        # or the next "Sign in with …" would pass straight through on the IdP's session.
+        return idp_logout_url(request) or super().get_logout_redirect_url(request)

@@ -12,13 +12,18 @@ Who may come in and with which rights is Trygg's decision, not the IdP's:
 
 from __future__ import annotations
 
+import requests
 from allauth.account.internal.flows.login import record_authentication
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.stages import AuthenticateStage as AllauthAuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
@@ -36,6 +41,9 @@ PENDING_ROLE = Role.READ_ONLY
 # the same request: the IdP asserted a second factor for this sign-in.
 _IDP_MFA_ATTR = "_trygg_idp_mfa"
 _MAPPING_ATTR = "_trygg_oidc_mapping"
+_PROVIDER_ATTR = "_trygg_oidc_provider"
+# The provider a session signed in through, for signing out there too.
+SSO_SESSION_KEY = "trygg_sso_provider"
 SECOND_FACTOR_METHOD = "mfa"
 
 
@@ -123,6 +131,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         setattr(request, _IDP_MFA_ATTR, idp_asserts_second_factor(id_token_claims(sociallogin)))
         claims = all_claims(sociallogin)
         provider = sociallogin.account.provider
+        setattr(request, _PROVIDER_ATTR, provider)
         if sociallogin.is_existing:
             if not sociallogin.user.is_active:
                 _refuse(request, "inactive")
@@ -201,11 +210,35 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
 
-def note_idp_second_factor(request, user) -> None:
-    """After the login itself: count the IdP's asserted second factor as this session's."""
-
+def note_single_sign_on(request, user) -> None:
+    """After the login itself: remember the provider (for signing out there too), and count
+    the IdP's asserted second factor as this session's."""
+    provider = getattr(request, _PROVIDER_ATTR, None)
+    if provider is None:
+        return
+    request.session[SSO_SESSION_KEY] = provider
     if getattr(request, _IDP_MFA_ATTR, False):
-        record_authentication(request, user, SECOND_FACTOR_METHOD, type="idp")
+        record_authentication(request, user, SECOND_FACTOR_METHOD, type="idp", provider=provider)
+
+
+def idp_logout_url(request) -> str | None:
+    """The IdP's end-session address (RP-initiated logout) for a session that signed in
+    there, coming back to Trygg's sign-in page; None when it has none or cannot be reached."""
+    provider_id = request.session.get(SSO_SESSION_KEY)
+    if not provider_id:
+        return None
+    try:
+        oidc = OpenIDConnectOAuth2Adapter(request, provider_id)
+        endpoint = oidc.openid_config.get("end_session_endpoint")
+        client_id = oidc.get_provider().app.client_id
+    except (SocialApp.DoesNotExist, requests.RequestException, ValueError):
+        # The provider entry was removed or its IdP is down: sign out of Trygg at least.
+        return None
+    if not endpoint:
+        return None
+    back = request.build_absolute_uri(reverse("account_login"))
+    query = urlencode({"client_id": client_id, "post_logout_redirect_uri": back})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 class AuthenticateStage(AllauthAuthenticateStage):

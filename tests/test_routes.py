@@ -264,6 +264,7 @@ MANAGE_ROUTES = {
     "manage:user-password": lambda t: {"user_id": t["managed_user"].id},
     "manage:user-authenticators": lambda t: {"user_id": t["managed_user"].id},
     "manage:organisation": lambda t: {"organisation_id": t["organisation"].id},
+    "manage:organisation-sign-on": lambda t: {"organisation_id": t["organisation"].id},
     "manage:area": lambda t: {"area_id": t["area"].id},
     "groups:edit": lambda t: {"group_id": t["group"].id},
     "groups:members": lambda t: {"group_id": t["group"].id},

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.audit.admin_mixins import AuditedAdminMixin
 
-from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
+from .models import OidcClaimMapping, Organisation, SafetyGroup, SafetyGroupMembership, User
 
 
 @admin.register(Organisation)
@@ -21,7 +21,7 @@ class TryggUserAdmin(AuditedAdminMixin, UserAdmin):
     list_filter = ["role", "organisation", "is_active"]
     fieldsets = (
         *UserAdmin.fieldsets,
-        (_("Trygg"), {"fields": ("organisation", "role")}),
+        (_("Trygg"), {"fields": ("organisation", "role", "employee_id")}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
@@ -42,3 +42,11 @@ class SafetyGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["areas"]
     inlines = [MembershipInline]
+
+
+@admin.register(OidcClaimMapping)
+class OidcClaimMappingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    # Roles that see individual data may be listed but are never applied from the claim
+    # alone (trygg.accounts.oidc): the administrator assigns them on the user.
+    list_display = ["provider", "claim", "value", "organisation", "role"]
+    list_filter = ["provider", "organisation"]

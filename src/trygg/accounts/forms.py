@@ -84,6 +84,34 @@ class OrganisationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
 
 
+class OrganisationEditForm(OrganisationForm):
+    local_passwords_enabled = forms.BooleanField(
+        label=_("Local passwords allowed"),
+        required=False,
+        help_text=_(
+            "Switch off when the organisation's staff sign in through single sign-on only."
+        ),
+    )
+
+
+class OidcMappingForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Identity provider"))
+    claim = forms.CharField(label=_("Claim"), max_length=100, initial="groups")
+    value = forms.CharField(label=_("Claim value"), max_length=200)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        help_text=_(
+            "Roles that see individual data are never given by the identity provider: such "
+            "accounts start read-only until you assign the role on the user's page."
+        ),
+    )
+
+    def __init__(self, *args, providers, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = providers
+        self.fields["role"].choices = roles
+
+
 class OrganisationCreateForm(OrganisationForm):
     municipalities = forms.ModelMultipleChoiceField(
         label=_("Municipalities"),

@@ -21,6 +21,11 @@ urlpatterns = [
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/new/", views.organisation_create, name="organisation-create"),
     path("organisations/<id:organisation_id>/", views.organisation_detail, name="organisation"),
+    path(
+        "organisations/<id:organisation_id>/sign-on/",
+        views.organisation_sign_on,
+        name="organisation-sign-on",
+    ),
     path("areas/", views.area_list, name="areas"),
     path("areas/<id:area_id>/", views.area_edit, name="area"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,15 +26,17 @@ from . import services
 from .forms import (
     AreaForm,
     MemberAddForm,
+    OidcMappingForm,
     OrganisationCreateForm,
-    OrganisationForm,
+    OrganisationEditForm,
     SafetyGroupForm,
     UserCreateForm,
     UserFilterForm,
     UserUpdateForm,
 )
-from .models import User
-from .roles import Capability
+from .models import OidcClaimMapping, User
+from .oidc import CLAIM_REFUSED_ROLES
+from .roles import Capability, Role
 from .scoping import area_get_for_user, areas_for_user, municipalities_for_user
 from .selectors import (
     administers,
@@ -242,8 +245,13 @@ def organisation_create(request):
 @administrator_page
 def organisation_detail(request, organisation_id: int):
     organisation = organisation_get_for_administrator(request.user, organisation_id=organisation_id)
-    form = OrganisationForm(
-        request.POST or None, initial={"name": organisation.name, "kind": organisation.kind}
+    form = OrganisationEditForm(
+        request.POST or None,
+        initial={
+            "name": organisation.name,
+            "kind": organisation.kind,
+            "local_passwords_enabled": organisation.local_passwords_enabled,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -262,6 +270,50 @@ def organisation_detail(request, organisation_id: int):
             "form": form,
             "organisation": organisation,
             "users": users_for_administrator(request.user, organisation=organisation),
+            "mappings": organisation.oidc_mappings.all(),
+        },
+    )
+
+
+@administrator_page
+def organisation_sign_on(request, organisation_id: int):
+    """The single sign-on mapping table of one organisation: which claim values of which
+    identity provider give new accounts this organisation, and with which role."""
+    organisation = organisation_get_for_administrator(request.user, organisation_id=organisation_id)
+    providers = list(
+        SocialApp.objects.filter(provider="openid_connect").values_list("provider_id", "name")
+    )
+    form = OidcMappingForm(
+        request.POST if request.POST.get("action") == "add" else None,
+        providers=providers,
+        roles=Role.choices,
+    )
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        mapping = organisation.oidc_mappings.filter(pk=request.POST.get("mapping")).first()
+        if mapping is None:
+            raise Http404
+        services.oidc_mapping_delete(actor=request.user, mapping=mapping)
+        messages.success(request, _("Removed the mapping."))
+        return redirect("manage:organisation-sign-on", organisation.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.oidc_mapping_create(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _refusal(form, error)
+        else:
+            messages.success(request, _("Added the mapping."))
+            return redirect("manage:organisation-sign-on", organisation.pk)
+    return render(
+        request,
+        "accounts/manage/organisation_sign_on.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "providers": providers,
+            "mappings": OidcClaimMapping.objects.filter(organisation=organisation),
+            "refused_roles": CLAIM_REFUSED_ROLES,
         },
     )
 

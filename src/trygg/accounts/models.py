@@ -31,6 +31,15 @@ class Organisation(models.Model):
     municipalities = models.ManyToManyField(
         "areas.Municipality", related_name="organisations", verbose_name=_("municipalities")
     )
+    # Off when the organisation signs in through its identity provider only (single sign-on):
+    # then a password typed on Trygg's own form is refused for its staff.
+    local_passwords_enabled = models.BooleanField(
+        _("local passwords allowed"),
+        default=True,
+        help_text=_(
+            "Switch off when the organisation's staff sign in through single sign-on only."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -55,6 +64,8 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    # The identity provider's employee number, for matching single sign-on by that claim.
+    employee_id = models.CharField(_("employee id"), max_length=64, blank=True, default="")
 
     objects = TryggUserManager()
     REQUIRED_FIELDS = ["organisation", "role"]
@@ -68,6 +79,11 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["employee_id"],
+                condition=~models.Q(employee_id=""),
+                name="accounts_user_employee_id_unique",
             ),
         ]
 
@@ -137,3 +153,44 @@ class SafetyGroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.group}"
+
+
+class OidcClaimMapping(models.Model):
+    """One row of the single sign-on mapping table: a claim value from an identity provider
+    gives a new account its organisation and role.
+
+    Kept by the municipal administrator. A row naming a role that sees individual data is
+    accepted but never applied from the claim alone: the account gets no such role until an
+    administrator assigns it (trygg.accounts.oidc).
+    """
+
+    provider = models.CharField(
+        _("identity provider"),
+        max_length=200,
+        help_text=_("The provider id of the social application (e.g. kommun-ad)."),
+    )
+    claim = models.CharField(_("claim"), max_length=100, help_text=_("e.g. groups"))
+    value = models.CharField(_("claim value"), max_length=200)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="oidc_mappings",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        ordering = ["provider", "claim", "value"]
+        verbose_name = _("single sign-on mapping")
+        verbose_name_plural = _("single sign-on mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "claim", "value"], name="accounts_oidcmapping_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="accounts_oidcmapping_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.claim}={self.value} → {self.organisation} / {self.role}"

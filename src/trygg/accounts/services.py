@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from trygg.audit.models import AuditAction
 from trygg.audit.services import audit_record
 
-from .models import Organisation, SafetyGroup, SafetyGroupMembership, User
+from .models import OidcClaimMapping, Organisation, SafetyGroup, SafetyGroupMembership, User
 from .roles import Capability, Role
 from .scoping import area_model, municipality_ids_for_user
 from .selectors import (
@@ -345,17 +345,29 @@ def organisation_create(*, actor: User, name: str, kind: str, municipalities) ->
 
 @transaction.atomic
 def organisation_update(
-    *, actor: User, organisation: Organisation, name: str, kind: str
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    kind: str,
+    local_passwords_enabled: bool | None = None,
 ) -> Organisation:
     _require_administrator(actor)
     _administered_organisation(actor, organisation)
     target = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if local_passwords_enabled is None:
+        local_passwords_enabled = target.local_passwords_enabled
     changed = {
         key: [old, new]
-        for key, old, new in (("name", target.name, name), ("kind", target.kind, kind))
+        for key, old, new in (
+            ("name", target.name, name),
+            ("kind", target.kind, kind),
+            ("local_passwords_enabled", target.local_passwords_enabled, local_passwords_enabled),
+        )
         if old != new
     }
     target.name, target.kind = name, kind
+    target.local_passwords_enabled = local_passwords_enabled
     target.full_clean()
     target.save()
     if changed:
@@ -526,3 +538,52 @@ def area_update(*, actor: User, area, name: str, population: int | None):
             details={"code": target.code, "changed": changed},
         )
     return target
+
+
+# --- single sign-on: the claim mapping table (trygg.accounts.oidc) ------------------------
+
+
+@transaction.atomic
+def oidc_mapping_create(
+    *, actor: User, organisation: Organisation, provider: str, claim: str, value: str, role: str
+) -> OidcClaimMapping:
+    """A claim value that gives new accounts this organisation and role. A role that sees
+    individual data may be named but is never applied from the claim alone."""
+    _require_administrator(actor)
+    _administered_organisation(actor, organisation)
+    _check_role(role)
+    if OidcClaimMapping.objects.filter(provider=provider, claim=claim, value=value).exists():
+        raise _refuse(_("This claim value is already mapped."))
+    mapping = OidcClaimMapping(
+        provider=provider, claim=claim, value=value, organisation=organisation, role=role
+    )
+    mapping.full_clean()
+    mapping.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="oidc_mapping",
+        object_id=mapping.pk,
+        municipality_code=_municipality_code(organisation),
+        summary=f"Mapped {provider}: {claim}={value} to {organisation.key} / {role}",
+        details={"provider": provider, "claim": claim, "value": value, "role": role},
+    )
+    return mapping
+
+
+@transaction.atomic
+def oidc_mapping_delete(*, actor: User, mapping: OidcClaimMapping) -> None:
+    _require_administrator(actor)
+    _administered_organisation(actor, mapping.organisation)
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        object_type="oidc_mapping",
+        object_id=mapping.pk,
+        municipality_code=_municipality_code(mapping.organisation),
+        summary=(
+            f"Removed mapping {mapping.provider}: {mapping.claim}={mapping.value} "
+            f"({mapping.organisation.key} / {mapping.role})"
+        ),
+    )
+    mapping.delete()

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     "axes",
     "rest_framework",
@@ -173,6 +175,25 @@ ACCOUNT_ADAPTER = "trygg.accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
+# Single sign-on (OpenID Connect): the identity providers are SocialApp rows in the admin
+# (provider "openid_connect"), the claim-to-organisation/role table is OidcClaimMapping.
+# See docs/configuration.md, "Single sign-on".
+SOCIALACCOUNT_ADAPTER = "trygg.accounts.oidc.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# The claim that finds an existing Trygg account the first time a person signs in through
+# the IdP: "email" or a custom claim such as "employee_id" (matched to User.employee_id).
+TRYGG_OIDC_MATCH_CLAIM = os.environ.get("TRYGG_OIDC_MATCH_CLAIM", "email")
+# Whether an unmatched person gets a new account when the mapping table gives them an
+# organisation (otherwise the administrator creates accounts first).
+TRYGG_OIDC_CREATE_ACCOUNTS = env_bool("TRYGG_OIDC_CREATE_ACCOUNTS", True)
+# The IdP's own second factor counts as Trygg's when its ID token says so: any of these
+# `amr` values (RFC 8176), or an `acr` in TRYGG_OIDC_MFA_ACR.
+TRYGG_OIDC_MFA_AMR = env_list("TRYGG_OIDC_MFA_AMR") or ["mfa", "otp", "hwk", "swk", "sc", "fpt"]
+TRYGG_OIDC_MFA_ACR = env_list("TRYGG_OIDC_MFA_ACR")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Trygg"
 # Noted once a minute by trygg.accounts.middleware.SessionTimeoutMiddleware, not by allauth's

@@ -78,6 +78,16 @@ def _texts(what: str, responsible_name: str) -> tuple[str, str]:
     return what, name
 
 
+def _checked_fields(municipality, what, responsible_name, organisation, user):
+    """The action's texts checked, the responsible party of the municipality, and the
+    responsible person's organisation when none was named."""
+    what, responsible_name = _texts(what, responsible_name)
+    _responsible_check(municipality, organisation, user)
+    if organisation is None and user is not None:
+        organisation = user.organisation
+    return what, responsible_name, organisation
+
+
 def action_create(
     *,
     actor,
@@ -91,10 +101,9 @@ def action_create(
 ) -> DecidedAction:
     """An action the week's meeting decided, on the week's draft picture."""
     actor_require(actor, Capability.ANALYSE_SITUATION)
-    what, responsible_name = _texts(what, responsible_name)
-    _responsible_check(scope.municipality, responsible_organisation, responsible_user)
-    if responsible_organisation is None and responsible_user is not None:
-        responsible_organisation = responsible_user.organisation
+    what, responsible_name, responsible_organisation = _checked_fields(
+        scope.municipality, what, responsible_name, responsible_organisation, responsible_user
+    )
     if due_on < week.monday:
         raise ValidationError({"due_on": _("The date lies before the meeting's week.")})
     with transaction.atomic():
@@ -143,10 +152,9 @@ def action_update(
 ) -> DecidedAction:
     """Correct an action while the picture that decided it is still a draft."""
     actor_require(actor, Capability.ANALYSE_SITUATION)
-    what, responsible_name = _texts(what, responsible_name)
-    _responsible_check(action.municipality, responsible_organisation, responsible_user)
-    if responsible_organisation is None and responsible_user is not None:
-        responsible_organisation = responsible_user.organisation
+    what, responsible_name, responsible_organisation = _checked_fields(
+        action.municipality, what, responsible_name, responsible_organisation, responsible_user
+    )
     with transaction.atomic():
         target = _locked_draft_action(action)
         week = IsoWeek(target.picture.iso_year, target.picture.iso_week)

@@ -60,7 +60,7 @@ def test_server_error_page_renders_without_a_request_context():
 def test_every_menu_link_opens_for_the_role_that_sees_it(client, settings, role):
     """No role's menu leads to a page that role cannot open (the survey administrator's once
     did, to the import page)."""
-    from trygg.core.context_processors import navigation_for
+    from trygg.core.navigation import navigation_for
 
     settings.TRYGG_REQUIRE_TWO_FACTOR = False  # the menu, not the second factor, is tested
     user = user_in(MunicipalityFactory(), role=role)
